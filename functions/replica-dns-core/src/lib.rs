@@ -1,0 +1,13 @@
+//! The pure domain of replica-dns: what an ElastiCache event means, what a replication
+//! group looks like, what the operator configured, who owns a DNS record, and which
+//! Route 53 changes keep `replica{n}` names on live replicas.
+//!
+//! Nothing in this crate performs I/O, reads the environment or the clock, or touches an
+//! AWS SDK type: adapters (`replica-dns-aws`) convert at the edge, Lambdas wire it up.
+
+pub mod config;
+pub mod event;
+pub mod ownership;
+pub mod plan;
+pub mod records;
+pub mod topology;
