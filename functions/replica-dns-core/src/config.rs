@@ -16,6 +16,16 @@
 //!   }]
 //! }
 //! ```
+//!
+//! [`Config::from_json`] is the way in: it reports every problem at once, each with its
+//! field path (`groups[1].nameTemplate: …`), so an operator fixes a file in one pass.
+//! The rules live in [`Config::validate`]; the checking code is in `config/validate.rs`.
+//! This module does not read the environment: callers pass the variable's value to
+//! [`Config::from_env_value`].
+
+mod validate;
+
+pub use validate::{ConfigErrors, ConfigProblem, FieldError};
 
 use serde::{Deserialize, Serialize};
 
@@ -104,3 +114,116 @@ pub const DEFAULT_OWNERSHIP_PREFIX: &str = "_rdns";
 fn default_ownership_prefix() -> String {
     DEFAULT_OWNERSHIP_PREFIX.to_string()
 }
+
+/// The environment variable every Lambda reads its configuration from.
+pub const CONFIG_ENV_VAR: &str = "REPLICA_DNS_CONFIG";
+
+/// ElastiCache allows at most 5 replicas per node group, so slots run 1..=5: the
+/// validator renders every template for these numbers to find names two groups share.
+pub const MAX_REPLICAS: u8 = 5;
+
+/// Smallest TTL accepted, seconds. 0 would disable caching: every client lookup becomes
+/// a resolver query, which costs and throttles for no gain over 1.
+pub const MIN_TTL: u32 = 1;
+
+/// Largest TTL accepted, seconds (one hour). Route 53 itself allows up to 2^31-1, but a
+/// client may keep using a name's old answer for a whole TTL after a failover, i.e. keep
+/// reading from the new primary or a node being replaced; beyond an hour the names stop
+/// doing their job. Typical values are 5..60.
+pub const MAX_TTL: u32 = 3600;
+
+/// Budget for the compact JSON in [`CONFIG_ENV_VAR`]: Lambda allows 4 KiB of
+/// environment variables per function in total, and the trigger also needs
+/// `STATE_MACHINE_ARN` and the runtime a few more; 3 KiB leaves that room.
+pub const MAX_ENV_VALUE_BYTES: usize = 3 * 1024;
+
+impl Config {
+    /// Parses and validates a configuration document, reporting every problem found:
+    /// unknown fields (named), wrong types, missing fields, then every rule of
+    /// [`Config::validate`] for the parts that parsed.
+    ///
+    /// ```
+    /// use replica_dns_core::config::Config;
+    ///
+    /// let errors = Config::from_json(r#"{"ownerId": "prod", "groups": [{
+    ///     "replicationGroupId": "orders", "hostedZoneId": "Z0123456789ABCDEFGHIJ",
+    ///     "zoneName": "cache.internal.", "nameTemplate": "replica.orders.example.com.",
+    ///     "ttl": 0}]}"#).unwrap_err();
+    /// let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    /// assert_eq!(lines, [
+    ///     "groups[0].nameTemplate: has no `{n}` placeholder for the slot number",
+    ///     "groups[0].nameTemplate: `replica.orders.example.com.` is outside the zone `cache.internal.`",
+    ///     "groups[0].ttl: must be between 1 and 3600 seconds, found 0",
+    /// ]);
+    /// ```
+    pub fn from_json(json: &str) -> Result<Config, ConfigErrors> {
+        validate::from_json(json)
+    }
+
+    /// [`Config::from_json`] for the value of [`CONFIG_ENV_VAR`] as the caller read it
+    /// (`std::env::var(CONFIG_ENV_VAR).ok()`); an unset or empty variable is an error
+    /// that names the variable.
+    pub fn from_env_value(value: Option<&str>) -> Result<Config, ConfigErrors> {
+        match value.map(str::trim) {
+            None | Some("") => Err(ConfigErrors::single(
+                CONFIG_ENV_VAR,
+                ConfigProblem::EnvNotSet,
+            )),
+            Some(json) => Self::from_json(json),
+        }
+    }
+
+    /// Checks every rule on an already-typed configuration (built in code or parsed
+    /// with plain serde) and reports every violation.
+    pub fn validate(&self) -> Result<(), ConfigErrors> {
+        let groups: Vec<Option<&GroupConfig>> = self.groups.iter().map(Some).collect();
+        let errors = validate::validate_parts(Some(&self.owner_id), Some(&groups));
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigErrors::new(errors))
+        }
+    }
+
+    /// The compact JSON to put in [`CONFIG_ENV_VAR`], or an error when it exceeds
+    /// [`MAX_ENV_VALUE_BYTES`] (the deploy would otherwise fail late, at Lambda update).
+    pub fn env_value(&self) -> Result<String, ConfigErrors> {
+        let json = serde_json::to_string(self).map_err(|e| {
+            ConfigErrors::single(
+                "",
+                ConfigProblem::Invalid(format!("cannot be serialised: {e}")),
+            )
+        })?;
+        if json.len() > MAX_ENV_VALUE_BYTES {
+            return Err(ConfigErrors::single(
+                "",
+                ConfigProblem::TooLargeForEnv {
+                    size: json.len(),
+                    limit: MAX_ENV_VALUE_BYTES,
+                },
+            ));
+        }
+        Ok(json)
+    }
+}
+
+impl GroupConfig {
+    /// The slot name for slot `n` (1-based), normalised (lower case, trailing dot).
+    pub fn slot_name(&self, n: u8) -> String {
+        crate::records::normalize_name(
+            &self.name_template.replace(SLOT_PLACEHOLDER, &n.to_string()),
+        )
+    }
+
+    /// The AZ-local name for availability zone `az`, when AZ names are configured.
+    pub fn az_name(&self, az: &str) -> Option<String> {
+        self.az_names
+            .as_ref()
+            .map(|a| crate::records::normalize_name(&a.template.replace(AZ_PLACEHOLDER, az)))
+    }
+}
+
+/// The slot-number placeholder of [`GroupConfig::name_template`].
+pub const SLOT_PLACEHOLDER: &str = "{n}";
+/// The availability-zone placeholder of [`AzNamesConfig::template`].
+pub const AZ_PLACEHOLDER: &str = "{az}";

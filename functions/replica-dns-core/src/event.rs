@@ -1,1 +1,352 @@
-//! (in progress)
+//! What started a pipeline run: an ElastiCache notification delivered through SNS, or an
+//! operator's manual resync request, parsed into one typed [`Request`]; and which
+//! configured groups that request affects ([`resolve`]).
+//!
+//! This module parses and decides; it does not call AWS, read the environment or start
+//! executions. Looking up which replication group a cache cluster belongs to is the
+//! caller's job (DescribeCacheClusters); the answer is passed in.
+//!
+//! # Inputs accepted by [`Request::from_slice`] / [`Request::from_value`]
+//!
+//! | shape (JSON object with …)          | meaning                                            |
+//! |-------------------------------------|----------------------------------------------------|
+//! | `Records`                           | the SNS Lambda event (exactly one record)          |
+//! | `Sns` (+ `EventSource`, …)          | one SNS record                                     |
+//! | `Type` + `MessageId` + `Message`    | one SNS message                                    |
+//! | `source: "sns"`                     | the state-machine input the trigger writes ([`SnsExecutionInput`]) |
+//! | anything else                       | manual input: `{"replicationGroupId": "…"}` or `{"all": true}`, optional `"dryRun": true` |
+//!
+//! # State-machine input written by the trigger
+//!
+//! ```json
+//! {
+//!   "source": "sns",
+//!   "messageId": "5f8b3c1e-0d5a-5b7e-9a63-2f3e0c1d9a10",
+//!   "topicArn": "arn:aws:sns:us-east-1:123456789012:elasticache-events",
+//!   "timestamp": "2026-11-27T02:00:00.123Z",
+//!   "message": "{\"ElastiCache:FailoverComplete\":\"orders\"}"
+//! }
+//! ```
+//! The ElastiCache message travels raw (as a string), so the execution history shows
+//! exactly what ElastiCache said and a malformed message fails inside the execution,
+//! where it is visible and alarmed, not silently in the trigger.
+//!
+//! # Example
+//! ```
+//! use replica_dns_core::event::{Request, Target};
+//!
+//! let request = Request::from_slice(br#"{"replicationGroupId": "orders", "dryRun": true}"#).unwrap();
+//! assert_eq!(request.target, Target::Group { replication_group_id: "orders".into() });
+//! assert!(request.dry_run);
+//! ```
+
+mod elasticache;
+mod manual;
+mod resolve;
+
+pub use elasticache::{parse_elasticache_message, ElastiCacheEvent, EventName, Relevance};
+pub use resolve::{
+    ids_to_look_up, member_by_naming_convention, resolve, NoOp, NoOpReason, Resolution, SkipReason,
+    SkippedEvent,
+};
+
+use aws_lambda_events::event::sns::{SnsEvent, SnsMessage, SnsRecord};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Largest input or ElastiCache message accepted, in bytes: 256 KiB, SNS's maximum
+/// message size and Step Functions' maximum execution input. Real ElastiCache messages
+/// are under 200 bytes, so anything near this is not one; refusing it before parsing
+/// keeps a hostile or broken publisher from costing memory and time.
+pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+
+/// Why an input could not be understood. Each message names the problem precisely,
+/// because it ends up in a failed execution's history where an operator reads it.
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    #[error("{what} is {size} bytes, over the {limit}-byte limit (SNS's maximum message size)")]
+    Oversized {
+        what: &'static str,
+        size: usize,
+        limit: usize,
+    },
+    #[error("input is not JSON")]
+    InputNotJson(#[source] serde_json::Error),
+    #[error("input must be a JSON object, found {found}")]
+    InputNotObject { found: &'static str },
+    #[error("SNS event is malformed (expected the Lambda SNS event shape)")]
+    MalformedSnsEvent(#[source] serde_json::Error),
+    #[error("SNS event has no Records")]
+    EmptyRecords,
+    #[error("SNS event has {count} Records; Lambda delivers exactly one, start one execution per record")]
+    MultipleRecords { count: usize },
+    #[error("state-machine input is malformed (expected source, messageId, topicArn, timestamp, message)")]
+    MalformedExecutionInput(#[source] serde_json::Error),
+    #[error("SNS Message is not JSON")]
+    MessageNotJson(#[source] serde_json::Error),
+    #[error("SNS Message must be a JSON object, found {found}")]
+    MessageNotObject { found: &'static str },
+    #[error("SNS Message has no `ElastiCache:` key")]
+    NoElastiCacheKey,
+    #[error("`{key}` has no event name after `ElastiCache:`")]
+    EmptyEventName { key: String },
+    #[error("`{key}` must be a string naming a cluster or replication group, found {found}")]
+    EventValueNotString { key: String, found: &'static str },
+    #[error("`{key}` names no cluster or replication group (empty value)")]
+    EmptyEventValue { key: String },
+    #[error("manual input names both `replicationGroupId` and `all`: give one")]
+    ManualAmbiguous,
+    #[error("manual input needs `replicationGroupId` (one group) or `\"all\": true` (every configured group)")]
+    ManualNoTarget,
+    #[error("manual input has unknown field `{field}` (expected replicationGroupId, all, dryRun)")]
+    ManualUnknownField { field: String },
+    #[error("manual input field `{field}` must be {expected}, found {found}")]
+    ManualWrongType {
+        field: &'static str,
+        expected: &'static str,
+        found: &'static str,
+    },
+    #[error("manual input `all` must be true; to resync one group give `replicationGroupId`")]
+    ManualAllFalse,
+    #[error("manual input `replicationGroupId` is empty")]
+    ManualEmptyGroupId,
+}
+
+/// One pipeline request, whatever started it: the single type the filter step works on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Request {
+    pub origin: Origin,
+    pub target: Target,
+    /// Plan and show, change nothing. Only manual requests can ask for it: an SNS
+    /// notification always means "make DNS right".
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Where a request came from, kept for the execution history and logs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum Origin {
+    /// An ElastiCache notification delivered by SNS.
+    Sns {
+        message_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        topic_arn: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timestamp: Option<String>,
+    },
+    /// An operator's console or CLI input.
+    Manual,
+}
+
+/// What the request is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum Target {
+    /// The events of one ElastiCache message (usually one), each naming a cluster or
+    /// group; [`resolve`] maps them to configured groups.
+    Events { events: Vec<ElastiCacheEvent> },
+    /// Resync one replication group.
+    Group { replication_group_id: String },
+    /// Resync every configured group.
+    All,
+}
+
+/// The source marker of [`SnsExecutionInput`]; a one-value enum so any other value is
+/// rejected by name rather than misread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputSource {
+    Sns,
+}
+
+/// The state-machine input the trigger Lambda writes for one SNS record (see the
+/// module docs for the JSON). It carries the ElastiCache message raw so that parsing
+/// happens, visibly, inside the execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SnsExecutionInput {
+    pub source: InputSource,
+    pub message_id: String,
+    pub topic_arn: String,
+    /// SNS publish time, RFC 3339.
+    pub timestamp: String,
+    /// The ElastiCache message exactly as published, e.g.
+    /// `{"ElastiCache:FailoverComplete":"orders"}`.
+    pub message: String,
+}
+
+impl SnsExecutionInput {
+    /// Builds the execution input from one SNS record of the trigger's event.
+    pub fn from_sns_record(record: &SnsRecord) -> Self {
+        Self::from_sns_message(&record.sns)
+    }
+
+    /// Builds the execution input from one SNS message.
+    pub fn from_sns_message(message: &SnsMessage) -> Self {
+        let timestamp = match serde_json::to_value(message.timestamp) {
+            Ok(Value::String(text)) => text,
+            _ => message.timestamp.to_rfc3339(),
+        };
+        SnsExecutionInput {
+            source: InputSource::Sns,
+            message_id: message.message_id.clone(),
+            topic_arn: message.topic_arn.clone(),
+            timestamp,
+            message: message.message.clone(),
+        }
+    }
+
+    /// One entry per record of the trigger's SNS event, in order.
+    pub fn from_sns_event(event: &SnsEvent) -> Result<Vec<Self>, EventError> {
+        if event.records.is_empty() {
+            return Err(EventError::EmptyRecords);
+        }
+        Ok(event.records.iter().map(Self::from_sns_record).collect())
+    }
+
+    /// The Step Functions execution name for this message: the SNS MessageId, so an SNS
+    /// redelivery of the same message maps to the same (already started) execution and
+    /// StartExecution's idempotency absorbs it. See [`execution_name`].
+    pub fn execution_name(&self) -> String {
+        execution_name(&self.message_id)
+    }
+
+    /// Parses the carried ElastiCache message into a request.
+    pub fn request(&self) -> Result<Request, EventError> {
+        let events = parse_elasticache_message(&self.message)?;
+        Ok(Request {
+            origin: Origin::Sns {
+                message_id: self.message_id.clone(),
+                topic_arn: Some(self.topic_arn.clone()),
+                timestamp: Some(self.timestamp.clone()),
+            },
+            target: Target::Events { events },
+            dry_run: false,
+        })
+    }
+}
+
+/// Maximum length of a Step Functions execution name.
+pub const MAX_EXECUTION_NAME_LEN: usize = 80;
+
+/// Turns an SNS MessageId into a valid Step Functions execution name (1..=80 of
+/// `[A-Za-z0-9_-]`). SNS MessageIds are UUIDs and pass through unchanged; anything
+/// else is made valid deterministically (other characters become `_`), so the same id
+/// always yields the same name and redelivery stays idempotent.
+pub fn execution_name(message_id: &str) -> String {
+    let mut name: String = message_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(MAX_EXECUTION_NAME_LEN)
+        .collect();
+    if name.is_empty() {
+        name.push('_');
+    }
+    name
+}
+
+impl Request {
+    /// Parses any accepted input (see the module docs) from raw bytes, refusing
+    /// payloads over [`MAX_PAYLOAD_BYTES`] before parsing them.
+    pub fn from_slice(input: &[u8]) -> Result<Self, EventError> {
+        check_size("input", input.len())?;
+        let value: Value = serde_json::from_slice(input).map_err(EventError::InputNotJson)?;
+        Self::from_value(value)
+    }
+
+    /// Parses any accepted input (see the module docs) already decoded as JSON, e.g.
+    /// the payload a Lambda handler receives.
+    pub fn from_value(value: Value) -> Result<Self, EventError> {
+        let Value::Object(object) = value else {
+            return Err(EventError::InputNotObject {
+                found: json_type(&value),
+            });
+        };
+        if object.contains_key("Records") {
+            let event: SnsEvent = serde_json::from_value(Value::Object(object))
+                .map_err(EventError::MalformedSnsEvent)?;
+            Self::from_sns_event(&event)
+        } else if object.contains_key("Sns") {
+            let record: SnsRecord = serde_json::from_value(Value::Object(object))
+                .map_err(EventError::MalformedSnsEvent)?;
+            Self::from_sns_message(&record.sns)
+        } else if object.contains_key("MessageId") && object.contains_key("Message") {
+            let message: SnsMessage = serde_json::from_value(Value::Object(object))
+                .map_err(EventError::MalformedSnsEvent)?;
+            Self::from_sns_message(&message)
+        } else if object.contains_key("source") {
+            let input: SnsExecutionInput = serde_json::from_value(Value::Object(object))
+                .map_err(EventError::MalformedExecutionInput)?;
+            check_size("SNS Message", input.message.len())?;
+            input.request()
+        } else {
+            manual::parse_manual(&object)
+        }
+    }
+
+    /// Parses the Lambda SNS event. Lambda delivers exactly one record per invocation;
+    /// zero or several is an error rather than a silent pick.
+    pub fn from_sns_event(event: &SnsEvent) -> Result<Self, EventError> {
+        match event.records.as_slice() {
+            [] => Err(EventError::EmptyRecords),
+            [record] => Self::from_sns_message(&record.sns),
+            records => Err(EventError::MultipleRecords {
+                count: records.len(),
+            }),
+        }
+    }
+
+    /// Parses one SNS message carrying an ElastiCache notification.
+    pub fn from_sns_message(message: &SnsMessage) -> Result<Self, EventError> {
+        check_size("SNS Message", message.message.len())?;
+        SnsExecutionInput::from_sns_message(message).request()
+    }
+
+    /// True when at least one event of an SNS request is relevant, or the request is
+    /// manual. The trigger can use it to skip starting an execution for noise.
+    pub fn has_relevant_event(&self) -> bool {
+        match &self.target {
+            Target::Events { events } => events.iter().any(|e| e.name.relevance().is_relevant()),
+            Target::Group { .. } | Target::All => true,
+        }
+    }
+}
+
+fn check_size(what: &'static str, size: usize) -> Result<(), EventError> {
+    if size > MAX_PAYLOAD_BYTES {
+        return Err(EventError::Oversized {
+            what,
+            size,
+            limit: MAX_PAYLOAD_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// The JSON type of a value, as error messages name it.
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
