@@ -12,7 +12,7 @@
 //! |-------------------------------------|----------------------------------------------------|
 //! | `Records`                           | the SNS Lambda event (exactly one record)          |
 //! | `Sns` (+ `EventSource`, …)          | one SNS record                                     |
-//! | `Type` + `MessageId` + `Message`    | one SNS message                                    |
+//! | `MessageId` + `Message`             | one SNS message                                    |
 //! | `source: "sns"`                     | the state-machine input the trigger writes ([`SnsExecutionInput`]) |
 //! | anything else                       | manual input: `{"replicationGroupId": "…"}` or `{"all": true}`, optional `"dryRun": true` |
 //!
@@ -27,6 +27,7 @@
 //!   "message": "{\"ElastiCache:FailoverComplete\":\"orders\"}"
 //! }
 //! ```
+//! An operator may add `"dryRun": true` to replay a notification without changing DNS.
 //! The ElastiCache message travels raw (as a string), so the execution history shows
 //! exactly what ElastiCache said and a malformed message fails inside the execution,
 //! where it is visible and alarmed, not silently in the trigger.
@@ -118,8 +119,8 @@ pub enum EventError {
 pub struct Request {
     pub origin: Origin,
     pub target: Target,
-    /// Plan and show, change nothing. Only manual requests can ask for it: an SNS
-    /// notification always means "make DNS right".
+    /// Plan and show, change nothing. Set by manual requests, or by an operator replaying
+    /// a notification; the trigger never sets it.
     #[serde(default)]
     pub dry_run: bool,
 }
@@ -183,6 +184,14 @@ pub struct SnsExecutionInput {
     /// The ElastiCache message exactly as published, e.g.
     /// `{"ElastiCache:FailoverComplete":"orders"}`.
     pub message: String,
+    /// Set by an operator replaying a notification to see what it would do; the
+    /// trigger never sets it (omitted from the JSON when false).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub dry_run: bool,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl SnsExecutionInput {
@@ -203,6 +212,7 @@ impl SnsExecutionInput {
             topic_arn: message.topic_arn.clone(),
             timestamp,
             message: message.message.clone(),
+            dry_run: false,
         }
     }
 
@@ -231,7 +241,7 @@ impl SnsExecutionInput {
                 timestamp: Some(self.timestamp.clone()),
             },
             target: Target::Events { events },
-            dry_run: false,
+            dry_run: self.dry_run,
         })
     }
 }
