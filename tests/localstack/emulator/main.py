@@ -1,0 +1,116 @@
+"""Entry point of the replica-dns local AWS emulator: one process serving moto (with
+our extensions) on 127.0.0.1:PORT, a DNS server on 127.0.0.1:DNS_PORT (UDP+TCP), and
+the redis-server children behind emulated ElastiCache nodes.
+
+    python tests/localstack/emulator/main.py --host 127.0.0.1 --port P --dns-port D \
+        --run-dir DIR [--lambda-host-url URL]
+
+Ready when GET http://127.0.0.1:P/_replica_dns/health answers 200. SIGTERM/SIGINT stop
+everything it started (redis children by PID); children also carry PR_SET_PDEATHSIG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only)")
+    p.add_argument("--port", type=int, required=True, help="moto/control HTTP port")
+    p.add_argument("--dns-port", type=int, required=True, help="DNS port (UDP and TCP)")
+    p.add_argument("--run-dir", required=True, help="directory for redis data/logs (created if missing)")
+    p.add_argument("--lambda-host-url", default=os.environ.get("REPLICA_DNS_LAMBDA_HOST_URL"),
+                   help="Lambda host base URL (default: $REPLICA_DNS_LAMBDA_HOST_URL)")
+    p.add_argument("--route53-insync-seconds", type=float, default=None)
+    p.add_argument("--node-create-seconds", type=float, default=None)
+    p.add_argument("--node-replace-seconds", type=float, default=None)
+    p.add_argument("--node-delete-seconds", type=float, default=None)
+    p.add_argument("--failover-seconds", type=float, default=None)
+    p.add_argument("--log-level", default=os.environ.get("REPLICA_DNS_EMULATOR_LOG", "WARNING"))
+    args = p.parse_args(argv)
+    if not args.host.startswith("127.") and args.host != "localhost":
+        p.error(f"--host must be a loopback address, got {args.host!r}")
+    for name in ("port", "dns_port"):
+        if not 1 <= getattr(args, name) <= 65535:
+            p.error(f"--{name.replace('_', '-')} must be a TCP/UDP port number (1-65535)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # moto's Step Functions interpreter calls AWS at http://localhost:$MOTO_PORT.
+    if logging.getLogger().level > logging.INFO:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    os.environ["MOTO_PORT"] = str(args.port)
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+    from werkzeug.serving import make_server
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+
+    from emulator import elasticache_ext, route53_ext, sfn_ext, sns_ext
+    from emulator.dns_server import DnsServers
+    from emulator.procs import RedisProcesses, Spawner
+    from emulator.settings import SETTINGS
+    from emulator.wsgi import FrontApp, base_routes
+
+    overrides = {k: v for k, v in {
+        "route53_insync_seconds": args.route53_insync_seconds,
+        "node_create_seconds": args.node_create_seconds,
+        "node_replace_seconds": args.node_replace_seconds,
+        "node_delete_seconds": args.node_delete_seconds,
+        "failover_seconds": args.failover_seconds,
+    }.items() if v is not None}
+    overrides["lambda_host_url"] = args.lambda_host_url
+    SETTINGS.update(overrides)
+
+    run_dir = os.path.abspath(args.run_dir)
+    os.makedirs(run_dir, exist_ok=True)
+    spawner = Spawner()
+    procs = RedisProcesses(spawner, run_dir)
+    route53_ext.install()
+    sns_ext.install()
+    sfn_ext.install()
+    ec = elasticache_ext.install(procs)
+
+    routes = base_routes()
+    routes.update(elasticache_ext.control_routes(ec))
+    app = FrontApp(DomainDispatcherApplication(create_backend_app), routes)
+
+    dns = DnsServers(args.dns_port, ec.resolve, address=args.host)
+    dns.start()
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    server_thread = threading.Thread(target=server.serve_forever, daemon=True, name="http")
+    server_thread.start()
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    print(f"replica-dns emulator ready http://{args.host}:{args.port} dns {args.host}:{args.dns_port} pid {os.getpid()}",
+          flush=True)
+    try:
+        spawner.run_until(stop)  # the main thread spawns every child (see procs.Spawner)
+    finally:
+        ec.close()
+        procs.stop_all()
+        server.shutdown()
+        dns.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,264 @@
+"""Route 53 extension: ChangeResourceRecordSets validated like AWS (all changes
+checked against the zone as the batch progresses, then applied only if every change is
+valid), and per-change ids that go PENDING -> INSYNC after a configurable delay.
+
+Not covered: alias-target validation, traffic policies, health checks, record limits
+beyond moto's own.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import random
+import string
+import threading
+import time
+from typing import Any
+
+from moto.core.responses import ActionResult
+from moto.core.utils import utcnow
+from moto.route53 import exceptions as r53_exceptions
+from moto.route53.exceptions import DnsNameInvalidForZone, InvalidActionValue, InvalidInput
+from moto.route53.models import RecordSet, Route53Backend
+from moto.route53.responses import Route53
+from moto.route53.utils import validate_domain_name
+
+from .settings import SETTINGS
+
+
+class InvalidChangeBatchError(r53_exceptions.Route53ClientError):
+    """AWS's current shape: a standard ErrorResponse, Code InvalidChangeBatch, Message
+    the bracketed, comma-separated list of every problem in the batch."""
+
+    code = "InvalidChangeBatch"
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("InvalidChangeBatch", "[" + ", ".join(messages) + "]")
+
+
+class NoSuchChangeError(r53_exceptions.Route53ClientError):
+    code = "NoSuchChange"
+
+    def __init__(self, change_id: str) -> None:
+        super().__init__("NoSuchChange", f"A change with the specified change ID {change_id} does not exist.")
+
+
+# moto serialises only exceptions it can attribute to the service module.
+InvalidChangeBatchError.__module__ = "moto.route53.exceptions"
+NoSuchChangeError.__module__ = "moto.route53.exceptions"
+
+_changes_lock = threading.Lock()
+# change id (bare, no /change/ prefix) -> (monotonic submit time, submitted datetime)
+_changes: dict[str, tuple[float, datetime.datetime]] = {}
+# ids moto hands out as constants for other calls (CreateHostedZone...): always INSYNC.
+_MOTO_CONSTANT_IDS = {"C1PA6795UKMFR9", "C2682N5HXP0BZ4", "a1b2c3d4"}
+
+
+def _norm_name(name: str) -> str:
+    return name.rstrip(".").lower() + "."
+
+
+def _key(rrset: dict[str, Any]) -> tuple[str, str, str | None]:
+    return (_norm_name(rrset["Name"]), rrset["Type"], rrset.get("SetIdentifier"))
+
+
+def _label(rrset: dict[str, Any]) -> str:
+    s = f"[name='{_norm_name(rrset['Name'])}', type='{rrset['Type']}'"
+    if rrset.get("SetIdentifier") is not None:
+        s += f", set-identifier='{rrset['SetIdentifier']}'"
+    return s + "]"
+
+
+def _values(rrset: dict[str, Any]) -> list[str]:
+    out = []
+    for v in rrset.get("ResourceRecords") or []:
+        out.append(v["Value"] if isinstance(v, dict) else str(v))
+    return out
+
+
+def _norm_value(rtype: str, value: str) -> str:
+    if rtype in ("CNAME", "NS", "PTR", "MX", "SRV"):
+        return value.rstrip(".").lower()
+    return value
+
+
+def _same_content(current: dict[str, Any], given: dict[str, Any]) -> bool:
+    """DELETE must repeat the current record exactly: TTL, values, routing fields."""
+    rtype = current["Type"]
+    if current.get("AliasTarget") or given.get("AliasTarget"):
+        a, b = current.get("AliasTarget") or {}, given.get("AliasTarget") or {}
+        return _norm_value("CNAME", str(a.get("DNSName", ""))) == _norm_value(
+            "CNAME", str(b.get("DNSName", ""))
+        ) and str(a.get("HostedZoneId")) == str(b.get("HostedZoneId"))
+    if str(current.get("TTL")) != str(given.get("TTL")):
+        return False
+    cur = sorted(_norm_value(rtype, v) for v in _values(current))
+    new = sorted(_norm_value(rtype, v) for v in _values(given))
+    if cur != new:
+        return False
+    for field in ("Weight", "Region", "Failover", "MultiValueAnswer", "HealthCheckId"):
+        if str(current.get(field)) != str(given.get(field)):
+            return False
+    return True
+
+
+def _rrset_to_dict(rs: RecordSet) -> dict[str, Any]:
+    d: dict[str, Any] = {"Name": rs.name, "Type": rs.type}
+    if rs.ttl is not None:
+        d["TTL"] = rs.ttl
+    if rs.records:
+        d["ResourceRecords"] = [{"Value": v["Value"] if isinstance(v, dict) else v} for v in rs.records]
+    for attr, key in (
+        ("set_identifier", "SetIdentifier"),
+        ("weight", "Weight"),
+        ("region", "Region"),
+        ("health_check_id", "HealthCheckId"),
+        ("alias_target", "AliasTarget"),
+        ("failover", "Failover"),
+        ("geo_location", "GeoLocation"),
+        ("multi_value_answer", "MultiValueAnswer"),
+    ):
+        if getattr(rs, attr) is not None:
+            d[key] = getattr(rs, attr)
+    return d
+
+
+def _change_resource_record_sets(self: Route53Backend, zoneid: str, change_list: list[dict[str, Any]]) -> None:
+    the_zone = self.get_hosted_zone(zoneid)
+    zone_name = _norm_name(the_zone.name)
+
+    # Syntactic checks first (moto's own errors and wording).
+    for value in change_list:
+        action = value["Action"]
+        if action not in ("CREATE", "UPSERT", "DELETE"):
+            raise InvalidActionValue(action)
+        rrset = value["ResourceRecordSet"]
+        validate_domain_name(rrset["Name"], code="InvalidChangeBatch")
+        name = _norm_name(rrset["Name"])
+        if not (name == zone_name or name.endswith("." + zone_name)):
+            raise DnsNameInvalidForZone(name=rrset["Name"], zone_name=the_zone.name)
+        if not rrset.get("AliasTarget") and not (
+            rrset.get("TTL") is not None and rrset.get("ResourceRecords")
+        ):
+            raise InvalidInput(
+                "Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and "
+                f"ResourceRecords], or TrafficPolicyInstanceId], but found none in Change with "
+                f"[Action={action}, Name={rrset['Name']}, Type={rrset['Type']}, "
+                f"SetIdentifier={rrset.get('SetIdentifier', 'null')}]"
+            )
+
+    # Semantic checks against the zone as it evolves through the batch.
+    state: dict[tuple[str, str, str | None], dict[str, Any]] = {}
+    for rs in the_zone.rrsets:
+        d = _rrset_to_dict(rs)
+        state[_key(d)] = d
+    errors: list[str] = []
+
+    def conflicts(rrset: dict[str, Any]) -> str | None:
+        name, rtype = _norm_name(rrset["Name"]), rrset["Type"]
+        others = {k[1] for k in state if k[0] == name}
+        if rtype == "CNAME" and others - {"CNAME"}:
+            return (
+                f"RRSet of type CNAME with DNS name {name} is not permitted as it conflicts "
+                f"with other records with the same DNS name in zone {zone_name}"
+            )
+        if rtype != "CNAME" and "CNAME" in others:
+            return (
+                f"RRSet of type {rtype} with DNS name {name} is not permitted because a "
+                f"conflicting RRSet of type  CNAME with the same DNS name already exists in "
+                f"zone {zone_name}"
+            )
+        return None
+
+    for value in change_list:
+        action = value["Action"]
+        rrset = copy.deepcopy(value["ResourceRecordSet"])
+        key = _key(rrset)
+        if action == "CREATE":
+            if key in state:
+                errors.append(f"Tried to create resource record set {_label(rrset)} but it already exists")
+                continue
+            problem = conflicts(rrset)
+            if problem:
+                errors.append(problem)
+                continue
+            state[key] = rrset
+        elif action == "UPSERT":
+            if key not in state:
+                problem = conflicts(rrset)
+                if problem:
+                    errors.append(problem)
+                    continue
+            state[key] = rrset
+        else:  # DELETE
+            current = state.get(key)
+            if current is None:
+                errors.append(f"Tried to delete resource record set {_label(rrset)} but it was not found")
+                continue
+            if not _same_content(current, rrset):
+                errors.append(
+                    f"Tried to delete resource record set {_label(rrset)} but the values "
+                    "provided do not match the current values"
+                )
+                continue
+            del state[key]
+
+    if errors:
+        raise InvalidChangeBatchError(errors)
+
+    # Apply: rebuild the zone from the validated state, keeping the stored spelling.
+    new_rrsets = []
+    for d in state.values():
+        d = dict(d)
+        if not d["Name"].endswith("."):
+            d["Name"] += "."
+        if "ResourceRecords" in d:
+            d["ResourceRecords"] = _values(d)
+        new_rrsets.append(RecordSet(d))
+    the_zone.rrsets = new_rrsets
+    for value in change_list:
+        the_zone.rr_changes.append(copy.deepcopy(value))
+
+
+def _new_change_id() -> str:
+    return "C" + "".join(random.choices(string.ascii_uppercase + string.digits, k=20))
+
+
+def _change_info(change_id: str) -> dict[str, Any]:
+    with _changes_lock:
+        entry = _changes.get(change_id)
+    if entry is None:
+        if change_id in _MOTO_CONSTANT_IDS:
+            return {"Id": f"/change/{change_id}", "Status": "INSYNC", "SubmittedAt": utcnow()}
+        raise NoSuchChangeError(change_id)
+    started, submitted = entry
+    status = "INSYNC" if time.monotonic() - started >= SETTINGS.route53_insync_seconds else "PENDING"
+    return {"Id": f"/change/{change_id}", "Status": status, "SubmittedAt": submitted}
+
+
+_orig_response_change = Route53.change_resource_record_sets
+
+
+def _response_change_resource_record_sets(self: Route53) -> ActionResult:
+    result = _orig_response_change(self)  # validates quotas, applies or raises
+    change_id = _new_change_id()
+    with _changes_lock:
+        _changes[change_id] = (time.monotonic(), utcnow())
+    comment = self._get_param("ChangeBatch.Comment")
+    info = _change_info(change_id)
+    if comment:
+        info["Comment"] = comment
+    return ActionResult({"ChangeInfo": info})
+
+
+def _response_get_change(self: Route53) -> ActionResult:
+    change_id = self._get_param("Id")
+    change_id = change_id.rsplit("/", 1)[-1]
+    return ActionResult({"ChangeInfo": _change_info(change_id)})
+
+
+def install() -> None:
+    Route53Backend.change_resource_record_sets = _change_resource_record_sets  # type: ignore[method-assign]
+    Route53.change_resource_record_sets = _response_change_resource_record_sets  # type: ignore[method-assign]
+    Route53.get_change = _response_get_change  # type: ignore[method-assign]

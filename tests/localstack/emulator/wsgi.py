@@ -1,0 +1,107 @@
+"""The emulator's HTTP front: a WSGI layer in front of moto's app that answers the
+control API (/_replica_dns/...), forwards Lambda Invoke to the Lambda host, and hands
+everything else to moto unchanged.
+
+Not an AWS router: anything not listed here is moto's business.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import re
+from typing import Any, Callable, Iterable
+
+from . import lambda_client
+from .settings import SETTINGS
+
+log = logging.getLogger("emulator.http")
+
+_INVOKE = re.compile(r"^/2015-03-31/functions/[^/]+/invocations/?$")
+Handler = Callable[[dict[str, Any]], tuple[int, Any]]
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class FrontApp:
+    def __init__(self, moto_app: Callable, routes: dict[tuple[str, str], Handler]) -> None:
+        self.moto_app = moto_app
+        self.routes = routes
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path.startswith("/_replica_dns/"):
+            return self._control(method, path, environ, start_response)
+        if method == "POST" and _INVOKE.match(path):
+            return self._invoke(environ, start_response)
+        return self.moto_app(environ, start_response)
+
+    def _control(self, method: str, path: str, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        handler = self.routes.get((method, path.rstrip("/")))
+        status, payload = 404, {"error": f"no control route {method} {path}"}
+        if handler is not None:
+            try:
+                body = _read_body(environ)
+                data = json.loads(body) if body.strip() else {}
+                if not isinstance(data, dict):
+                    raise ControlError(400, "request body must be a JSON object")
+                status, payload = handler(data)
+            except json.JSONDecodeError as exc:
+                status, payload = 400, {"error": f"request body is not JSON: {exc}"}
+            except ControlError as exc:
+                status, payload = exc.status, {"error": str(exc)}
+            except ValueError as exc:
+                status, payload = 400, {"error": str(exc)}
+        out = json.dumps(payload).encode()
+        start_response(f"{status} {'OK' if status < 400 else 'Error'}",
+                       [("Content-Type", "application/json"), ("Content-Length", str(len(out)))])
+        return [out]
+
+    def _invoke(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")
+        if "?" not in raw and environ.get("QUERY_STRING"):
+            raw += "?" + environ["QUERY_STRING"]
+        headers = [(k[5:].replace("_", "-").title(), v) for k, v in environ.items() if k.startswith("HTTP_")]
+        if environ.get("CONTENT_TYPE"):
+            headers.append(("Content-Type", environ["CONTENT_TYPE"]))
+        body = _read_body(environ)
+        try:
+            status, resp_headers, data = lambda_client.forward("POST", raw, headers, body)
+        except (OSError, ConnectionError) as exc:
+            log.warning("Lambda host unreachable: %s", exc)
+            msg = json.dumps({"Type": "Service", "message": f"Lambda host unreachable: {exc}"}).encode()
+            start_response("502 Bad Gateway", [("Content-Type", "application/json"),
+                                               ("x-amzn-ErrorType", "ServiceException"),
+                                               ("Content-Length", str(len(msg)))])
+            return [msg]
+        resp_headers = [(k, v) for k, v in resp_headers if k.lower() != "content-length"]
+        resp_headers.append(("Content-Length", str(len(data))))
+        start_response(f"{status} {http.client.responses.get(status, 'Unknown')}", resp_headers)
+        return [data]
+
+
+def _read_body(environ: dict) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    if length > 0:
+        return stream.read(length)
+    return b""
+
+
+def base_routes() -> dict[tuple[str, str], Handler]:
+    return {
+        ("GET", "/_replica_dns/health"): lambda _d: (200, {"status": "ok"}),
+        ("GET", "/_replica_dns/settings"): lambda _d: (200, SETTINGS.public()),
+        ("POST", "/_replica_dns/settings"): lambda d: (200, SETTINGS.update(d)),
+    }
