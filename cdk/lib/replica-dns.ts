@@ -1,0 +1,584 @@
+// `ReplicaDns`: the reusable construct that deploys replica-dns into any CDK app — the
+// seven Lambdas, the Step Functions state machine, the ElastiCache event topic and the
+// trigger's filtered subscription, the drift-check schedule, the failure alarms and
+// least-privilege IAM.
+//
+// What this is NOT: a place where configuration rules live (see config.ts: the Rust CLI
+// validates) or where binaries are built (scripts/package-functions does). It takes the
+// configuration as a value and the function code as assets.
+
+import * as fs from 'fs';
+import * as path from 'path';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { ReplicaDnsConfig, checkConfigShape } from './config';
+import { elastiCacheFilterPolicy } from './filter-policy';
+import { groupRecordNames } from './record-names';
+
+/** The Lambdas invoked by the state machine, in pipeline order. */
+export const STEP_FUNCTIONS = ['filter', 'snapshot', 'await-nodes', 'plan', 'apply', 'verify'] as const;
+/** Every Lambda; the binary of `x` is the crate `replica-dns-x`. */
+export const FUNCTIONS = ['trigger', ...STEP_FUNCTIONS] as const;
+export type FunctionName = (typeof FUNCTIONS)[number];
+
+/** `${…FunctionArn}` placeholder of the ASL file for each step function. */
+export const DEFINITION_PLACEHOLDERS: Record<(typeof STEP_FUNCTIONS)[number], string> = {
+  filter: 'FilterFunctionArn',
+  snapshot: 'SnapshotFunctionArn',
+  'await-nodes': 'AwaitNodesFunctionArn',
+  plan: 'PlanFunctionArn',
+  apply: 'ApplyFunctionArn',
+  verify: 'VerifyFunctionArn',
+};
+
+/** The AWS calls a function may make; each maps to one IAM statement below. */
+export type Capability =
+  | 'startExecution' // states:StartExecution on this state machine
+  | 'describeGroups' // elasticache:DescribeReplicationGroups on the configured groups
+  | 'describeMembers' // elasticache:DescribeCacheClusters on the configured groups' members
+  | 'lookupAnyCluster' // elasticache:DescribeCacheClusters on any cluster (event → group)
+  | 'listRecords' // route53:ListResourceRecordSets on the configured zones
+  | 'changeRecords' // route53:ChangeResourceRecordSets, managed names only
+  | 'getChange'; // route53:GetChange
+
+/**
+ * Which function calls what: each gets only the permissions of the calls it makes
+ * (functions/replica-dns-<name>/src/main.rs wires the matching adapters).
+ */
+export const FUNCTION_CAPABILITIES: Record<FunctionName, readonly Capability[]> = {
+  trigger: ['startExecution'],
+  // An event may name any cache cluster on the topic; the filter asks which group it
+  // belongs to, so that a cluster of an unmanaged group is recognised and skipped.
+  filter: ['lookupAnyCluster', 'describeGroups'],
+  snapshot: ['describeGroups', 'describeMembers'],
+  'await-nodes': ['describeGroups', 'describeMembers'],
+  plan: ['listRecords'],
+  apply: ['changeRecords'],
+  verify: ['getChange', 'listRecords', 'describeGroups', 'describeMembers'],
+};
+
+/** Memory and timeout of one function. */
+export interface FunctionSettings {
+  readonly memorySize?: number;
+  readonly timeout?: Duration;
+}
+
+/**
+ * Defaults. Every function is a small Rust binary (a few MB RSS) making a handful of AWS
+ * calls, so memory is chosen for CPU share, not footprint: 256 MB gives twice the CPU of
+ * 128 MB, which halves cold-start TLS handshakes for a negligible price. Timeouts cover
+ * the SDK's standard retry budget (3 attempts, exponential backoff with jitter, up to
+ * 20 s between attempts) for the calls each step makes, and stay below the Task timeouts
+ * of the state machine so that a slow Lambda surfaces as a Lambda error the ASL retries.
+ * Waiting is never done inside a Lambda: the state machine's Wait states do it.
+ */
+export const DEFAULT_FUNCTION_SETTINGS: Record<FunctionName, Required<FunctionSettings>> = {
+  trigger: { memorySize: 256, timeout: Duration.seconds(15) }, // one StartExecution per record
+  filter: { memorySize: 256, timeout: Duration.seconds(30) }, // one cluster lookup per event
+  snapshot: { memorySize: 256, timeout: Duration.seconds(30) }, // 1 + members describes
+  'await-nodes': { memorySize: 256, timeout: Duration.seconds(30) },
+  plan: { memorySize: 256, timeout: Duration.seconds(30) }, // paginated list per zone
+  apply: { memorySize: 256, timeout: Duration.seconds(30) }, // one change batch per zone
+  verify: { memorySize: 256, timeout: Duration.seconds(60) }, // + DNS lookups and ROLE probes
+};
+
+/** Placement of the verify function inside the VPC of the cache, for DNS and ROLE probes. */
+export interface VerifyVpcSettings {
+  readonly vpc: ec2.IVpc;
+  /** @default the VPC's private subnets with egress */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** Port of the Redis/Valkey nodes. @default 6379 */
+  readonly redisPort?: number;
+  /** Where the nodes live. @default the VPC's IPv4 CIDR block */
+  readonly redisPeer?: ec2.IPeer;
+}
+
+export interface ReplicaDnsProps {
+  /** The configuration every function reads (env REPLICA_DNS_CONFIG); see config.ts. */
+  readonly config: ReplicaDnsConfig;
+  /**
+   * Directory holding `<function>/bootstrap` for each function, as produced by
+   * `scripts/package-functions`. @default `<cdk>/assets`
+   */
+  readonly assetsDir?: string;
+  /** Code per function, overriding `assetsDir` (e.g. `lambda.Code.fromBucket`). */
+  readonly code?: Partial<Record<FunctionName, lambda.Code>>;
+  /** @default ARM_64 (Graviton: cheaper per GB-second). The assets must match. */
+  readonly architecture?: lambda.Architecture;
+  /** Per-function memory and timeout; unset fields keep {@link DEFAULT_FUNCTION_SETTINGS}. */
+  readonly functions?: Partial<Record<FunctionName, FunctionSettings>>;
+  /** Retention of every log group. @default one month */
+  readonly logRetention?: logs.RetentionDays;
+  /** The ASL file. @default `<repo>/statemachine/replica-dns.asl.json` */
+  readonly definitionFile?: string;
+  /**
+   * The SNS topic the replication groups notify. An existing topic must already allow
+   * ElastiCache to publish and must not be KMS-encrypted. @default a new topic
+   */
+  readonly eventTopic?: sns.ITopic;
+  /**
+   * Period of the drift-check resync (`{"all": true}`), which repairs anything a lost
+   * notification left wrong; `null` turns it off. @default 15 minutes
+   */
+  readonly driftCheckRate?: Duration | null;
+  /** Topic the alarms notify. @default a new KMS-encrypted topic */
+  readonly alarmTopic?: sns.ITopic;
+  /** Run the verify function in the cache's VPC (VPC resolver and ROLE probes). */
+  readonly verifyVpc?: VerifyVpcSettings;
+  /**
+   * Tunables merged by the trigger into every execution it starts (env
+   * REPLICA_DNS_EXECUTION_DEFAULTS), e.g. `{"waitSeconds": 30}`; see
+   * statemachine/README.md. @default none: the state machine's defaults
+   */
+  readonly executionDefaults?: Record<string, number | boolean>;
+}
+
+/** Lambda's limit on the total size of a function's environment variables. */
+export const LAMBDA_ENV_LIMIT_BYTES = 4096;
+
+const DEFAULT_ASSETS_DIR = path.resolve(__dirname, '..', 'assets');
+const DEFAULT_DEFINITION_FILE = path.resolve(__dirname, '..', '..', 'statemachine', 'replica-dns.asl.json');
+
+function pascal(name: string): string {
+  return name
+    .split('-')
+    .map((p) => p.charAt(0).toUpperCase() + p.slice(1))
+    .join('');
+}
+
+export class ReplicaDns extends Construct {
+  /** The functions by name. */
+  public readonly functions: Record<FunctionName, lambda.Function>;
+  public readonly stateMachine: sfn.StateMachine;
+  /** The topic ElastiCache notifies (created or imported). */
+  public readonly eventTopic: sns.ITopic;
+  /** The topic the alarms notify (created or imported). */
+  public readonly alarmTopic: sns.ITopic;
+  /** Failed or timed-out executions. */
+  public readonly executionsAlarm: cloudwatch.Alarm;
+  /** Trigger errors: a notification that could not start an execution. */
+  public readonly triggerErrorsAlarm: cloudwatch.Alarm;
+  /** The drift-check schedule, absent when turned off. */
+  public readonly driftCheck?: scheduler.Schedule;
+  /** The verify function's security group, when it runs in a VPC. */
+  public readonly verifySecurityGroup?: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: ReplicaDnsProps) {
+    super(scope, id);
+    const config = checkConfigShape(props.config);
+    const configJson = JSON.stringify(config);
+    const architecture = props.architecture ?? lambda.Architecture.ARM_64;
+    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const stack = Stack.of(this);
+
+    // ---- functions -------------------------------------------------------------
+    const functions = {} as Record<FunctionName, lambda.Function>;
+    for (const name of FUNCTIONS) {
+      const settings = { ...DEFAULT_FUNCTION_SETTINGS[name], ...(props.functions?.[name] ?? {}) };
+      const logGroup = new logs.LogGroup(this, `${pascal(name)}Logs`, { retention });
+      const role = new iam.Role(this, `${pascal(name)}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `replica-dns ${name} function`,
+      });
+      // Instead of AWSLambdaBasicExecutionRole (which may write to any log group):
+      // write to this function's own log group only.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'OwnLogGroup',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      );
+      const inVpc = name === 'verify' && props.verifyVpc !== undefined;
+      let securityGroup: ec2.SecurityGroup | undefined;
+      if (inVpc && props.verifyVpc) {
+        securityGroup = this.verifySecurityGroupFor(props.verifyVpc);
+        this.verifySecurityGroup = securityGroup;
+        role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
+      }
+      const environment: Record<string, string> = { REPLICA_DNS_CONFIG: configJson };
+      if (inVpc) environment.REPLICA_DNS_PROBE_ROLE = 'true';
+      const fn = new lambda.Function(this, `${pascal(name)}Function`, {
+        description: `replica-dns ${name}`,
+        runtime: lambda.Runtime.PROVIDED_AL2023,
+        handler: 'bootstrap',
+        architecture,
+        code: props.code?.[name] ?? lambda.Code.fromAsset(path.join(props.assetsDir ?? DEFAULT_ASSETS_DIR, name)),
+        memorySize: settings.memorySize,
+        timeout: settings.timeout,
+        role,
+        logGroup,
+        loggingFormat: lambda.LoggingFormat.JSON,
+        applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+        systemLogLevelV2: lambda.SystemLogLevel.WARN,
+        tracing: lambda.Tracing.ACTIVE,
+        environment,
+        ...(inVpc && props.verifyVpc
+          ? {
+              vpc: props.verifyVpc.vpc,
+              vpcSubnets: props.verifyVpc.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+              securityGroups: securityGroup ? [securityGroup] : undefined,
+            }
+          : {}),
+      });
+      functions[name] = fn;
+      NagSuppressions.addResourceSuppressions(
+        role,
+        [
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              'Log streams are created by Lambda per execution environment with generated names, so the grant is the function\'s own log group with its streams (":*"); X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions ("*").',
+            appliesTo: [{ regex: '/^Resource::<.*Logs[0-9A-F]+\\.Arn>:\\*$/g' }, 'Resource::*'],
+          },
+        ],
+        true,
+      );
+      if (inVpc) {
+        NagSuppressions.addResourceSuppressions(
+          role,
+          [
+            {
+              id: 'AwsSolutions-IAM4',
+              reason:
+                'AWSLambdaVPCAccessExecutionRole is the AWS-maintained minimum for a function in a VPC (create/describe/delete its ENIs; EC2 supports no resource-level scoping for DescribeNetworkInterfaces).',
+              appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'],
+            },
+          ],
+          true,
+        );
+      }
+    }
+    this.functions = functions;
+
+    const envBytes = Buffer.byteLength('REPLICA_DNS_CONFIG') + Buffer.byteLength(configJson) + 200;
+    if (envBytes > LAMBDA_ENV_LIMIT_BYTES) {
+      throw new Error(
+        `the configuration is ${Buffer.byteLength(configJson)} bytes as JSON; with the other variables it exceeds Lambda's ${LAMBDA_ENV_LIMIT_BYTES}-byte environment limit. Split the groups over several deployments (different ownerId each).`,
+      );
+    }
+
+    // ---- state machine ---------------------------------------------------------
+    const definitionFile = props.definitionFile ?? DEFAULT_DEFINITION_FILE;
+    if (!fs.existsSync(definitionFile)) {
+      throw new Error(`state machine definition ${definitionFile} does not exist`);
+    }
+    const definitionSubstitutions: Record<string, string> = {};
+    for (const step of STEP_FUNCTIONS) definitionSubstitutions[DEFINITION_PLACEHOLDERS[step]] = functions[step].functionArn;
+    const stateMachineLogs = new logs.LogGroup(this, 'StateMachineLogs', {
+      // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy small when
+      // Step Functions delivers logs (AWS's recommendation for vended logs).
+      logGroupName: `/aws/vendedlogs/states/${stack.stackName}-${this.node.id}-${this.node.addr.slice(0, 8)}`,
+      retention,
+    });
+    // Inline (fromString), not fromFile: the definition then sits in the template
+    // (DefinitionString) where reviewers and tests see it, with no extra S3 asset.
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromString(fs.readFileSync(definitionFile, 'utf8')),
+      definitionSubstitutions,
+      logs: { destination: stateMachineLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeSteps',
+        actions: ['lambda:InvokeFunction'],
+        resources: STEP_FUNCTIONS.map((s) => functions[s].functionArn),
+      }),
+    );
+    NagSuppressions.addResourceSuppressions(
+      this.stateMachine,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'Step Functions log delivery (logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) support no resource-level permissions; the Lambda invoke grant is per function ARN.',
+          appliesTo: ['Resource::*'],
+        },
+      ],
+      true,
+    );
+
+    // ---- permissions -----------------------------------------------------------
+    for (const name of FUNCTIONS) {
+      for (const cap of FUNCTION_CAPABILITIES[name]) {
+        for (const statement of this.statementsFor(cap, config)) functions[name].addToRolePolicy(statement);
+      }
+      if (FUNCTION_CAPABILITIES[name].includes('lookupAnyCluster')) {
+        NagSuppressions.addResourceSuppressions(
+          functions[name].role as iam.Role,
+          [
+            {
+              id: 'AwsSolutions-IAM5',
+              reason:
+                'The filter resolves the cache cluster id named by an ElastiCache event to its replication group; the id may belong to any group publishing to the topic (an unmanaged one must be recognised and skipped), so DescribeCacheClusters (read-only) is allowed on every cluster of this account and region.',
+              appliesTo: ['Resource::arn:<AWS::Partition>:elasticache:<AWS::Region>:<AWS::AccountId>:cluster:*'],
+            },
+          ],
+          true,
+        );
+      }
+      if (FUNCTION_CAPABILITIES[name].includes('describeMembers')) {
+        NagSuppressions.addResourceSuppressions(
+          functions[name].role as iam.Role,
+          [
+            {
+              id: 'AwsSolutions-IAM5',
+              reason:
+                'Member cache clusters are named <group>-NNN by ElastiCache and new ones appear as nodes are added or replaced; DescribeCacheClusters (read-only) is allowed on <group>-* for the configured groups only.',
+              appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:elasticache:<AWS::Region>:<AWS::AccountId>:cluster:.+-\\*$/g' }],
+            },
+          ],
+          true,
+        );
+      }
+      if (FUNCTION_CAPABILITIES[name].includes('getChange')) {
+        NagSuppressions.addResourceSuppressions(
+          functions[name].role as iam.Role,
+          [
+            {
+              id: 'AwsSolutions-IAM5',
+              reason:
+                'Route 53 change ids are generated per ChangeResourceRecordSets call and cannot be known in advance; GetChange is read-only and the narrowest resource IAM allows is change/*.',
+              appliesTo: ['Resource::arn:<AWS::Partition>:route53:::change/*'],
+            },
+          ],
+          true,
+        );
+      }
+    }
+    functions.trigger.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
+    if (props.executionDefaults && Object.keys(props.executionDefaults).length > 0) {
+      functions.trigger.addEnvironment('REPLICA_DNS_EXECUTION_DEFAULTS', JSON.stringify(props.executionDefaults));
+    }
+
+    // ---- event topic and subscription -----------------------------------------
+    if (props.eventTopic) {
+      this.eventTopic = props.eventTopic;
+    } else {
+      const topic = new sns.Topic(this, 'EventTopic', {
+        displayName: 'ElastiCache events for replica-dns',
+      });
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'ElastiCachePublish',
+          principals: [new iam.ServicePrincipal('elasticache.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: { StringEquals: { 'aws:SourceOwner': Aws.ACCOUNT_ID } },
+        }),
+      );
+      NagSuppressions.addResourceSuppressions(topic, [
+        {
+          id: 'AwsSolutions-SNS2',
+          reason:
+            'ElastiCache cannot publish to a KMS-encrypted topic (it marks the topic inactive and stops notifying). The messages carry only an event name and a cluster or group id.',
+        },
+        {
+          id: 'AwsSolutions-SNS3',
+          reason:
+            'The publisher is the ElastiCache service principal; AWS does not document that its deliveries satisfy aws:SecureTransport, and a deny that blocked them would silently stop failover handling. Subscribers are Lambda only.',
+        },
+      ]);
+      this.eventTopic = topic;
+    }
+    functions.trigger.addPermission('InvokeFromEventTopic', {
+      principal: new iam.ServicePrincipal('sns.amazonaws.com'),
+      sourceArn: this.eventTopic.topicArn,
+    });
+    new sns.CfnSubscription(this, 'TriggerSubscription', {
+      topicArn: this.eventTopic.topicArn,
+      protocol: 'lambda',
+      endpoint: functions.trigger.functionArn,
+      filterPolicyScope: 'MessageBody',
+      filterPolicy: elastiCacheFilterPolicy(),
+    });
+
+    // ---- drift check -----------------------------------------------------------
+    const rate = props.driftCheckRate === undefined ? Duration.minutes(15) : props.driftCheckRate;
+    if (rate !== null) {
+      this.driftCheck = new scheduler.Schedule(this, 'DriftCheck', {
+        description: 'replica-dns periodic resync of every configured group (repairs drift after a lost notification)',
+        schedule: scheduler.ScheduleExpression.rate(rate),
+        target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
+          input: scheduler.ScheduleTargetInput.fromObject({ all: true }),
+          retryAttempts: 2,
+        }),
+      });
+    }
+
+    // ---- alarms ----------------------------------------------------------------
+    if (props.alarmTopic) {
+      this.alarmTopic = props.alarmTopic;
+    } else {
+      const key = new kms.Key(this, 'AlarmTopicKey', {
+        description: 'replica-dns alarm topic encryption',
+        enableKeyRotation: true,
+      });
+      // CloudWatch alarms publish to an encrypted topic only if the key lets them.
+      key.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'CloudWatchAlarms',
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        }),
+      );
+      this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+        displayName: 'replica-dns alarms',
+        masterKey: key,
+        enforceSSL: true,
+      });
+    }
+    const failed = this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' });
+    const timedOut = this.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' });
+    // Aborted executions are left out on purpose: StopExecution is an operator's
+    // deliberate action, and the drift check repairs whatever an abort left behind.
+    this.executionsAlarm = new cloudwatch.Alarm(this, 'ExecutionsFailedAlarm', {
+      alarmDescription:
+        'replica-dns: an execution failed or timed out; replica names may point at a primary or a missing node until the next successful run. Open the execution in the Step Functions console.',
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
+        usingMetrics: { failed, timedOut },
+        period: Duration.minutes(5),
+        label: 'failed + timed out executions',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.triggerErrorsAlarm = new cloudwatch.Alarm(this, 'TriggerErrorsAlarm', {
+      alarmDescription:
+        'replica-dns: the trigger could not start an execution for an ElastiCache notification (after Lambda\'s async retries the event is dropped); the drift check will resync, see the trigger logs.',
+      metric: functions.trigger.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    for (const alarm of [this.executionsAlarm, this.triggerErrorsAlarm]) {
+      alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+      alarm.addOkAction(new cwActions.SnsAction(this.alarmTopic));
+    }
+  }
+
+  /** Security group of the verify function: egress to the nodes and to DNS only (+ HTTPS to AWS APIs). */
+  private verifySecurityGroupFor(settings: VerifyVpcSettings): ec2.SecurityGroup {
+    const sg = new ec2.SecurityGroup(this, 'VerifySecurityGroup', {
+      vpc: settings.vpc,
+      description: 'replica-dns verify: Redis ROLE probes, DNS through the VPC resolver, AWS APIs',
+      allowAllOutbound: false,
+    });
+    const peer = settings.redisPeer ?? ec2.Peer.ipv4(settings.vpc.vpcCidrBlock);
+    const port = settings.redisPort ?? 6379;
+    sg.addEgressRule(peer, ec2.Port.tcp(port), `Redis/Valkey ROLE probe (port ${port})`);
+    // The Amazon-provided resolver answers at the VPC base address + 2, inside the CIDR.
+    const vpcCidr = ec2.Peer.ipv4(settings.vpc.vpcCidrBlock);
+    sg.addEgressRule(vpcCidr, ec2.Port.udp(53), 'DNS queries to the VPC resolver');
+    sg.addEgressRule(vpcCidr, ec2.Port.tcp(53), 'DNS queries to the VPC resolver (TCP fallback)');
+    // Route 53 and ElastiCache APIs (GetChange, ListResourceRecordSets, Describe*) are
+    // public HTTPS endpoints (Route 53 has no VPC interface endpoint), reached through NAT.
+    sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the Route 53 and ElastiCache APIs');
+    return sg;
+  }
+
+  /** The IAM statement of one capability, scoped as narrowly as each API allows. */
+  private statementsFor(cap: Capability, config: ReplicaDnsConfig): iam.PolicyStatement[] {
+    return ([] as iam.PolicyStatement[]).concat(this.statementOrStatements(cap, config));
+  }
+
+  private statementOrStatements(cap: Capability, config: ReplicaDnsConfig): iam.PolicyStatement | iam.PolicyStatement[] {
+    const zones = [...new Set(config.groups.map((g) => g.hostedZoneId))];
+    const zoneArns = zones.map((z) => `arn:${Aws.PARTITION}:route53:::hostedzone/${z}`);
+    const elasticacheArn = (kind: string, name: string) =>
+      `arn:${Aws.PARTITION}:elasticache:${Aws.REGION}:${Aws.ACCOUNT_ID}:${kind}:${name}`;
+    switch (cap) {
+      case 'startExecution':
+        return new iam.PolicyStatement({
+          sid: 'StartExecution',
+          actions: ['states:StartExecution'],
+          resources: [this.stateMachine.stateMachineArn],
+        });
+      case 'describeGroups':
+        return new iam.PolicyStatement({
+          sid: 'DescribeGroups',
+          actions: ['elasticache:DescribeReplicationGroups'],
+          resources: config.groups.map((g) => elasticacheArn('replicationgroup', g.replicationGroupId.toLowerCase())),
+        });
+      case 'describeMembers':
+        return new iam.PolicyStatement({
+          sid: 'DescribeMembers',
+          actions: ['elasticache:DescribeCacheClusters'],
+          resources: config.groups.map((g) => elasticacheArn('cluster', `${g.replicationGroupId.toLowerCase()}-*`)),
+        });
+      case 'lookupAnyCluster':
+        return new iam.PolicyStatement({
+          sid: 'LookUpClusterGroup',
+          actions: ['elasticache:DescribeCacheClusters'],
+          resources: [elasticacheArn('cluster', '*')],
+        });
+      case 'listRecords':
+        return new iam.PolicyStatement({
+          sid: 'ListRecords',
+          actions: ['route53:ListResourceRecordSets'],
+          resources: zoneArns,
+        });
+      case 'getChange':
+        return new iam.PolicyStatement({
+          sid: 'GetChange',
+          actions: ['route53:GetChange'],
+          resources: [`arn:${Aws.PARTITION}:route53:::change/*`],
+        });
+      case 'changeRecords':
+        return zones.map((zone) => this.changeRecordsStatement(zone, config));
+    }
+  }
+
+  /**
+   * ChangeResourceRecordSets on one zone, limited to the names of the groups in that
+   * zone, to CNAME and TXT records, and to CREATE/DELETE/UPSERT. ForAllValues: every
+   * name and type in the batch must be one of ours, so one foreign name fails the batch.
+   */
+  private changeRecordsStatement(zone: string, config: ReplicaDnsConfig): iam.PolicyStatement {
+    const exact = new Set<string>();
+    const patterns = new Set<string>();
+    for (const g of config.groups.filter((g) => g.hostedZoneId === zone)) {
+      // An AZ name's AZ is a member's PreferredAvailabilityZone: `<region><letter>`
+      // (or a Local Zone name, which also starts with the region).
+      const names = groupRecordNames(g, `${Aws.REGION}*`);
+      names.exact.forEach((n) => exact.add(n));
+      names.patterns.forEach((n) => patterns.add(n));
+    }
+    const types = { 'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME', 'TXT'], 'route53:ChangeResourceRecordSetsActions': ['CREATE', 'DELETE', 'UPSERT'] };
+    const conditions =
+      patterns.size === 0
+        ? { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [...exact], ...types } }
+        : {
+            // StringLike matches the exact names exactly (normalisation escapes * and ?)
+            // and the AZ-name patterns by wildcard.
+            'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [...exact, ...patterns] },
+            'ForAllValues:StringEquals': types,
+          };
+    return new iam.PolicyStatement({
+      sid: `ChangeManagedRecords${zone}`,
+      actions: ['route53:ChangeResourceRecordSets'],
+      resources: [`arn:${Aws.PARTITION}:route53:::hostedzone/${zone}`],
+      conditions,
+    });
+  }
+}

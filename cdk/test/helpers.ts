@@ -1,0 +1,115 @@
+// Shared test fixtures: fake function assets (ELF headers only), test configurations,
+// and lookups into a synthesised template (a function's IAM statements).
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Aspects, CfnResource, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ReplicaDnsConfig } from '../lib/config';
+import { FUNCTIONS, ReplicaDns, ReplicaDnsProps } from '../lib/replica-dns';
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'eu-west-1';
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const ASL_FILE = path.join(REPO_ROOT, 'statemachine', 'replica-dns.asl.json');
+
+/** Two zones; the second group has AZ and pooled names and its own ownership prefix. */
+export const TEST_CONFIG: ReplicaDnsConfig = {
+  ownerId: 'replica-dns-test',
+  groups: [
+    {
+      replicationGroupId: 'orders',
+      hostedZoneId: 'Z0ORDERS1234567890',
+      zoneName: 'cache.internal.',
+      nameTemplate: 'replica{n}.orders.cache.internal.',
+      ttl: 10,
+    },
+    {
+      replicationGroupId: 'Sessions',
+      hostedZoneId: 'Z0SESSIONS12345678',
+      zoneName: 'sessions.example.',
+      nameTemplate: 'Replica{n}.Sessions.Example.',
+      ownershipPrefix: '_own',
+      azNames: { template: 'replica-{az}.sessions.example.' },
+      pooledName: { name: 'pool.sessions.example.' },
+    },
+  ],
+};
+
+/** A minimal 64-bit little-endian ELF header for `arch`: enough for the asset check. */
+export function elfHeader(arch: 'x86_64' | 'arm64'): Buffer {
+  const b = Buffer.alloc(64);
+  b.writeUInt32BE(0x7f454c46, 0);
+  b[4] = 2; // 64-bit
+  b[5] = 1; // little endian
+  b[6] = 1;
+  b.writeUInt16LE(2, 16); // ET_EXEC
+  b.writeUInt16LE(arch === 'x86_64' ? 0x3e : 0xb7, 18);
+  return b;
+}
+
+/** A temporary assets directory with `<function>/bootstrap` for every function. */
+export function fakeAssets(arch: 'x86_64' | 'arm64' = 'arm64', only: readonly string[] = FUNCTIONS): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replica-dns-assets-'));
+  for (const name of only) {
+    fs.mkdirSync(path.join(dir, name));
+    fs.writeFileSync(path.join(dir, name, 'bootstrap'), elfHeader(arch), { mode: 0o755 });
+  }
+  return dir;
+}
+
+export interface Synth {
+  readonly app: App;
+  readonly stack: Stack;
+  readonly construct: ReplicaDns;
+  readonly template: Template;
+}
+
+/** Synthesises a stack holding one ReplicaDns, with cdk-nag's AwsSolutions checks applied. */
+export function synthConstruct(props: Partial<ReplicaDnsProps> = {}, extend?: (stack: Stack) => Partial<ReplicaDnsProps>): Synth {
+  const app = new App();
+  const stack = new Stack(app, 'Test', { env: { account: ACCOUNT, region: REGION } });
+  const construct = new ReplicaDns(stack, 'ReplicaDns', {
+    config: TEST_CONFIG,
+    assetsDir: fakeAssets(props.architecture === lambda.Architecture.X86_64 ? 'x86_64' : 'arm64'),
+    ...props,
+    ...(extend ? extend(stack) : {}),
+  });
+  Aspects.of(app).add(new AwsSolutionsChecks());
+  const template = Template.fromStack(stack);
+  return { app, stack, construct, template };
+}
+
+export type Statement = {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
+
+export function asArray<T>(x: T | T[]): T[] {
+  return Array.isArray(x) ? x : [x];
+}
+
+/** Every statement of the inline policies attached to `role`. */
+export function roleStatements(s: Synth, role: iam.IRole): Statement[] {
+  const roleId = s.stack.getLogicalId((role as iam.Role).node.defaultChild as CfnResource);
+  const policies = s.template.findResources('AWS::IAM::Policy');
+  return Object.values(policies)
+    .filter((p) => asArray(p.Properties.Roles).some((r: { Ref?: string }) => r.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+/** The actions a function's role may perform, sorted. */
+export function functionActions(s: Synth, fn: lambda.Function): string[] {
+  return [...new Set(roleStatements(s, fn.role as iam.IRole).flatMap((st) => asArray(st.Action)))].sort();
+}
+
+export function logicalId(s: Synth, construct: { node: { defaultChild?: unknown } }): string {
+  return s.stack.getLogicalId(construct.node.defaultChild as CfnResource);
+}

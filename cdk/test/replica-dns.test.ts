@@ -1,0 +1,390 @@
+// Assertions on the template of the ReplicaDns construct with its defaults plus a VPC
+// for verify: one synthesis (beforeAll), one claim per test.
+
+import * as fs from 'fs';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { elastiCacheFilterPolicy } from '../lib/filter-policy';
+import { DEFINITION_PLACEHOLDERS, FUNCTIONS, STEP_FUNCTIONS } from '../lib/replica-dns';
+import { ASL_FILE, REGION, Synth, TEST_CONFIG, asArray, functionActions, logicalId, roleStatements, synthConstruct } from './helpers';
+
+let s: Synth;
+let vpc: ec2.IVpc;
+
+beforeAll(() => {
+  s = synthConstruct({}, (stack) => {
+    vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0123456789abcdef0',
+      vpcCidrBlock: '10.20.0.0/16',
+      availabilityZones: [`${REGION}a`, `${REGION}b`],
+      privateSubnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'],
+    });
+    return { verifyVpc: { vpc, vpcSubnets: { subnets: vpc.privateSubnets } } };
+  });
+});
+
+function fnId(name: (typeof FUNCTIONS)[number]): string {
+  return logicalId(s, s.construct.functions[name]);
+}
+
+function fnProps(name: (typeof FUNCTIONS)[number]) {
+  return s.template.toJSON().Resources[fnId(name)].Properties;
+}
+
+describe('functions', () => {
+  test('there are exactly seven Lambda functions', () => {
+    s.template.resourceCountIs('AWS::Lambda::Function', 7);
+  });
+
+  test.each(FUNCTIONS)('%s runs the bootstrap binary on provided.al2023, arm64 by default', (name) => {
+    expect(fnProps(name)).toMatchObject({ Runtime: 'provided.al2023', Handler: 'bootstrap', Architectures: ['arm64'] });
+  });
+
+  test.each(FUNCTIONS)('%s logs JSON to its own log group', (name) => {
+    expect(fnProps(name).LoggingConfig).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/Logs/) } });
+  });
+
+  test.each(FUNCTIONS)('%s gets the configuration in REPLICA_DNS_CONFIG, unchanged', (name) => {
+    expect(JSON.parse(fnProps(name).Environment.Variables.REPLICA_DNS_CONFIG)).toEqual(TEST_CONFIG);
+  });
+
+  test('function log groups keep logs for one month by default', () => {
+    const groups = Object.values(s.template.findResources('AWS::Logs::LogGroup'));
+    expect(groups.map((g) => g.Properties.RetentionInDays)).toEqual(groups.map(() => 30));
+  });
+
+  test('the trigger gets the state machine ARN in STATE_MACHINE_ARN', () => {
+    expect(fnProps('trigger').Environment.Variables.STATE_MACHINE_ARN).toEqual({ Ref: logicalId(s, s.construct.stateMachine) });
+  });
+
+  test('only the trigger gets STATE_MACHINE_ARN', () => {
+    const others = FUNCTIONS.filter((f) => f !== 'trigger' && 'STATE_MACHINE_ARN' in fnProps(f).Environment.Variables);
+    expect(others).toEqual([]);
+  });
+
+  test('memory and timeouts are the documented defaults', () => {
+    expect(FUNCTIONS.map((f) => [f, fnProps(f).MemorySize, fnProps(f).Timeout])).toEqual([
+      ['trigger', 256, 15],
+      ['filter', 256, 30],
+      ['snapshot', 256, 30],
+      ['await-nodes', 256, 30],
+      ['plan', 256, 30],
+      ['apply', 256, 30],
+      ['verify', 256, 60],
+    ]);
+  });
+
+  test('every function timeout is below the state machine Task timeout', () => {
+    const asl = fs.readFileSync(ASL_FILE, 'utf8');
+    const taskTimeouts = [...asl.matchAll(/"TimeoutSeconds"\s*:\s*(\d+)/g)].map((m) => Number(m[1]));
+    const longest = Math.max(...STEP_FUNCTIONS.map((f) => fnProps(f).Timeout));
+    expect(longest).toBeLessThan(Math.min(...taskTimeouts));
+  });
+
+  test('X-Ray tracing is active on every function', () => {
+    expect(FUNCTIONS.map((f) => fnProps(f).TracingConfig)).toEqual(FUNCTIONS.map(() => ({ Mode: 'Active' })));
+  });
+});
+
+describe('verify in a VPC', () => {
+  test('verify runs in the given private subnets with its own security group', () => {
+    expect(fnProps('verify').VpcConfig).toEqual({
+      SubnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'],
+      SecurityGroupIds: [{ 'Fn::GetAtt': [logicalId(s, s.construct.verifySecurityGroup!), 'GroupId'] }],
+    });
+  });
+
+  test('verify asks each target ROLE when in a VPC', () => {
+    expect(fnProps('verify').Environment.Variables.REPLICA_DNS_PROBE_ROLE).toBe('true');
+  });
+
+  test('no other function is placed in the VPC', () => {
+    expect(FUNCTIONS.filter((f) => f !== 'verify' && fnProps(f).VpcConfig !== undefined)).toEqual([]);
+  });
+
+  test('the security group allows out only Redis, DNS to the VPC resolver, and HTTPS', () => {
+    const sg = s.template.toJSON().Resources[logicalId(s, s.construct.verifySecurityGroup!)].Properties;
+    expect(sg.SecurityGroupEgress.map((r: Record<string, unknown>) => [r.IpProtocol, r.FromPort, r.ToPort, r.CidrIp])).toEqual([
+      ['tcp', 6379, 6379, '10.20.0.0/16'],
+      ['udp', 53, 53, '10.20.0.0/16'],
+      ['tcp', 53, 53, '10.20.0.0/16'],
+      ['tcp', 443, 443, '0.0.0.0/0'],
+    ]);
+  });
+
+  test('the security group allows nothing in', () => {
+    const sg = s.template.toJSON().Resources[logicalId(s, s.construct.verifySecurityGroup!)].Properties;
+    expect(sg.SecurityGroupIngress).toBeUndefined();
+  });
+});
+
+describe('state machine', () => {
+  test('is a Standard workflow', () => {
+    s.template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineType: 'STANDARD' });
+  });
+
+  test('has X-Ray tracing on', () => {
+    s.template.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true } });
+  });
+
+  test('logs ALL events with execution data to its log group', () => {
+    s.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('StateMachineLogs'), 'Arn'] } } }],
+      },
+    });
+  });
+
+  test('the state machine log group is a vended-logs group', () => {
+    s.template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('^/aws/vendedlogs/states/') });
+  });
+
+  test('the definition is the ASL file, verbatim', () => {
+    s.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      DefinitionString: Match.serializedJson(JSON.parse(fs.readFileSync(ASL_FILE, 'utf8'))),
+    });
+  });
+
+  test.each(STEP_FUNCTIONS)('${…FunctionArn} of %s is substituted with that function\'s ARN', (step) => {
+    s.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      DefinitionSubstitutions: { [DEFINITION_PLACEHOLDERS[step]]: { 'Fn::GetAtt': [fnId(step), 'Arn'] } },
+    });
+  });
+
+  test('the state machine may invoke exactly the six step functions', () => {
+    const statements = roleStatements(s, s.construct.stateMachine.role).filter((st) => asArray(st.Action).includes('lambda:InvokeFunction'));
+    expect(statements.flatMap((st) => asArray(st.Resource))).toEqual(STEP_FUNCTIONS.map((f) => ({ 'Fn::GetAtt': [fnId(f), 'Arn'] })));
+  });
+});
+
+describe('event topic and subscription', () => {
+  const topicId = () => logicalId(s, s.construct.eventTopic as unknown as { node: { defaultChild?: unknown } });
+
+  test('the new event topic is not KMS-encrypted (ElastiCache cannot publish to one)', () => {
+    expect(s.template.toJSON().Resources[topicId()].Properties.KmsMasterKeyId).toBeUndefined();
+  });
+
+  test('the topic policy lets ElastiCache of this account publish', () => {
+    s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId() }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'elasticache.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: topicId() },
+            Condition: { StringEquals: { 'aws:SourceOwner': { Ref: 'AWS::AccountId' } } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('the trigger is subscribed to the event topic with a message-body filter policy', () => {
+    s.template.hasResourceProperties('AWS::SNS::Subscription', {
+      TopicArn: { Ref: topicId() },
+      Protocol: 'lambda',
+      Endpoint: { 'Fn::GetAtt': [fnId('trigger'), 'Arn'] },
+      FilterPolicyScope: 'MessageBody',
+      FilterPolicy: elastiCacheFilterPolicy(),
+    });
+  });
+
+  test('SNS may invoke the trigger, from the event topic only', () => {
+    s.template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [fnId('trigger'), 'Arn'] },
+      Principal: 'sns.amazonaws.com',
+      SourceArn: { Ref: topicId() },
+    });
+  });
+});
+
+describe('drift check', () => {
+  test('a schedule starts a resync of all groups every 15 minutes', () => {
+    s.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+      Target: { Arn: { Ref: logicalId(s, s.construct.stateMachine) }, Input: '{"all":true}' },
+    });
+  });
+
+  test('the schedule role may start executions of this state machine only', () => {
+    const schedule = Object.values(s.template.findResources('AWS::Scheduler::Schedule'))[0];
+    const roleId = schedule.Properties.Target.RoleArn['Fn::GetAtt'][0];
+    const statements = Object.values(s.template.findResources('AWS::IAM::Policy'))
+      .filter((p) => asArray(p.Properties.Roles).some((r: { Ref?: string }) => r.Ref === roleId))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual([expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: logicalId(s, s.construct.stateMachine) } })]);
+  });
+});
+
+describe('alarms', () => {
+  test('an alarm fires on any failed or timed-out execution', () => {
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'FILL(failed, 0) + FILL(timedOut, 0)' }),
+        Match.objectLike({ Id: 'failed', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsFailed' }) }) }),
+        Match.objectLike({ Id: 'timedOut', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsTimedOut' }) }) }),
+      ]),
+    });
+  });
+
+  test('an alarm fires when the trigger errors', () => {
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors',
+      Namespace: 'AWS/Lambda',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId('trigger') } }],
+      Threshold: 1,
+    });
+  });
+
+  test('both alarms notify the alarm topic', () => {
+    const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm'));
+    const topic = { Ref: logicalId(s, s.construct.alarmTopic as unknown as { node: { defaultChild?: unknown } }) };
+    expect(alarms.map((a) => a.Properties.AlarmActions)).toEqual([[topic], [topic]]);
+  });
+
+  test('the new alarm topic is KMS-encrypted with a rotating key CloudWatch may use', () => {
+    const topic = s.template.toJSON().Resources[logicalId(s, s.construct.alarmTopic as unknown as { node: { defaultChild?: unknown } })];
+    const keyId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0];
+    const key = s.template.toJSON().Resources[keyId].Properties;
+    expect([key.EnableKeyRotation, key.KeyPolicy.Statement.some((st: Statement) => st.Principal?.Service === 'cloudwatch.amazonaws.com')]).toEqual([true, true]);
+  });
+});
+
+type Statement = { Principal?: { Service?: string } };
+
+describe('least privilege', () => {
+  test.each([
+    ['trigger', ['states:StartExecution']],
+    ['filter', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups']],
+    ['snapshot', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups']],
+    ['await-nodes', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups']],
+    ['plan', ['route53:ListResourceRecordSets']],
+    ['apply', ['route53:ChangeResourceRecordSets']],
+    ['verify', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'route53:GetChange', 'route53:ListResourceRecordSets']],
+  ] as const)('%s may call only what it uses', (name, actions) => {
+    const own = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+    expect(functionActions(s, s.construct.functions[name])).toEqual([...own, ...actions].sort());
+  });
+
+  const changeStatements = () =>
+    roleStatements(s, s.construct.functions.apply.role!).filter((st) => asArray(st.Action).includes('route53:ChangeResourceRecordSets'));
+
+  test('record changes are allowed only in the configured zones, one statement per zone', () => {
+    expect(changeStatements().map((st) => st.Resource)).toEqual([
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':route53:::hostedzone/Z0ORDERS1234567890']] },
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':route53:::hostedzone/Z0SESSIONS12345678']] },
+    ]);
+  });
+
+  test('in a zone without AZ names, only the slot names 1..5 and their TXT names may change (exact match)', () => {
+    expect(changeStatements()[0].Condition!['ForAllValues:StringEquals']['route53:ChangeResourceRecordSetsNormalizedRecordNames']).toEqual([
+      'replica1.orders.cache.internal', '_rdns.replica1.orders.cache.internal',
+      'replica2.orders.cache.internal', '_rdns.replica2.orders.cache.internal',
+      'replica3.orders.cache.internal', '_rdns.replica3.orders.cache.internal',
+      'replica4.orders.cache.internal', '_rdns.replica4.orders.cache.internal',
+      'replica5.orders.cache.internal', '_rdns.replica5.orders.cache.internal',
+    ]);
+  });
+
+  test('with AZ and pooled names, the names are lower-cased slots, pooled and AZ patterns with the group\'s TXT prefix', () => {
+    const names = changeStatements()[1].Condition!['ForAllValues:StringLike']['route53:ChangeResourceRecordSetsNormalizedRecordNames'];
+    expect(names).toEqual([
+      'replica1.sessions.example', '_own.replica1.sessions.example',
+      'replica2.sessions.example', '_own.replica2.sessions.example',
+      'replica3.sessions.example', '_own.replica3.sessions.example',
+      'replica4.sessions.example', '_own.replica4.sessions.example',
+      'replica5.sessions.example', '_own.replica5.sessions.example',
+      'pool.sessions.example', '_own.pool.sessions.example',
+      { 'Fn::Join': ['', ['replica-', { Ref: 'AWS::Region' }, '*.sessions.example']] },
+      { 'Fn::Join': ['', ['_own.replica-', { Ref: 'AWS::Region' }, '*.sessions.example']] },
+    ]);
+  });
+
+  test('only CNAME and TXT records may change', () => {
+    expect(changeStatements().map((st) => st.Condition!['ForAllValues:StringEquals']['route53:ChangeResourceRecordSetsRecordTypes'])).toEqual([
+      ['CNAME', 'TXT'],
+      ['CNAME', 'TXT'],
+    ]);
+  });
+
+  test('only CREATE, DELETE and UPSERT actions are allowed', () => {
+    expect(changeStatements().map((st) => st.Condition!['ForAllValues:StringEquals']['route53:ChangeResourceRecordSetsActions'])).toEqual([
+      ['CREATE', 'DELETE', 'UPSERT'],
+      ['CREATE', 'DELETE', 'UPSERT'],
+    ]);
+  });
+
+  test('listing records is allowed on the configured zones only', () => {
+    const st = roleStatements(s, s.construct.functions.plan.role!).find((x) => x.Action === 'route53:ListResourceRecordSets')!;
+    expect(st.Resource).toEqual([
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':route53:::hostedzone/Z0ORDERS1234567890']] },
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':route53:::hostedzone/Z0SESSIONS12345678']] },
+    ]);
+  });
+
+  test('GetChange is allowed on Route 53 changes only', () => {
+    const st = roleStatements(s, s.construct.functions.verify.role!).find((x) => x.Action === 'route53:GetChange')!;
+    expect(st.Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':route53:::change/*']] });
+  });
+
+  test('DescribeReplicationGroups is allowed on the configured groups only (lower-cased as ElastiCache stores ids)', () => {
+    const st = roleStatements(s, s.construct.functions.snapshot.role!).find((x) => x.Action === 'elasticache:DescribeReplicationGroups')!;
+    expect(JSON.stringify(st.Resource)).toEqual(
+      JSON.stringify(
+        ['orders', 'sessions'].map((g) => ({
+          'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':elasticache:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:replicationgroup:${g}`]],
+        })),
+      ),
+    );
+  });
+
+  test('snapshot may describe only the member clusters of the configured groups', () => {
+    const st = roleStatements(s, s.construct.functions.snapshot.role!).find((x) => x.Action === 'elasticache:DescribeCacheClusters')!;
+    expect(JSON.stringify(st.Resource)).toMatch(/:cluster:orders-\*"\]\]\},\{.*:cluster:sessions-\*"\]\]\}\]$/);
+  });
+
+  test('StartExecution is allowed on this state machine only', () => {
+    const st = roleStatements(s, s.construct.functions.trigger.role!).find((x) => x.Action === 'states:StartExecution')!;
+    expect(st.Resource).toEqual({ Ref: logicalId(s, s.construct.stateMachine) });
+  });
+
+  test('no "*" resource is granted except for actions that support no resource-level permissions', () => {
+    const unscopable = new Set([
+      'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
+      'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+    ]);
+    const offenders = Object.values(s.template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st: { Resource: unknown }) => asArray(st.Resource).includes('*'))
+      .flatMap((st: { Action: string | string[] }) => asArray(st.Action))
+      .filter((a: string) => !unscopable.has(a));
+    expect(offenders).toEqual([]);
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  test('reports no unsuppressed error', () => {
+    expect(Annotations.fromStack(s.stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+  });
+
+  test('reports no unsuppressed warning', () => {
+    expect(Annotations.fromStack(s.stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+  });
+
+  test('every suppression gives a reason of at least one sentence', () => {
+    const reasons = Object.values(s.template.toJSON().Resources as Record<string, { Metadata?: { cdk_nag?: { rules_to_suppress: { reason: string }[] } } }>)
+      .flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? [])
+      .map((x) => x.reason);
+    expect(reasons.filter((r) => r.length < 40)).toEqual([]);
+  });
+});
