@@ -1,0 +1,311 @@
+"""ElastiCache (cluster mode disabled) as replica-dns sees it on AWS, reproduced by the
+emulator's elasticache_ext with real redis-server nodes."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from botocore.exceptions import ClientError
+from dnslib import QTYPE, DNSRecord
+
+from conftest import unique, wait_until
+
+
+def redis(port: int, *args: str) -> bytes:
+    payload = f"*{len(args)}\r\n".encode()
+    for a in args:
+        payload += f"${len(a.encode())}\r\n{a}\r\n".encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=3) as s:
+        s.sendall(payload)
+        s.settimeout(0.3)
+        data = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:
+            pass
+    return data
+
+
+def role(port: int) -> str:
+    reply = redis(port, "ROLE").split(b"\r\n")
+    return reply[2].decode()  # *N, $len, master|slave
+
+
+def members(group: dict) -> dict[str, dict]:
+    return {m["CacheClusterId"]: m for m in group["NodeGroups"][0]["NodeGroupMembers"]}
+
+
+def describe(ec, gid: str) -> dict:
+    return ec.describe_replication_groups(ReplicationGroupId=gid)["ReplicationGroups"][0]
+
+
+@pytest.fixture
+def topic_queue(emulator):
+    """The group's SNS topic with an SQS queue subscribed, to read what ElastiCache published."""
+    sns, sqs = emulator.client("sns"), emulator.client("sqs")
+    topic = sns.create_topic(Name=unique("ec-events-"))["TopicArn"]
+    q = sqs.create_queue(QueueName=unique("ec-events-"))["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)
+
+    def messages() -> list[dict]:
+        out = []
+        while True:
+            got = sqs.receive_message(QueueUrl=q, MaxNumberOfMessages=10).get("Messages", [])
+            if not got:
+                return out
+            for m in got:
+                out.append(json.loads(m["Body"]))
+                sqs.delete_message(QueueUrl=q, ReceiptHandle=m["ReceiptHandle"])
+
+    return topic, messages
+
+
+def create(ec, topic: str | None, n: int = 3, **kw) -> str:
+    gid = unique("g")
+    args = dict(ReplicationGroupId=gid, ReplicationGroupDescription="test", CacheNodeType="cache.t4g.micro",
+                Engine="redis", AutomaticFailoverEnabled=True, NumCacheClusters=n, **kw)
+    if topic:
+        args["NotificationTopicArn"] = topic
+    ec.create_replication_group(**args)
+    return gid
+
+
+def events_of(emulator, source_ids: set[str]) -> list[tuple[str, str]]:
+    _, body = emulator.control("GET", "/elasticache/events")
+    return [(e["event"], e["sourceId"]) for e in body["events"] if e["sourceId"] in source_ids]
+
+
+def test_create_makes_primary_and_replicas_backed_by_real_redis(emulator, topic_queue):
+    """AWS: NumCacheClusters=3 gives <gid>-001 (primary) and -002/-003 (replicas), each
+    with its own ReadEndpoint, plus PrimaryEndpoint and ReaderEndpoint; each cluster
+    publishes CacheClusterProvisioningComplete when ready."""
+    ec = emulator.client("elasticache")
+    topic, messages = topic_queue
+    gid = create(ec, topic, n=3)
+    g = describe(ec, gid)
+    assert g["Status"] == "available"
+    assert g["MemberClusters"] == [f"{gid}-001", f"{gid}-002", f"{gid}-003"]
+    ms = members(g)
+    assert [ms[c]["CurrentRole"] for c in g["MemberClusters"]] == ["primary", "replica", "replica"]
+    assert len({ms[c]["PreferredAvailabilityZone"] for c in ms}) == 3
+    ng = g["NodeGroups"][0]
+    assert ng["PrimaryEndpoint"]["Address"] != ng["ReaderEndpoint"]["Address"]
+    assert role(ms[f"{gid}-001"]["ReadEndpoint"]["Port"]) == "master"
+    for cid in (f"{gid}-002", f"{gid}-003"):
+        assert role(ms[cid]["ReadEndpoint"]["Port"]) == "slave"
+    # The stable endpoints reach the primary / a replica.
+    assert role(ng["PrimaryEndpoint"]["Port"]) == "master"
+    assert role(ng["ReaderEndpoint"]["Port"]) == "slave"
+    # Data written to the primary replicates (REPLICAOF is real).
+    redis(ms[f"{gid}-001"]["ReadEndpoint"]["Port"], "SET", "k", "v")
+    wait_until(lambda: b"v" in redis(ms[f"{gid}-003"]["ReadEndpoint"]["Port"], "GET", "k"))
+    got = wait_until(lambda: messages() or None)
+    assert got[0]["Type"] == "Notification" and got[0]["TopicArn"] == topic
+    assert json.loads(got[0]["Message"]) == {"ElastiCache:CacheClusterProvisioningComplete": f"{gid}-001"}
+
+
+def test_replicas_per_node_group_also_sizes_the_group(emulator):
+    """AWS: ReplicasPerNodeGroup=R (cluster mode disabled) gives 1 primary + R replicas."""
+    ec = emulator.client("elasticache")
+    gid = unique("r")
+    ec.create_replication_group(ReplicationGroupId=gid, ReplicationGroupDescription="t",
+                                CacheNodeType="cache.t4g.micro", Engine="redis", ReplicasPerNodeGroup=2)
+    assert len(describe(ec, gid)["MemberClusters"]) == 3
+
+
+def test_describe_cache_clusters_returns_members_with_node_status_and_endpoint(emulator):
+    """AWS: DescribeCacheClusters lists the member clusters with ReplicationGroupId and
+    CacheClusterStatus; CacheNodes (status, endpoint) only with ShowCacheNodeInfo;
+    filtering by an unknown CacheClusterId is CacheClusterNotFound."""
+    ec = emulator.client("elasticache")
+    gid = create(ec, None, n=2)
+    c = ec.describe_cache_clusters(CacheClusterId=f"{gid}-002", ShowCacheNodeInfo=True)["CacheClusters"]
+    assert len(c) == 1 and c[0]["ReplicationGroupId"] == gid and c[0]["CacheClusterStatus"] == "available"
+    node = c[0]["CacheNodes"][0]
+    assert node["CacheNodeStatus"] == "available"
+    assert node["Endpoint"] == members(describe(ec, gid))[f"{gid}-002"]["ReadEndpoint"]
+    plain = ec.describe_cache_clusters(CacheClusterId=f"{gid}-001")["CacheClusters"][0]
+    assert "CacheNodes" not in plain
+    all_ids = {x["CacheClusterId"] for x in ec.describe_cache_clusters()["CacheClusters"]}
+    assert {f"{gid}-001", f"{gid}-002"} <= all_ids
+    with pytest.raises(ClientError) as info:
+        ec.describe_cache_clusters(CacheClusterId=f"{gid}-009")
+    assert info.value.response["Error"]["Code"] == "CacheClusterNotFound"
+
+
+def test_creation_takes_time_then_nodes_become_available(emulator):
+    """AWS: a new group is 'creating' (nodes not reachable) until provisioning ends."""
+    emulator.control("POST", "/settings", {"node_create_seconds": 0.8})
+    ec = emulator.client("elasticache")
+    gid = create(ec, None, n=2)
+    assert describe(ec, gid)["Status"] == "creating"
+    assert ec.describe_cache_clusters(CacheClusterId=f"{gid}-001")["CacheClusters"][0]["CacheClusterStatus"] == "creating"
+    wait_until(lambda: describe(ec, gid)["Status"] == "available")
+    assert role(members(describe(ec, gid))[f"{gid}-002"]["ReadEndpoint"]["Port"]) == "slave"
+
+
+def test_failover_promotes_a_replica_and_replaces_the_old_primary(emulator, topic_queue):
+    """AWS TestFailover: a replica is promoted (FailoverComplete), the old primary is
+    replaced (CacheNodeReplaceStarted, unavailable meanwhile) and comes back with the
+    SAME endpoint as a replica (CacheNodeReplaceComplete). A second TestFailover while
+    the group is modifying is InvalidReplicationGroupState."""
+    emulator.control("POST", "/settings", {"node_replace_seconds": 1.0})
+    ec = emulator.client("elasticache")
+    topic, messages = topic_queue
+    gid = create(ec, topic, n=3)
+    before = members(describe(ec, gid))
+    ec.test_failover(ReplicationGroupId=gid, NodeGroupId="0001")
+    g = describe(ec, gid)
+    ms = members(g)
+    assert g["Status"] == "modifying"
+    assert ms[f"{gid}-001"]["CurrentRole"] == "replica"
+    assert ms[f"{gid}-002"]["CurrentRole"] == "primary"
+    assert role(ms[f"{gid}-002"]["ReadEndpoint"]["Port"]) == "master"
+    assert role(ms[f"{gid}-003"]["ReadEndpoint"]["Port"]) == "slave"
+    assert role(g["NodeGroups"][0]["PrimaryEndpoint"]["Port"]) == "master"
+    old = ec.describe_cache_clusters(CacheClusterId=f"{gid}-001", ShowCacheNodeInfo=True)["CacheClusters"][0]
+    assert old["CacheClusterStatus"] == "modifying" and old["CacheNodes"][0]["CacheNodeStatus"] == "rebooting"
+    with pytest.raises(OSError):
+        redis(ms[f"{gid}-001"]["ReadEndpoint"]["Port"], "PING")
+    with pytest.raises(ClientError) as info:
+        ec.test_failover(ReplicationGroupId=gid, NodeGroupId="0001")
+    assert info.value.response["Error"]["Code"] == "InvalidReplicationGroupState"
+
+    wait_until(lambda: describe(ec, gid)["Status"] == "available")
+    after = members(describe(ec, gid))
+    assert after[f"{gid}-001"]["ReadEndpoint"] == before[f"{gid}-001"]["ReadEndpoint"]
+    assert role(after[f"{gid}-001"]["ReadEndpoint"]["Port"]) == "slave"
+    assert events_of(emulator, {gid, f"{gid}-001"})[-3:] == [
+        ("ElastiCache:FailoverComplete", gid),
+        ("ElastiCache:CacheNodeReplaceStarted", f"{gid}-001"),
+        ("ElastiCache:CacheNodeReplaceComplete", f"{gid}-001"),
+    ]
+    bodies = [json.loads(m["Message"]) for m in wait_until(lambda: messages() or None)]
+    assert {"ElastiCache:FailoverComplete": gid} in bodies
+
+
+def test_failover_of_unknown_node_group_or_group_is_rejected(emulator):
+    """AWS: TestFailover names the node group; unknown ones are NodeGroupNotFoundFault,
+    unknown groups ReplicationGroupNotFoundFault."""
+    ec = emulator.client("elasticache")
+    gid = create(ec, None, n=2)
+    with pytest.raises(ClientError) as info:
+        ec.test_failover(ReplicationGroupId=gid, NodeGroupId="0002")
+    assert info.value.response["Error"]["Code"] == "NodeGroupNotFoundFault"
+    with pytest.raises(ClientError) as info:
+        ec.test_failover(ReplicationGroupId="nope", NodeGroupId="0001")
+    assert info.value.response["Error"]["Code"] == "ReplicationGroupNotFoundFault"
+
+
+def test_increase_replica_count_adds_creating_then_available_replicas(emulator):
+    """AWS IncreaseReplicaCount: new clusters appear 'creating', then 'available' as
+    replicas of the primary (CacheClusterProvisioningComplete each), the group ends
+    with ReplicationGroupIncreaseReplicaCountFinished."""
+    emulator.control("POST", "/settings", {"node_create_seconds": 0.5})
+    ec = emulator.client("elasticache")
+    gid = create(ec, None, n=2)
+    wait_until(lambda: describe(ec, gid)["Status"] == "available")
+    ec.increase_replica_count(ReplicationGroupId=gid, NewReplicaCount=3, ApplyImmediately=True)
+    g = describe(ec, gid)
+    assert g["MemberClusters"] == [f"{gid}-00{i}" for i in range(1, 5)]
+    assert ec.describe_cache_clusters(CacheClusterId=f"{gid}-004")["CacheClusters"][0]["CacheClusterStatus"] == "creating"
+    wait_until(lambda: describe(ec, gid)["Status"] == "available")
+    for cid in (f"{gid}-003", f"{gid}-004"):
+        assert role(members(describe(ec, gid))[cid]["ReadEndpoint"]["Port"]) == "slave"
+    assert events_of(emulator, {gid, f"{gid}-003", f"{gid}-004"})[-3:] == [
+        ("ElastiCache:CacheClusterProvisioningComplete", f"{gid}-003"),
+        ("ElastiCache:CacheClusterProvisioningComplete", f"{gid}-004"),
+        ("ElastiCache:ReplicationGroupIncreaseReplicaCountFinished", gid),
+    ]
+    with pytest.raises(ClientError) as info:
+        ec.increase_replica_count(ReplicationGroupId=gid, NewReplicaCount=6, ApplyImmediately=True)
+    assert info.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+def test_decrease_replica_count_removes_replicas_never_the_primary(emulator):
+    """AWS DecreaseReplicaCount: named replicas are 'deleting', then gone
+    (DeleteCacheClusterComplete); naming the primary is InvalidParameterValue."""
+    emulator.control("POST", "/settings", {"node_delete_seconds": 0.5})
+    ec = emulator.client("elasticache")
+    gid = create(ec, None, n=4)
+    with pytest.raises(ClientError) as info:
+        ec.decrease_replica_count(ReplicationGroupId=gid, ReplicasToRemove=[f"{gid}-001"], ApplyImmediately=True)
+    assert info.value.response["Error"]["Code"] == "InvalidParameterValue"
+    port = members(describe(ec, gid))[f"{gid}-002"]["ReadEndpoint"]["Port"]
+    ec.decrease_replica_count(ReplicationGroupId=gid, ReplicasToRemove=[f"{gid}-002"], ApplyImmediately=True)
+    assert ec.describe_cache_clusters(CacheClusterId=f"{gid}-002")["CacheClusters"][0]["CacheClusterStatus"] == "deleting"
+    wait_until(lambda: describe(ec, gid)["Status"] == "available")
+    assert describe(ec, gid)["MemberClusters"] == [f"{gid}-001", f"{gid}-003", f"{gid}-004"]
+    with pytest.raises(OSError):
+        redis(port, "PING")
+    ec.decrease_replica_count(ReplicationGroupId=gid, NewReplicaCount=1, ApplyImmediately=True)
+    wait_until(lambda: describe(ec, gid)["Status"] == "available")
+    assert describe(ec, gid)["MemberClusters"] == [f"{gid}-001", f"{gid}-003"]
+    assert ("ElastiCache:DeleteCacheClusterComplete", f"{gid}-004") in events_of(emulator, {f"{gid}-004"})
+
+
+def test_replace_node_control_makes_a_replica_unavailable_then_back_same_endpoint(emulator):
+    """AWS node replacement (host failure/maintenance): the node is unavailable for a
+    while (CacheNodeReplaceStarted), then back with the same endpoint as a replica
+    (CacheNodeReplaceComplete). The control API triggers it on demand."""
+    ec = emulator.client("elasticache")
+    gid = create(ec, None, n=3)
+    ep = members(describe(ec, gid))[f"{gid}-003"]["ReadEndpoint"]
+    status, body = emulator.control("POST", "/elasticache/replace-node", {"cacheClusterId": f"{gid}-003", "seconds": 0.7})
+    assert status == 200, body
+    c = ec.describe_cache_clusters(CacheClusterId=f"{gid}-003", ShowCacheNodeInfo=True)["CacheClusters"][0]
+    assert (c["CacheClusterStatus"], c["CacheNodes"][0]["CacheNodeStatus"]) == ("modifying", "rebooting")
+    wait_until(lambda: ec.describe_cache_clusters(CacheClusterId=f"{gid}-003")["CacheClusters"][0]["CacheClusterStatus"] == "available")
+    assert members(describe(ec, gid))[f"{gid}-003"]["ReadEndpoint"] == ep
+    assert role(ep["Port"]) == "slave"
+    assert events_of(emulator, {f"{gid}-003"})[-2:] == [
+        ("ElastiCache:CacheNodeReplaceStarted", f"{gid}-003"),
+        ("ElastiCache:CacheNodeReplaceComplete", f"{gid}-003"),
+    ]
+    assert emulator.control("POST", "/elasticache/replace-node", {"cacheClusterId": "nope-001"})[0] == 404
+    assert emulator.control("POST", "/elasticache/replace-node", {})[0] == 400
+
+
+def test_replacing_the_primary_fails_over_first(emulator):
+    """AWS (Multi-AZ): when the primary's node is replaced, a replica is promoted
+    (FailoverComplete) and the old primary returns as a replica."""
+    ec = emulator.client("elasticache")
+    gid = create(ec, None, n=2)
+    status, body = emulator.control("POST", "/elasticache/replace-node", {"cacheClusterId": f"{gid}-001", "seconds": 0})
+    assert status == 200 and body["failover"] is True
+    wait_until(lambda: describe(ec, gid)["Status"] == "available")
+    ms = members(describe(ec, gid))
+    assert (ms[f"{gid}-001"]["CurrentRole"], ms[f"{gid}-002"]["CurrentRole"]) == ("replica", "primary")
+    assert role(ms[f"{gid}-001"]["ReadEndpoint"]["Port"]) == "slave"
+
+
+def test_endpoint_names_resolve_to_loopback(emulator):
+    """Node, primary and reader endpoint names resolve (to 127.0.0.1 here) through the
+    emulator's DNS server, as they do inside the VPC on AWS."""
+    ec = emulator.client("elasticache")
+    gid = create(ec, None, n=2)
+    g = describe(ec, gid)
+    names = [m["ReadEndpoint"]["Address"] for m in g["NodeGroups"][0]["NodeGroupMembers"]]
+    names += [g["NodeGroups"][0]["PrimaryEndpoint"]["Address"], g["NodeGroups"][0]["ReaderEndpoint"]["Address"]]
+    for name in names:
+        reply = DNSRecord.parse(DNSRecord.question(name, "A").send("127.0.0.1", emulator.dns_port, timeout=3))
+        assert [str(r.rdata) for r in reply.rr if r.rtype == QTYPE.A] == ["127.0.0.1"], name
+
+
+def test_modify_replication_group_sets_the_notification_topic(emulator, topic_queue):
+    """AWS: ModifyReplicationGroup(NotificationTopicArn) makes later events go to that topic."""
+    ec = emulator.client("elasticache")
+    topic, messages = topic_queue
+    gid = create(ec, None, n=2)
+    ec.modify_replication_group(ReplicationGroupId=gid, NotificationTopicArn=topic, ApplyImmediately=True)
+    ec.test_failover(ReplicationGroupId=gid, NodeGroupId="0001")
+    wait_until(lambda: describe(ec, gid)["Status"] == "available")
+    bodies = [json.loads(m["Message"]) for m in wait_until(lambda: messages() or None)]
+    assert {"ElastiCache:FailoverComplete": gid} in bodies
