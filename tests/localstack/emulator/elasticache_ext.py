@@ -221,6 +221,11 @@ class ElastiCacheManager:
         self._timers.append(t)
         t.start()
 
+    def _registered(self, g: Group) -> bool:
+        """False once the group was deleted: pending transitions then do nothing."""
+        with self.lock:
+            return self.groups.get((g.account, g.region, g.gid)) is g
+
     def _group(self, account: str, region: str, gid: str) -> Group:
         g = self.groups.get((account, region, gid))
         if g is None:
@@ -348,6 +353,8 @@ class ElastiCacheManager:
             self._sync(g)
 
         def finish() -> None:
+            if not self._registered(g):
+                return
             primary = g.nodes[0]
             self._start_node(g, primary, None)
             for n in g.nodes[1:]:
@@ -425,7 +432,7 @@ class ElastiCacheManager:
 
     def _replace_done(self, g: Group, n: Node) -> None:
         with self.lock:
-            if n not in g.nodes or (g.account, g.region, g.gid) not in self.groups:
+            if n not in g.nodes or not self._registered(g):
                 return
             primary = g.primary()
             primary_port = primary.port if primary is not None and primary is not n else None
@@ -495,6 +502,8 @@ class ElastiCacheManager:
 
         def finish() -> None:
             for n in added:
+                if not self._registered(g):
+                    return
                 with self.lock:
                     p = g.primary()
                     primary_port = p.port if p is not None and p.available else None

@@ -309,3 +309,29 @@ def test_modify_replication_group_sets_the_notification_topic(emulator, topic_qu
     wait_until(lambda: describe(ec, gid)["Status"] == "available")
     bodies = [json.loads(m["Message"]) for m in wait_until(lambda: messages() or None)]
     assert {"ElastiCache:FailoverComplete": gid} in bodies
+
+
+def test_delete_replication_group_removes_its_nodes(emulator):
+    """AWS: DeleteReplicationGroup deletes every member cluster; here their redis
+    processes stop and the group is no longer described."""
+    ec = emulator.client("elasticache")
+    gid = create(ec, None, n=2)
+    ports = [m["ReadEndpoint"]["Port"] for m in members(describe(ec, gid)).values()]
+    ec.delete_replication_group(ReplicationGroupId=gid)
+    for port in ports:
+        with pytest.raises(OSError):
+            redis(port, "PING")
+    with pytest.raises(ClientError) as info:
+        describe(ec, gid)
+    assert info.value.response["Error"]["Code"] == "ReplicationGroupNotFoundFault"
+    _, body = emulator.control("GET", "/elasticache/nodes")
+    assert not [n for n in body["nodes"] if n["replicationGroupId"] == gid]
+
+
+def test_settings_control_api_validates_its_input(emulator):
+    """The control API refuses unknown settings and negative delays with 400."""
+    assert emulator.control("POST", "/settings", {"no_such_delay": 1})[0] == 400
+    assert emulator.control("POST", "/settings", {"node_replace_seconds": -1})[0] == 400
+    status, body = emulator.control("POST", "/settings", {"node_replace_seconds": 3})
+    assert status == 200 and body["node_replace_seconds"] == 3.0
+    assert emulator.control("GET", "/settings")[1]["node_replace_seconds"] == 3.0
