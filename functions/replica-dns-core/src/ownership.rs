@@ -1,1 +1,496 @@
-//! (in progress)
+//! Who owns a DNS record: the ownership TXT value written beside every managed CNAME,
+//! the TXT name scheme, and the slot-name template (`replica{n}.…`).
+//!
+//! This module renders and parses; it does not decide what to change (that is
+//! [`crate::plan`]) and it does not validate a whole configuration (that is
+//! [`crate::config`], which may reuse [`SlotTemplate::parse`] and [`validate_token`]).
+//!
+//! # Format
+//! A managed slot `replica2.orders.cache.internal.` has its ownership TXT at
+//! `_rdns.replica2.orders.cache.internal.` (the configured `ownershipPrefix` label
+//! prepended: a CNAME owns its whole name, so no TXT can live beside it). The TXT holds
+//! one string, stored by Route 53 *with* its quotes:
+//!
+//! ```text
+//! "replica-dns owner=replica-dns-prod group=orders slot=2 home=orders-003"
+//! ```
+//!
+//! `home` is the node the slot belongs to, not necessarily the node the CNAME points at
+//! right now: while the home node is being replaced the CNAME points elsewhere
+//! (interim) and the TXT remembers where to return.
+
+use serde::{Deserialize, Serialize};
+
+use crate::records::normalize_name;
+
+/// First word of every ownership value: anything else at an ownership name is foreign.
+pub const MARKER: &str = "replica-dns";
+
+/// Longest character-string a TXT record can hold (RFC 1035 §3.3): a rendered
+/// ownership value must fit in one, or Route 53 would split or reject it.
+pub const MAX_TXT_STRING: usize = 255;
+
+/// Longest id accepted in an ownership value; with four such fields the value still fits
+/// in [`MAX_TXT_STRING`].
+pub const MAX_TOKEN_LEN: usize = 50;
+
+/// Why an ownership value, an id or a slot template was rejected. Each variant names the
+/// problem so that a warning or a validation report can say exactly what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum OwnershipError {
+    /// Route 53 stores TXT data as quoted strings; an unquoted value was not read from
+    /// Route 53 or was mangled on the way.
+    #[error("TXT value {value:?} is not one quoted string")]
+    NotQuoted { value: String },
+    /// The value does not start with [`MARKER`]: somebody else's TXT record.
+    #[error("TXT value {value:?} is not a replica-dns ownership value")]
+    NotReplicaDns { value: String },
+    /// Starts with the marker but a `key=value` field is absent.
+    #[error("ownership value lacks the `{field}` field")]
+    MissingField { field: String },
+    /// A field appears twice: ambiguous, so not trusted.
+    #[error("ownership value repeats the `{field}` field")]
+    DuplicateField { field: String },
+    /// A word that is not one of `owner`, `group`, `slot`, `home`. Rejected rather than
+    /// ignored: a record this version does not fully understand is not touched.
+    #[error("ownership value has unknown word {word:?}")]
+    UnknownField { word: String },
+    /// A field's value is unusable (empty, not a number, forbidden character…).
+    #[error("ownership field `{field}` has invalid value {value:?}: {reason}")]
+    InvalidField {
+        field: String,
+        value: String,
+        reason: String,
+    },
+    /// Ours in format, but written by another deployment (another owner id).
+    #[error("record is owned by `{found}`, not by `{expected}`")]
+    OtherOwner { found: String, expected: String },
+    /// Ours in format and owner, but for another replication group sharing the zone.
+    #[error("record belongs to group `{found}`, not to `{expected}`")]
+    OtherGroup { found: String, expected: String },
+    /// A slot-name template without exactly one `{n}`.
+    #[error("name template {template:?} must contain `{{n}}` exactly once")]
+    TemplatePlaceholder { template: String },
+}
+
+/// The content of one ownership TXT value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ownership {
+    /// The deployment's `ownerId`: two deployments sharing a zone never touch each
+    /// other's records.
+    pub owner_id: String,
+    /// Exact replication group id (compared whole: `orders` never claims `orders-eu`).
+    pub group_id: String,
+    /// Slot number `n` of the name this TXT guards; the name itself says it too, the
+    /// copy lets the planner notice a TXT copied by hand to another name.
+    pub slot: u32,
+    /// Cache cluster id of the slot's home node (sticky across interim routing).
+    pub home: String,
+}
+
+impl Ownership {
+    /// The TXT value exactly as Route 53 stores it: one quoted string.
+    ///
+    /// ```
+    /// use replica_dns_core::ownership::Ownership;
+    /// let o = Ownership { owner_id: "prod".into(), group_id: "orders".into(), slot: 2, home: "orders-003".into() };
+    /// assert_eq!(o.render(), "\"replica-dns owner=prod group=orders slot=2 home=orders-003\"");
+    /// assert_eq!(Ownership::parse(&o.render()), Ok(o));
+    /// ```
+    pub fn render(&self) -> String {
+        format!(
+            "\"{MARKER} owner={} group={} slot={} home={}\"",
+            self.owner_id, self.group_id, self.slot, self.home
+        )
+    }
+
+    /// Parses a TXT value as read from Route 53 (with its quotes). Any value that is not
+    /// exactly a well-formed ownership value is an error: the planner treats such a record
+    /// as foreign and never touches it.
+    pub fn parse(value: &str) -> Result<Self, OwnershipError> {
+        let inner = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .filter(|v| !v.contains('"'))
+            .ok_or_else(|| OwnershipError::NotQuoted {
+                value: value.to_string(),
+            })?;
+        let mut words = inner.split_ascii_whitespace();
+        if words.next() != Some(MARKER) {
+            return Err(OwnershipError::NotReplicaDns {
+                value: value.to_string(),
+            });
+        }
+        let (mut owner, mut group, mut slot, mut home) = (None, None, None, None);
+        for word in words {
+            let (key, field_value) =
+                word.split_once('=')
+                    .ok_or_else(|| OwnershipError::UnknownField {
+                        word: word.to_string(),
+                    })?;
+            let place = match key {
+                "owner" => &mut owner,
+                "group" => &mut group,
+                "slot" => &mut slot,
+                "home" => &mut home,
+                _ => {
+                    return Err(OwnershipError::UnknownField {
+                        word: word.to_string(),
+                    })
+                }
+            };
+            if place.replace(field_value).is_some() {
+                return Err(OwnershipError::DuplicateField {
+                    field: key.to_string(),
+                });
+            }
+        }
+        let require = |field: &str, found: Option<&str>| -> Result<String, OwnershipError> {
+            let found = found.ok_or_else(|| OwnershipError::MissingField {
+                field: field.to_string(),
+            })?;
+            validate_token(field, found)?;
+            Ok(found.to_string())
+        };
+        let owner_id = require("owner", owner)?;
+        let group_id = require("group", group)?;
+        let home = require("home", home)?;
+        let slot_text = require("slot", slot)?;
+        let slot = parse_slot_number(&slot_text).ok_or_else(|| OwnershipError::InvalidField {
+            field: "slot".to_string(),
+            value: slot_text.clone(),
+            reason: "not a slot number 1..=4294967295 without leading zeros".to_string(),
+        })?;
+        Ok(Ownership {
+            owner_id,
+            group_id,
+            slot,
+            home,
+        })
+    }
+
+    /// Parses and checks that the value belongs to this deployment and this group:
+    /// the one question the planner asks of every TXT at an ownership name.
+    pub fn parse_for(value: &str, owner_id: &str, group_id: &str) -> Result<Self, OwnershipError> {
+        let ownership = Self::parse(value)?;
+        if ownership.owner_id != owner_id {
+            return Err(OwnershipError::OtherOwner {
+                found: ownership.owner_id,
+                expected: owner_id.to_string(),
+            });
+        }
+        if ownership.group_id != group_id {
+            return Err(OwnershipError::OtherGroup {
+                found: ownership.group_id,
+                expected: group_id.to_string(),
+            });
+        }
+        Ok(ownership)
+    }
+}
+
+/// Checks that an id can be written into an ownership value and read back unchanged:
+/// non-empty, at most [`MAX_TOKEN_LEN`] characters, printable ASCII without spaces,
+/// quotes, backslashes or `=`. Configuration validation uses it for `ownerId` and
+/// group ids, so that the planner never writes a value it would itself call malformed.
+pub fn validate_token(field: &str, value: &str) -> Result<(), OwnershipError> {
+    let invalid = |reason: &str| OwnershipError::InvalidField {
+        field: field.to_string(),
+        value: value.to_string(),
+        reason: reason.to_string(),
+    };
+    if value.is_empty() {
+        return Err(invalid("empty"));
+    }
+    if value.len() > MAX_TOKEN_LEN {
+        return Err(invalid(&format!("longer than {MAX_TOKEN_LEN} characters")));
+    }
+    if let Some(bad) = value
+        .chars()
+        .find(|c| !c.is_ascii_graphic() || matches!(c, '"' | '\\' | '='))
+    {
+        return Err(invalid(&format!(
+            "character {bad:?} is not allowed (printable ASCII except space, '\"', '\\' and '=')"
+        )));
+    }
+    Ok(())
+}
+
+/// `1`, `2`, … without sign or leading zeros, so that each number has one spelling and
+/// one name.
+fn parse_slot_number(text: &str) -> Option<u32> {
+    if text.is_empty() || text.starts_with('0') || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// The name of the ownership TXT guarding `slot_name`: `<prefix>.<slot name>`.
+/// Never the slot name itself, which its CNAME owns exclusively.
+pub fn ownership_name(ownership_prefix: &str, slot_name: &str) -> String {
+    normalize_name(&format!(
+        "{}.{}",
+        ownership_prefix.trim_end_matches('.'),
+        slot_name
+    ))
+}
+
+/// A slot-name template such as `replica{n}.orders.cache.internal.`, split once around
+/// its `{n}` so that rendering and recognising names is cheap and exact.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SlotTemplate {
+    prefix: String,
+    suffix: String,
+}
+
+impl SlotTemplate {
+    /// Placeholder replaced by the slot number.
+    pub const PLACEHOLDER: &'static str = "{n}";
+
+    /// Splits a template (normalised: lower case, trailing dot). It must contain `{n}`
+    /// exactly once; other checks (inside the zone, legal labels) belong to config
+    /// validation.
+    pub fn parse(template: &str) -> Result<Self, OwnershipError> {
+        let normalized = normalize_name(template);
+        let mut parts = normalized.split(Self::PLACEHOLDER);
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(prefix), Some(suffix), None) => Ok(SlotTemplate {
+                prefix: prefix.to_string(),
+                suffix: suffix.to_string(),
+            }),
+            _ => Err(OwnershipError::TemplatePlaceholder {
+                template: template.to_string(),
+            }),
+        }
+    }
+
+    /// The template of the ownership TXT names of these slots (`_rdns.replica{n}.…`).
+    pub fn ownership_template(&self, ownership_prefix: &str) -> SlotTemplate {
+        SlotTemplate {
+            prefix: format!(
+                "{}.{}",
+                ownership_prefix.trim_end_matches('.').to_ascii_lowercase(),
+                self.prefix
+            ),
+            suffix: self.suffix.clone(),
+        }
+    }
+
+    /// The name of slot `n`, normalised.
+    pub fn name(&self, n: u32) -> String {
+        format!("{}{}{}", self.prefix, n, self.suffix)
+    }
+
+    /// The slot number a normalised name stands for under this template, if any.
+    /// `replica07.…` is no slot (numbers have one spelling).
+    pub fn slot_of(&self, normalized_name: &str) -> Option<u32> {
+        normalized_name
+            .strip_prefix(self.prefix.as_str())?
+            .strip_suffix(self.suffix.as_str())
+            .and_then(parse_slot_number)
+    }
+
+    /// Text before `{n}`.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Text after `{n}`.
+    pub fn suffix(&self) -> &str {
+        &self.suffix
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Ownership {
+        Ownership {
+            owner_id: "replica-dns-prod".into(),
+            group_id: "orders".into(),
+            slot: 3,
+            home: "orders-002".into(),
+        }
+    }
+
+    #[test]
+    fn rendered_value_parses_back_to_itself() {
+        assert_eq!(Ownership::parse(&sample().render()), Ok(sample()));
+    }
+
+    #[test]
+    fn value_is_one_quoted_string_in_the_documented_order() {
+        assert_eq!(
+            sample().render(),
+            "\"replica-dns owner=replica-dns-prod group=orders slot=3 home=orders-002\""
+        );
+    }
+
+    #[test]
+    fn fields_in_any_order_and_extra_spaces_are_accepted() {
+        let value = "\"replica-dns  home=orders-002 slot=3 group=orders owner=replica-dns-prod \"";
+        assert_eq!(Ownership::parse(value), Ok(sample()));
+    }
+
+    #[test]
+    fn malformed_values_are_rejected_with_the_reason() {
+        let cases: &[(&str, &str, OwnershipError)] = &[
+            (
+                "unquoted",
+                "replica-dns owner=a group=b slot=1 home=c",
+                OwnershipError::NotQuoted {
+                    value: "replica-dns owner=a group=b slot=1 home=c".into(),
+                },
+            ),
+            (
+                "two strings",
+                "\"replica-dns owner=a\" \"group=b slot=1 home=c\"",
+                OwnershipError::NotQuoted {
+                    value: "\"replica-dns owner=a\" \"group=b slot=1 home=c\"".into(),
+                },
+            ),
+            (
+                "external-dns heritage",
+                "\"heritage=external-dns,external-dns/owner=default\"",
+                OwnershipError::NotReplicaDns {
+                    value: "\"heritage=external-dns,external-dns/owner=default\"".into(),
+                },
+            ),
+            (
+                "missing home",
+                "\"replica-dns owner=a group=b slot=1\"",
+                OwnershipError::MissingField {
+                    field: "home".into(),
+                },
+            ),
+            (
+                "duplicate group",
+                "\"replica-dns owner=a group=b group=c slot=1 home=c\"",
+                OwnershipError::DuplicateField {
+                    field: "group".into(),
+                },
+            ),
+            (
+                "unknown word",
+                "\"replica-dns owner=a group=b slot=1 home=c v=2\"",
+                OwnershipError::UnknownField { word: "v=2".into() },
+            ),
+            (
+                "slot zero",
+                "\"replica-dns owner=a group=b slot=0 home=c\"",
+                OwnershipError::InvalidField {
+                    field: "slot".into(),
+                    value: "0".into(),
+                    reason: "not a slot number 1..=4294967295 without leading zeros".into(),
+                },
+            ),
+            (
+                "slot with leading zero",
+                "\"replica-dns owner=a group=b slot=01 home=c\"",
+                OwnershipError::InvalidField {
+                    field: "slot".into(),
+                    value: "01".into(),
+                    reason: "not a slot number 1..=4294967295 without leading zeros".into(),
+                },
+            ),
+            (
+                "empty owner",
+                "\"replica-dns owner= group=b slot=1 home=c\"",
+                OwnershipError::InvalidField {
+                    field: "owner".into(),
+                    value: "".into(),
+                    reason: "empty".into(),
+                },
+            ),
+        ];
+        for (name, value, expected) in cases {
+            assert_eq!(
+                Ownership::parse(value).as_ref(),
+                Err(expected),
+                "case {name}"
+            );
+        }
+    }
+
+    #[test]
+    fn another_owner_or_group_is_foreign_even_when_ids_share_a_prefix() {
+        let value = sample().render();
+        assert_eq!(
+            Ownership::parse_for(&value, "replica-dns", "orders"),
+            Err(OwnershipError::OtherOwner {
+                found: "replica-dns-prod".into(),
+                expected: "replica-dns".into()
+            })
+        );
+        assert_eq!(
+            Ownership::parse_for(&value, "replica-dns-prod", "order"),
+            Err(OwnershipError::OtherGroup {
+                found: "orders".into(),
+                expected: "order".into()
+            })
+        );
+        assert_eq!(
+            Ownership::parse_for(&value, "replica-dns-prod", "orders"),
+            Ok(sample())
+        );
+    }
+
+    #[test]
+    fn tokens_that_would_not_round_trip_are_rejected() {
+        assert!(validate_token("ownerId", "prod-1").is_ok());
+        for bad in ["", "has space", "quo\"te", "a=b", "back\\slash", "é"] {
+            assert!(validate_token("ownerId", bad).is_err(), "{bad:?}");
+        }
+        assert!(validate_token("ownerId", &"x".repeat(MAX_TOKEN_LEN + 1)).is_err());
+        let longest = Ownership {
+            owner_id: "o".repeat(MAX_TOKEN_LEN),
+            group_id: "g".repeat(MAX_TOKEN_LEN),
+            slot: u32::MAX,
+            home: "h".repeat(MAX_TOKEN_LEN),
+        };
+        assert!(longest.render().len() - 2 <= MAX_TXT_STRING);
+    }
+
+    #[test]
+    fn ownership_name_is_a_sibling_label_never_the_slot_name() {
+        assert_eq!(
+            ownership_name("_rdns", "replica1.cache.internal."),
+            "_rdns.replica1.cache.internal."
+        );
+        assert_eq!(
+            ownership_name("_RDNS.", "Replica1.Cache.Internal"),
+            "_rdns.replica1.cache.internal."
+        );
+    }
+
+    #[test]
+    fn template_renders_and_recognises_slot_names() {
+        let template = SlotTemplate::parse("Replica{n}.Orders.cache.internal").unwrap();
+        assert_eq!(template.name(4), "replica4.orders.cache.internal.");
+        assert_eq!(template.slot_of("replica4.orders.cache.internal."), Some(4));
+        assert_eq!(template.slot_of("replica12.orders.cache.internal."), Some(12));
+        assert_eq!(template.slot_of("replica04.orders.cache.internal."), None);
+        assert_eq!(template.slot_of("replica0.orders.cache.internal."), None);
+        assert_eq!(template.slot_of("replica.orders.cache.internal."), None);
+        assert_eq!(template.slot_of("replica4.orders-eu.cache.internal."), None);
+        let txt = template.ownership_template("_rdns");
+        assert_eq!(txt.name(4), "_rdns.replica4.orders.cache.internal.");
+        assert_eq!(txt.slot_of("_rdns.replica4.orders.cache.internal."), Some(4));
+    }
+
+    #[test]
+    fn template_needs_exactly_one_placeholder() {
+        for bad in ["replica.cache.internal.", "r{n}{n}.cache.internal."] {
+            assert_eq!(
+                SlotTemplate::parse(bad),
+                Err(OwnershipError::TemplatePlaceholder {
+                    template: bad.into()
+                })
+            );
+        }
+    }
+}

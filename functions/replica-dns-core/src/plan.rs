@@ -1,1 +1,556 @@
-//! (in progress)
+//! The record planner: a pure function from (configuration × topology × current records)
+//! to the Route 53 changes that keep every `replica{n}` name on a live replica.
+//!
+//! It is not an applier: it reads no records, calls no AWS API and logs nothing. What a
+//! person should know (foreign record skipped, record adopted, hand edit repaired) comes
+//! back as [`Warning`]s inside the result. [`apply_changes`] replays a batch on a list of
+//! records with Route 53's rules, for tests and for the verify step.
+//!
+//! # Vocabulary
+//! - **R**: the number of members in the replica role (available or not).
+//! - **slot n**: the name rendered from the template with `{n}`; slots `1..=R` exist.
+//! - **ownership TXT**: at `<ownershipPrefix>.<slot name>`, value
+//!   `"replica-dns owner=… group=… slot=n home=<cache cluster id>"` (see
+//!   [`crate::ownership`]). A slot whose TXT parses with our owner *and* our group id is
+//!   **owned**.
+//! - **home**: the node a slot belongs to (from its TXT); **target**: where its CNAME
+//!   points now. They differ only while the home is unavailable (interim).
+//! - **foreign**: anything at a slot name or ownership name that is not owned: a CNAME
+//!   without TXT (unless adopting), a TXT of another owner or group, a malformed TXT,
+//!   other record types, weighted records. Foreign records never appear in a change;
+//!   the slot is skipped and reported ([`Warning::ForeignRecord`]).
+//!
+//! # Decision table (this is the specification; tests follow it row by row)
+//!
+//! Classifying slot n (any n found in the zone, plus `1..=R`):
+//!
+//! | at slot name                    | at ownership name              | class                            |
+//! |---------------------------------|--------------------------------|----------------------------------|
+//! | nothing                         | nothing                        | free                             |
+//! | one simple CNAME, or nothing    | our TXT (owner + group match)  | owned (home from TXT)            |
+//! | one simple CNAME                | nothing, `adoptExisting: true` | adoptable (home inferred from target) |
+//! | one simple CNAME                | nothing, `adoptExisting: false`| foreign (reported, never touched)|
+//! | other types / weighted / several| anything                       | foreign                          |
+//! | anything                        | any other TXT or type          | foreign                          |
+//!
+//! Homes, for slots `1..=R` (in slot order, lowest first):
+//!
+//! | situation                                                        | home                                      | reason |
+//! |------------------------------------------------------------------|-------------------------------------------|--------|
+//! | owned, home is a replica not claimed by a lower slot             | kept (sticky, rule 1)                     | `unchanged` or what the target row says |
+//! | owned, home is the primary / gone / claimed by a lower slot      | next candidate (rule 2)                   | `rehomed{from, why}` |
+//! | adoptable, target is a replica's endpoint not yet claimed        | that replica                              | `adopted` |
+//! | adoptable, target is anything else                               | next candidate                            | `adopted` |
+//! | free                                                             | next candidate                            | `created` |
+//! | foreign                                                          | none: skipped                             | warning `foreignRecord` |
+//!
+//! *Candidates* are the replicas no slot claimed, ordered available first, then by
+//! cache cluster id: deterministic, never random, never input order. A replica left
+//! over (only possible when foreign records block slots) is reported
+//! ([`Warning::ReplicaWithoutSlot`]).
+//!
+//! Targets, when at least one replica is available:
+//!
+//! | home                          | target                                                                 | routing |
+//! |-------------------------------|------------------------------------------------------------------------|---------|
+//! | available                     | the home's read endpoint                                               | `home` |
+//! | not available (being replaced, created) | the current target if it is an available replica (no churn), else the available replica with the fewest names, then lowest id | `interim` (TXT keeps the home, rule 3) |
+//!
+//! No replica available (rule 5), by `noReplicaPolicy`:
+//!
+//! | policy    | R > 0                                                        | R = 0 (no replica member)                    |
+//! |-----------|--------------------------------------------------------------|----------------------------------------------|
+//! | `primary` | slots `1..=R` homed as above, CNAMEs → primary endpoint; above R deleted | owned CNAMEs → primary endpoint, TXT untouched; nothing created or deleted |
+//! | `keep`    | no change at all                                             | no change at all                             |
+//! | `delete`  | every owned slot deleted (CNAME + TXT)                       | every owned slot deleted                     |
+//!
+//! `primary` without a known primary endpoint behaves as `keep` and says so
+//! ([`Warning::NoPrimaryEndpoint`]).
+//!
+//! Slots above R (rule 4): owned → deleted (CNAME + TXT); adoptable → adopted and
+//! deleted; foreign → untouched, reported. The replica that lost its slot is a
+//! candidate again and takes the lowest free slot.
+//!
+//! Changes (rule 7): for each of a slot's CNAME and TXT, if the current record already
+//! says what we want (same target modulo case and trailing dot, same TTL; for the TXT the
+//! same parsed ownership and TTL) nothing; else `DELETE` the exact record as read and
+//! `CREATE` the new one, the TXT beside its CNAME. A record that does not exist yet is
+//! `CREATE`d: Route 53 rejects a CREATE over an existing record, so a concurrent writer
+//! makes the whole batch fail instead of being overwritten. `UPSERT` is never emitted
+//! (it guards nothing); [`ChangeAction::Upsert`] exists only so [`apply_changes`] can
+//! replay batches from elsewhere.
+//!
+//! Idempotence (rule 6) follows: the applied state is classified owned, homes are
+//! sticky, interim targets are sticky, so planning again yields no change.
+//!
+//! # Limitations
+//! The optional AZ-local names (`azNames`) and pooled weighted name (`pooledName`) are
+//! not planned yet: when configured they are ignored and [`Warning::UnsupportedOption`]
+//! says so in every plan of that group.
+
+mod apply;
+mod group;
+mod index;
+mod render;
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Config, GroupConfig, NoReplicaPolicy};
+use crate::ownership::OwnershipError;
+use crate::records::RecordSet;
+use crate::topology::Topology;
+
+pub use apply::{apply_changes, ApplyError};
+
+/// What the planner needs besides the configuration: the groups to plan (their
+/// topology snapshots) and the current records of every hosted zone they live in.
+/// Zones are given once even when several groups share them, so a large zone is read
+/// and indexed once.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanInput {
+    /// One snapshot per group to plan; configured groups without a snapshot are not
+    /// planned (the filter step chose which groups an event affects).
+    pub topologies: Vec<Topology>,
+    /// Every record of each hosted zone the planned groups use (all pages).
+    pub zones: Vec<ZoneRecords>,
+}
+
+/// All current records of one hosted zone, as ListResourceRecordSets returned them.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ZoneRecords {
+    /// `Z…`, with or without the `/hostedzone/` prefix.
+    pub hosted_zone_id: String,
+    pub records: Vec<RecordSet>,
+}
+
+/// Why a plan could not be made at all. Per-record surprises are not errors but
+/// [`Warning`]s: one odd record must not stop the names of the rest from being fixed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum PlanError {
+    /// A snapshot names a group the configuration does not manage.
+    #[error("replication group `{group}` is not in the configuration")]
+    UnknownGroup { group: String },
+    /// Two snapshots of one group: which one is current is not ours to guess.
+    #[error("replication group `{group}` has more than one topology snapshot")]
+    DuplicateTopology { group: String },
+    /// The records of a group's zone were not supplied: planning without them would
+    /// CREATE over records that exist.
+    #[error("records of hosted zone `{hosted_zone_id}` (group `{group}`) were not supplied")]
+    MissingZone {
+        group: String,
+        hosted_zone_id: String,
+    },
+    /// The group's name template is unusable (config validation should have said so).
+    #[error("group `{group}`: {source}")]
+    InvalidTemplate {
+        group: String,
+        #[source]
+        source: OwnershipError,
+    },
+    /// Two groups would change the same record: their name templates overlap.
+    #[error("groups `{first}` and `{second}` both plan a change to `{name}`: their names overlap")]
+    OverlappingGroups {
+        name: String,
+        first: String,
+        second: String,
+    },
+}
+
+/// The whole plan: per-group decisions for people, per-zone batches for Route 53.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    pub groups: Vec<GroupPlan>,
+    /// Exactly one batch per hosted zone that needs a change (none for a zone without
+    /// changes), in order of first appearance; each is applied atomically.
+    pub batches: Vec<ChangeBatch>,
+}
+
+impl Plan {
+    /// No change anywhere: the records already say what the topology says.
+    pub fn is_empty(&self) -> bool {
+        self.batches.iter().all(|b| b.changes.is_empty())
+    }
+
+    /// Every group is final: nothing to wait for before the names are where they
+    /// belong. An interim plan is applied and the pipeline re-plans later.
+    pub fn is_final(&self) -> bool {
+        self.groups.iter().all(|g| g.status == PlanStatus::Final)
+    }
+
+    /// A short table for a dry-run: one row per slot (name, action, target, why), then
+    /// the warnings. See [`render`](self::render) for the format.
+    pub fn render_table(&self) -> String {
+        render::table(self)
+    }
+}
+
+impl std::fmt::Display for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render_table())
+    }
+}
+
+/// The changes for one hosted zone, applied in one ChangeResourceRecordSets call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeBatch {
+    /// As configured (without `/hostedzone/`).
+    pub hosted_zone_id: String,
+    pub changes: Vec<Change>,
+}
+
+/// One Route 53 change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    pub action: ChangeAction,
+    /// For `DELETE`, the record exactly as read (Route 53 demands an exact match).
+    pub record: RecordSet,
+}
+
+/// Route 53's change actions, spelled as in its API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChangeAction {
+    Create,
+    Delete,
+    /// Never planned (it would overwrite a concurrent writer's record unchecked); kept so
+    /// that batches from other sources can be replayed by [`apply_changes`].
+    Upsert,
+}
+
+impl ChangeAction {
+    /// As Route 53 spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeAction::Create => "CREATE",
+            ChangeAction::Delete => "DELETE",
+            ChangeAction::Upsert => "UPSERT",
+        }
+    }
+}
+
+/// The plan of one replication group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupPlan {
+    pub replication_group_id: String,
+    pub hosted_zone_id: String,
+    /// Whether the names will be final once applied, or interim while nodes recover.
+    pub status: PlanStatus,
+    /// Managed slots, ascending: kept, created, changed and deleted ones.
+    pub slots: Vec<SlotPlan>,
+    /// This group's share of its zone's batch, in batch order.
+    pub changes: Vec<Change>,
+    /// What a person should know; never a reason to fail.
+    pub warnings: Vec<Warning>,
+}
+
+/// Final or interim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum PlanStatus {
+    /// Every slot points at its home (or the group has no replica to wait for).
+    Final,
+    /// Some slots point elsewhere until these replicas are available: apply this plan
+    /// now (reads leave the primary at once), wait, snapshot and plan again.
+    Interim { waiting_for: Vec<String> },
+}
+
+/// The decision for one slot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlotPlan {
+    pub slot: u32,
+    /// The slot's CNAME name.
+    pub name: String,
+    /// The slot's home node after this plan (`None` only for a deleted slot that had no
+    /// known home, e.g. an adopted record above R).
+    pub home: Option<String>,
+    /// Cache cluster id of the node the CNAME points at after this plan (the primary's id
+    /// under the `primary` policy; `None` if deleted or the endpoint is no member's).
+    pub target_cluster_id: Option<String>,
+    /// CNAME value after this plan; `None` if the slot is deleted or has no CNAME.
+    pub target_address: Option<String>,
+    pub routing: Routing,
+    pub action: SlotAction,
+    pub reason: SlotReason,
+}
+
+/// Where the slot's CNAME points relative to its home.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Routing {
+    /// At the home node.
+    Home,
+    /// At another available replica until the home is available.
+    Interim,
+    /// At the primary endpoint: no replica is available (policy `primary`).
+    Primary,
+    /// Left as it is (policy `keep`, or no primary endpoint known).
+    AsIs,
+    /// The slot's records are deleted.
+    Removed,
+}
+
+/// What happens to the slot's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SlotAction {
+    /// Nothing to change.
+    None,
+    /// New CNAME and TXT.
+    Create,
+    /// At least one of CNAME and TXT replaced (DELETE old + CREATE new) or added.
+    Replace,
+    /// CNAME and TXT deleted.
+    Delete,
+}
+
+/// Why the slot's records look the way the plan says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum SlotReason {
+    /// Already right.
+    Unchanged,
+    /// A new slot (more replicas, or first run).
+    Created,
+    /// The slot got a new home (rule 2).
+    Rehomed {
+        from: Option<String>,
+        why: RehomeCause,
+    },
+    /// The home is not available; the CNAME moves to another replica meanwhile (rule 3).
+    Interim { home: String },
+    /// The home is available again; the CNAME returns to it.
+    ReturnedHome,
+    /// No replica is available; the CNAME moves to the primary endpoint (rule 5).
+    PrimaryFallback,
+    /// No replica is available and the policy keeps the records as they are.
+    Kept,
+    /// A CNAME without ownership TXT taken over because `adoptExisting` is set.
+    Adopted { previous_target: String },
+    /// Our TXT is there but the records differ from what we wrote (CNAME re-pointed or
+    /// deleted by hand, TTL changed in the config, TXT copied between slots): rewritten.
+    Repaired { found_target: Option<String> },
+    /// The slot's records are deleted.
+    Deleted { why: DeleteCause },
+}
+
+/// Why a slot needed a new home.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RehomeCause {
+    /// The home node was promoted (failover).
+    HomeBecamePrimary,
+    /// The home node is no longer a member (replica removed or group resized).
+    HomeRemoved,
+    /// A lower slot already has this home (TXT copied or edited by hand).
+    HomeTaken,
+}
+
+/// Why a slot is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DeleteCause {
+    /// Slot number above R (rule 4): names stay contiguous `1..=R`.
+    AboveReplicaCount,
+    /// No replica available and the policy is `delete`.
+    NoReplicaPolicy,
+}
+
+/// Something a person should know about a plan. Returned, never logged by the core.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Warning {
+    /// A slot name or its ownership name holds records that are not ours: the slot is
+    /// skipped and the records left untouched.
+    ForeignRecord {
+        slot: u32,
+        name: String,
+        reason: ForeignReason,
+    },
+    /// A record without ownership TXT was taken over (`adoptExisting`).
+    Adopted {
+        slot: u32,
+        name: String,
+        previous_target: String,
+    },
+    /// One of our slots did not look as we left it and is rewritten.
+    Repaired {
+        slot: u32,
+        name: String,
+        found_target: Option<String>,
+    },
+    /// A replica has no name because foreign records block slots in `1..=R`.
+    ReplicaWithoutSlot { cache_cluster_id: String },
+    /// No replica is available: the policy decided what happens.
+    NoReplicaAvailable { policy: NoReplicaPolicy },
+    /// Policy `primary`, but the snapshot has no primary endpoint: records kept as they
+    /// are.
+    NoPrimaryEndpoint,
+    /// A configured option this version does not plan (see the module's limitations).
+    UnsupportedOption { option: String },
+}
+
+/// Why records at a slot are foreign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum ForeignReason {
+    /// A CNAME and no ownership TXT; set `adoptExisting` to take it over.
+    CnameWithoutOwnership { target: String },
+    /// The TXT at the ownership name is not ours (other owner, other group, malformed
+    /// or not replica-dns at all).
+    OwnershipRejected { error: OwnershipError },
+    /// Records of other types, weighted records or several records at the slot name.
+    OtherRecordsAtName { types: Vec<String> },
+    /// Records other than one simple single-value TXT at the ownership name.
+    OtherRecordsAtOwnershipName { types: Vec<String> },
+}
+
+/// Plans one group against the records of its zone (which may hold many other names).
+///
+/// For several groups use [`plan`], which indexes each zone once and merges the changes
+/// into one batch per zone.
+///
+/// ```
+/// use replica_dns_core::config::{GroupConfig, NoReplicaPolicy};
+/// use replica_dns_core::plan::{plan_group, SlotReason};
+/// use replica_dns_core::topology::{Endpoint, Member, Role, Topology};
+///
+/// let member = |id: &str, role| Member {
+///     cache_cluster_id: id.into(),
+///     role,
+///     read_endpoint: Some(Endpoint { address: format!("{id}.cache.amazonaws.com"), port: 6379 }),
+///     availability_zone: None,
+///     cluster_status: "available".into(),
+///     node_status: Some("available".into()),
+/// };
+/// let topology = Topology {
+///     replication_group_id: "orders".into(),
+///     status: "available".into(),
+///     primary_endpoint: None,
+///     reader_endpoint: None,
+///     members: vec![member("orders-001", Role::Primary), member("orders-002", Role::Replica)],
+/// };
+/// let group: GroupConfig = serde_json::from_str(r#"{
+///     "replicationGroupId": "orders", "hostedZoneId": "Z1", "zoneName": "cache.internal.",
+///     "nameTemplate": "replica{n}.cache.internal."
+/// }"#).unwrap();
+/// let plan = plan_group("prod", &group, &topology, &[]).unwrap();
+/// assert_eq!(plan.slots[0].target_cluster_id.as_deref(), Some("orders-002"));
+/// assert_eq!(plan.slots[0].reason, SlotReason::Created);
+/// assert_eq!(plan.changes.len(), 2); // CREATE CNAME + CREATE TXT
+/// ```
+pub fn plan_group(
+    owner_id: &str,
+    group: &GroupConfig,
+    topology: &Topology,
+    zone_records: &[RecordSet],
+) -> Result<GroupPlan, PlanError> {
+    let names = index::NormalizedNames::new(zone_records);
+    let zone = index::ZoneIndex::new(zone_records, &names);
+    group::plan_group(owner_id, group, topology, &zone)
+}
+
+/// Plans every group that has a snapshot in `input` (in configuration order) and merges
+/// their changes into exactly one [`ChangeBatch`] per hosted zone.
+pub fn plan(config: &Config, input: &PlanInput) -> Result<Plan, PlanError> {
+    let mut snapshots: HashMap<&str, &Topology> = HashMap::new();
+    for topology in &input.topologies {
+        let id = topology.replication_group_id.as_str();
+        if !config.groups.iter().any(|g| g.replication_group_id == id) {
+            return Err(PlanError::UnknownGroup { group: id.into() });
+        }
+        if snapshots.insert(id, topology).is_some() {
+            return Err(PlanError::DuplicateTopology { group: id.into() });
+        }
+    }
+    let planned: Vec<(&GroupConfig, &Topology)> = config
+        .groups
+        .iter()
+        .filter_map(|g| Some((g, *snapshots.get(g.replication_group_id.as_str())?)))
+        .collect();
+
+    // Normalise each needed zone's names once, then index them once.
+    let mut zone_slots: Vec<(&str, &ZoneRecords)> = Vec::new();
+    for (group, _) in &planned {
+        let wanted = bare_zone_id(&group.hosted_zone_id);
+        if zone_slots.iter().any(|(id, _)| *id == wanted) {
+            continue;
+        }
+        let zone = input
+            .zones
+            .iter()
+            .find(|z| bare_zone_id(&z.hosted_zone_id) == wanted)
+            .ok_or_else(|| PlanError::MissingZone {
+                group: group.replication_group_id.clone(),
+                hosted_zone_id: group.hosted_zone_id.clone(),
+            })?;
+        zone_slots.push((wanted, zone));
+    }
+    let names: Vec<index::NormalizedNames> = zone_slots
+        .iter()
+        .map(|(_, z)| index::NormalizedNames::new(&z.records))
+        .collect();
+    let indexes: Vec<index::ZoneIndex> = zone_slots
+        .iter()
+        .zip(&names)
+        .map(|((_, z), n)| index::ZoneIndex::new(&z.records, n))
+        .collect();
+
+    let mut groups = Vec::with_capacity(planned.len());
+    let mut batches: Vec<ChangeBatch> = Vec::new();
+    // Which group claimed each changed record name, to catch overlapping templates.
+    let mut claimed: HashMap<String, String> = HashMap::new();
+    for (group, topology) in planned {
+        let wanted = bare_zone_id(&group.hosted_zone_id);
+        let position = zone_slots
+            .iter()
+            .position(|(id, _)| *id == wanted)
+            .unwrap_or_default();
+        let group_plan =
+            group::plan_group(&config.owner_id, group, topology, &indexes[position])?;
+        let mut names_seen = HashSet::new();
+        for change in &group_plan.changes {
+            if !names_seen.insert(change.record.name.as_str()) {
+                continue;
+            }
+            if let Some(first) = claimed.insert(
+                change.record.name.clone(),
+                group.replication_group_id.clone(),
+            ) {
+                return Err(PlanError::OverlappingGroups {
+                    name: change.record.name.clone(),
+                    first,
+                    second: group.replication_group_id.clone(),
+                });
+            }
+        }
+        if !group_plan.changes.is_empty() {
+            match batches
+                .iter_mut()
+                .find(|b| bare_zone_id(&b.hosted_zone_id) == wanted)
+            {
+                Some(batch) => batch.changes.extend(group_plan.changes.iter().cloned()),
+                None => batches.push(ChangeBatch {
+                    hosted_zone_id: wanted.to_string(),
+                    changes: group_plan.changes.clone(),
+                }),
+            }
+        }
+        groups.push(group_plan);
+    }
+    Ok(Plan { groups, batches })
+}
+
+/// `Z123` from `/hostedzone/Z123` or `Z123`: Route 53 returns both spellings.
+pub fn bare_zone_id(id: &str) -> &str {
+    id.trim().trim_start_matches("/hostedzone/")
+}

@@ -54,3 +54,80 @@ pub fn normalize_name(name: &str) -> String {
     }
     normalized
 }
+
+impl RecordSet {
+    /// A simple (non-weighted) CNAME, as the planner writes it.
+    pub fn cname(name: &str, ttl: u32, target: &str) -> Self {
+        RecordSet {
+            name: normalize_name(name),
+            record_type: RecordType::Cname,
+            ttl: Some(ttl),
+            values: vec![target.to_string()],
+            set_identifier: None,
+            weight: None,
+        }
+    }
+
+    /// A simple TXT record with one value; `value` must already carry its quotes, as
+    /// Route 53 stores it.
+    pub fn txt(name: &str, ttl: u32, value: &str) -> Self {
+        RecordSet {
+            name: normalize_name(name),
+            record_type: RecordType::Txt,
+            ttl: Some(ttl),
+            values: vec![value.to_string()],
+            set_identifier: None,
+            weight: None,
+        }
+    }
+
+    /// True when both describe the same Route 53 record set (name, type and set
+    /// identifier), whatever their data: Route 53 holds at most one of each.
+    pub fn same_identity(&self, other: &RecordSet) -> bool {
+        self.record_type == other.record_type
+            && self.set_identifier == other.set_identifier
+            && names_equal(&self.name, &other.name)
+    }
+
+    /// The target of a simple CNAME: its only value. `None` for anything else.
+    pub fn cname_target(&self) -> Option<&str> {
+        match (&self.record_type, self.values.as_slice(), &self.set_identifier) {
+            (RecordType::Cname, [target], None) => Some(target),
+            _ => None,
+        }
+    }
+}
+
+/// Compares two DNS names as Route 53 does (case-insensitive, trailing dot optional)
+/// without allocating.
+pub fn names_equal(a: &str, b: &str) -> bool {
+    let a = a.trim();
+    let b = b.trim();
+    a.strip_suffix('.')
+        .unwrap_or(a)
+        .eq_ignore_ascii_case(b.strip_suffix('.').unwrap_or(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_compare_case_insensitively_with_optional_trailing_dot() {
+        assert!(names_equal("Replica1.Cache.Internal", "replica1.cache.internal."));
+        assert!(!names_equal("replica1.cache.internal.", "replica10.cache.internal."));
+    }
+
+    #[test]
+    fn identity_ignores_data_but_not_type_or_set_identifier() {
+        let a = RecordSet::cname("r1.z.", 10, "a.example.");
+        let b = RecordSet::cname("R1.z", 60, "b.example.");
+        assert!(a.same_identity(&b));
+        assert!(!a.same_identity(&RecordSet::txt("r1.z.", 10, "\"x\"")));
+        let weighted = RecordSet {
+            set_identifier: Some("w1".into()),
+            ..a.clone()
+        };
+        assert!(!a.same_identity(&weighted));
+    }
+}

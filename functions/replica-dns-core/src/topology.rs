@@ -85,4 +85,25 @@ impl Topology {
             .iter()
             .any(|m| m.cache_cluster_id == cache_cluster_id)
     }
+
+    /// The member with this exact cache cluster id.
+    pub fn member(&self, cache_cluster_id: &str) -> Option<&Member> {
+        self.members
+            .iter()
+            .find(|m| m.cache_cluster_id == cache_cluster_id)
+    }
+
+    /// The member currently in the primary role (cluster mode disabled has one).
+    pub fn primary(&self) -> Option<&Member> {
+        self.members.iter().find(|m| m.role == Role::Primary)
+    }
+
+    /// Where reads go when no replica is available and the policy says `primary`: the
+    /// group's primary endpoint (it follows failovers), else the primary member's own
+    /// endpoint.
+    pub fn primary_target(&self) -> Option<&Endpoint> {
+        self.primary_endpoint
+            .as_ref()
+            .or_else(|| self.primary().and_then(|m| m.read_endpoint.as_ref()))
+    }
 }

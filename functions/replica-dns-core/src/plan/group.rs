@@ -1,0 +1,659 @@
+//! Planning one group: classify its slots, give each a home, pick each CNAME's target,
+//! and diff against the records as read. The rules are the decision table in
+//! [`crate::plan`]; this module only carries them out.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::config::{GroupConfig, NoReplicaPolicy};
+use crate::ownership::{Ownership, SlotTemplate};
+use crate::records::{names_equal, RecordSet, RecordType};
+use crate::topology::{Endpoint, Member, Role, Topology};
+
+use super::index::ZoneIndex;
+use super::{
+    Change, ChangeAction, DeleteCause, ForeignReason, GroupPlan, PlanError, PlanStatus,
+    RehomeCause, Routing, SlotAction, SlotPlan, SlotReason, Warning,
+};
+
+/// One slot number as found in the zone.
+struct Slot<'a> {
+    n: u32,
+    name: String,
+    txt_name: String,
+    class: Class<'a>,
+}
+
+enum Class<'a> {
+    /// Nothing at the slot name nor at its ownership name.
+    Free,
+    /// Our TXT (owner and group match); the CNAME may be missing (deleted by hand).
+    Owned {
+        cname: Option<&'a RecordSet>,
+        txt: &'a RecordSet,
+        ownership: Ownership,
+    },
+    /// A lone CNAME without TXT, and the operator asked to adopt such records.
+    Adoptable { cname: &'a RecordSet },
+    /// Not ours; a warning has been recorded.
+    Foreign,
+}
+
+impl<'a> Class<'a> {
+    fn cname(&self) -> Option<&'a RecordSet> {
+        match self {
+            Class::Owned { cname, .. } => *cname,
+            Class::Adoptable { cname } => Some(cname),
+            Class::Free | Class::Foreign => None,
+        }
+    }
+
+    fn txt(&self) -> Option<&'a RecordSet> {
+        match self {
+            Class::Owned { txt, .. } => Some(txt),
+            _ => None,
+        }
+    }
+}
+
+/// How the group's targets are chosen this time (rule 5 picks all but `Normal`).
+enum Mode<'t> {
+    /// At least one replica is available.
+    Normal,
+    /// No replica available, policy `primary`, endpoint known.
+    Primary(&'t Endpoint),
+    /// No replica available, policy `keep` (or `primary` without endpoint).
+    Keep,
+    /// No replica available, policy `delete`.
+    Delete,
+}
+
+/// Where a slot's CNAME should point.
+enum Target<'t> {
+    Member(&'t Member, Routing),
+    Primary(&'t Endpoint),
+}
+
+impl Target<'_> {
+    fn address(&self) -> &str {
+        match self {
+            Target::Member(m, _) => m
+                .read_endpoint
+                .as_ref()
+                .map(|e| e.address.as_str())
+                .unwrap_or_default(),
+            Target::Primary(e) => &e.address,
+        }
+    }
+
+    fn routing(&self) -> Routing {
+        match self {
+            Target::Member(_, routing) => *routing,
+            Target::Primary(_) => Routing::Primary,
+        }
+    }
+}
+
+/// Why a slot got a new home: its previous home (if any) and the cause.
+type Rehome = (Option<String>, RehomeCause);
+
+/// Working state while planning one group.
+struct Planner<'a, 't> {
+    owner_id: &'a str,
+    group: &'a GroupConfig,
+    topology: &'t Topology,
+    slots: Vec<SlotPlan>,
+    changes: Vec<Change>,
+    warnings: Vec<Warning>,
+}
+
+pub(crate) fn plan_group(
+    owner_id: &str,
+    group: &GroupConfig,
+    topology: &Topology,
+    zone: &ZoneIndex<'_>,
+) -> Result<GroupPlan, PlanError> {
+    let template =
+        SlotTemplate::parse(&group.name_template).map_err(|source| PlanError::InvalidTemplate {
+            group: group.replication_group_id.clone(),
+            source,
+        })?;
+    let txt_template = template.ownership_template(&group.ownership_prefix);
+    let mut planner = Planner {
+        owner_id,
+        group,
+        topology,
+        slots: Vec::new(),
+        changes: Vec::new(),
+        warnings: Vec::new(),
+    };
+    if group.az_names.is_some() {
+        planner.warnings.push(Warning::UnsupportedOption {
+            option: "azNames".into(),
+        });
+    }
+    if group.pooled_name.is_some() {
+        planner.warnings.push(Warning::UnsupportedOption {
+            option: "pooledName".into(),
+        });
+    }
+
+    let replicas = topology.replicas();
+    let replica_count = u32::try_from(replicas.len()).unwrap_or(u32::MAX);
+    let any_available = replicas.iter().any(|m| m.is_available());
+
+    let mut numbers: BTreeSet<u32> = (1..=replica_count).collect();
+    numbers.extend(zone.slots_of(&template));
+    numbers.extend(zone.slots_of(&txt_template));
+    let slots: Vec<Slot> = numbers
+        .into_iter()
+        .map(|n| planner.classify(n, &template, &txt_template, zone))
+        .collect();
+
+    let mode = if any_available {
+        Mode::Normal
+    } else {
+        planner.warnings.push(Warning::NoReplicaAvailable {
+            policy: group.no_replica_policy,
+        });
+        match group.no_replica_policy {
+            NoReplicaPolicy::Primary => match topology.primary_target() {
+                Some(endpoint) => Mode::Primary(endpoint),
+                None => {
+                    planner.warnings.push(Warning::NoPrimaryEndpoint);
+                    Mode::Keep
+                }
+            },
+            NoReplicaPolicy::Keep => Mode::Keep,
+            NoReplicaPolicy::Delete => Mode::Delete,
+        }
+    };
+
+    let waiting_for: Vec<String> = match mode {
+        Mode::Keep => {
+            for slot in &slots {
+                planner.keep(slot);
+            }
+            replicas.iter().map(|m| m.cache_cluster_id.clone()).collect()
+        }
+        Mode::Delete => {
+            for slot in &slots {
+                if matches!(slot.class, Class::Owned { .. }) {
+                    planner.delete(slot, None, DeleteCause::NoReplicaPolicy);
+                }
+            }
+            replicas.iter().map(|m| m.cache_cluster_id.clone()).collect()
+        }
+        Mode::Primary(endpoint) if replica_count == 0 => {
+            // No replica member at all: keep the names answering (from the primary)
+            // without inventing homes; TXT records stay as they are.
+            for slot in &slots {
+                if let Class::Owned { ownership, .. } = &slot.class {
+                    planner.write(
+                        slot,
+                        &ownership.home,
+                        &Target::Primary(endpoint),
+                        None,
+                        true,
+                    );
+                }
+            }
+            Vec::new()
+        }
+        Mode::Primary(_) | Mode::Normal => {
+            planner.assign_and_write(&slots, &replicas, replica_count, &mode)
+        }
+    };
+
+    let status = if waiting_for.is_empty() {
+        PlanStatus::Final
+    } else {
+        PlanStatus::Interim { waiting_for }
+    };
+    Ok(GroupPlan {
+        replication_group_id: group.replication_group_id.clone(),
+        hosted_zone_id: super::bare_zone_id(&group.hosted_zone_id).to_string(),
+        status,
+        slots: planner.slots,
+        changes: planner.changes,
+        warnings: planner.warnings,
+    })
+}
+
+impl<'a, 't> Planner<'a, 't> {
+    /// Decides whether slot `n` is free, ours, adoptable or foreign (first table of the
+    /// module doc), recording a warning for foreign ones.
+    fn classify<'z>(
+        &mut self,
+        n: u32,
+        template: &SlotTemplate,
+        txt_template: &SlotTemplate,
+        zone: &ZoneIndex<'z>,
+    ) -> Slot<'z> {
+        let name = template.name(n);
+        let txt_name = txt_template.name(n);
+        let at_name = zone.at(&name);
+        let at_txt = zone.at(&txt_name);
+        let types = |records: &[&RecordSet]| -> Vec<String> {
+            records
+                .iter()
+                .map(|r| match &r.set_identifier {
+                    Some(id) => format!("{} (set {id})", r.record_type.as_str()),
+                    None => r.record_type.as_str().to_string(),
+                })
+                .collect()
+        };
+        let lone_cname = match at_name.as_slice() {
+            [record] if record.cname_target().is_some() => Some(*record),
+            _ => None,
+        };
+        let foreign = |reason: ForeignReason| Warning::ForeignRecord {
+            slot: n,
+            name: name.clone(),
+            reason,
+        };
+
+        let class = match at_txt.as_slice() {
+            [] => match (at_name.is_empty(), lone_cname) {
+                (true, _) => Class::Free,
+                (false, Some(cname)) if self.group.adopt_existing => Class::Adoptable { cname },
+                (false, Some(cname)) => {
+                    self.warnings
+                        .push(foreign(ForeignReason::CnameWithoutOwnership {
+                            target: cname.cname_target().unwrap_or_default().to_string(),
+                        }));
+                    Class::Foreign
+                }
+                (false, None) => {
+                    self.warnings.push(foreign(ForeignReason::OtherRecordsAtName {
+                        types: types(&at_name),
+                    }));
+                    Class::Foreign
+                }
+            },
+            [txt]
+                if txt.record_type == RecordType::Txt
+                    && txt.set_identifier.is_none()
+                    && txt.values.len() == 1 =>
+            {
+                match Ownership::parse_for(
+                    &txt.values[0],
+                    self.owner_id,
+                    &self.group.replication_group_id,
+                ) {
+                    Err(error) => {
+                        self.warnings
+                            .push(foreign(ForeignReason::OwnershipRejected { error }));
+                        Class::Foreign
+                    }
+                    Ok(ownership) if at_name.is_empty() || lone_cname.is_some() => Class::Owned {
+                        cname: lone_cname,
+                        txt,
+                        ownership,
+                    },
+                    Ok(_) => {
+                        self.warnings.push(foreign(ForeignReason::OtherRecordsAtName {
+                            types: types(&at_name),
+                        }));
+                        Class::Foreign
+                    }
+                }
+            }
+            _ => {
+                self.warnings
+                    .push(foreign(ForeignReason::OtherRecordsAtOwnershipName {
+                        types: types(&at_txt),
+                    }));
+                Class::Foreign
+            }
+        };
+        Slot {
+            n,
+            name,
+            txt_name,
+            class,
+        }
+    }
+
+    /// Rules 1–4 when a target exists (some replica available, or the primary endpoint
+    /// under policy `primary`). Returns the replicas the plan is waiting for.
+    fn assign_and_write(
+        &mut self,
+        slots: &[Slot<'_>],
+        replicas: &[&'t Member],
+        replica_count: u32,
+        mode: &Mode<'t>,
+    ) -> Vec<String> {
+        let in_range = |s: &&Slot| s.n <= replica_count;
+        let topology = self.topology;
+        let mut claimed: Vec<&str> = Vec::new();
+        // slot index -> (home, rehome cause)
+        let mut homes: HashMap<usize, (&'t Member, Option<Rehome>)> =
+            HashMap::new();
+        let mut needs: Vec<(usize, Option<Rehome>)> = Vec::new();
+
+        // Owned slots keep a home that is still a replica (sticky), lowest slot first.
+        for (i, slot) in slots.iter().enumerate().filter(|(_, s)| in_range(s)) {
+            if let Class::Owned { ownership, .. } = &slot.class {
+                let home = ownership.home.as_str();
+                let from = Some(home.to_string());
+                match topology.member(home) {
+                    Some(m) if m.role == Role::Replica && !claimed.contains(&home) => {
+                        claimed.push(&m.cache_cluster_id);
+                        homes.insert(i, (m, None));
+                    }
+                    Some(m) if m.role == Role::Replica => {
+                        needs.push((i, Some((from, RehomeCause::HomeTaken))))
+                    }
+                    Some(_) => needs.push((i, Some((from, RehomeCause::HomeBecamePrimary)))),
+                    None => needs.push((i, Some((from, RehomeCause::HomeRemoved)))),
+                }
+            }
+        }
+        // Adopted records keep the replica they already point at, when unclaimed.
+        for (i, slot) in slots.iter().enumerate().filter(|(_, s)| in_range(s)) {
+            if let Class::Adoptable { cname } = &slot.class {
+                let target = cname.cname_target().unwrap_or_default();
+                match replicas.iter().find(|m| {
+                    points_at(target, m) && !claimed.contains(&m.cache_cluster_id.as_str())
+                }) {
+                    Some(m) => {
+                        claimed.push(&m.cache_cluster_id);
+                        homes.insert(i, (m, None));
+                    }
+                    None => needs.push((i, None)),
+                }
+            }
+        }
+        for (i, slot) in slots.iter().enumerate().filter(|(_, s)| in_range(s)) {
+            if matches!(slot.class, Class::Free) {
+                needs.push((i, None));
+            }
+        }
+        // Rule 2: lowest slot first takes the first unclaimed replica, available ones
+        // first, then by cache cluster id (replicas() is sorted by id; the sort is stable).
+        needs.sort_by_key(|(i, _)| slots[*i].n);
+        let mut candidates: Vec<&'t Member> = replicas
+            .iter()
+            .copied()
+            .filter(|m| !claimed.contains(&m.cache_cluster_id.as_str()))
+            .collect();
+        candidates.sort_by_key(|m| !m.is_available());
+        let mut candidates = candidates.into_iter();
+        for (i, rehome) in needs {
+            if let Some(m) = candidates.next() {
+                homes.insert(i, (m, rehome));
+            }
+        }
+        for left in candidates {
+            self.warnings.push(Warning::ReplicaWithoutSlot {
+                cache_cluster_id: left.cache_cluster_id.clone(),
+            });
+        }
+
+        // Targets: homes that are available first, then interim ones, least loaded.
+        let available: Vec<&'t Member> = replicas
+            .iter()
+            .copied()
+            .filter(|m| m.is_available())
+            .collect();
+        let mut load: HashMap<&str, usize> = HashMap::new();
+        let mut targets: HashMap<usize, Target<'t>> = HashMap::new();
+        let mut ordered: Vec<usize> = homes.keys().copied().collect();
+        ordered.sort_by_key(|i| slots[*i].n);
+        for &i in &ordered {
+            let (home, _) = homes[&i];
+            match mode {
+                Mode::Primary(endpoint) => {
+                    targets.insert(i, Target::Primary(endpoint));
+                }
+                _ if home.is_available() => {
+                    *load.entry(home.cache_cluster_id.as_str()).or_default() += 1;
+                    targets.insert(i, Target::Member(home, Routing::Home));
+                }
+                _ => {}
+            }
+        }
+        for &i in &ordered {
+            if targets.contains_key(&i) {
+                continue;
+            }
+            let current = slots[i].class.cname().and_then(RecordSet::cname_target);
+            let sticky = current.and_then(|t| available.iter().find(|m| points_at(t, m)));
+            let chosen = sticky.or_else(|| {
+                available
+                    .iter()
+                    .min_by_key(|m| {
+                        (
+                            load.get(m.cache_cluster_id.as_str()).copied().unwrap_or(0),
+                            m.cache_cluster_id.as_str(),
+                        )
+                    })
+            });
+            if let Some(&m) = chosen {
+                *load.entry(m.cache_cluster_id.as_str()).or_default() += 1;
+                targets.insert(i, Target::Member(m, Routing::Interim));
+            }
+        }
+
+        let mut waiting: BTreeSet<String> = BTreeSet::new();
+        for (i, slot) in slots.iter().enumerate() {
+            if slot.n > replica_count {
+                match slot.class {
+                    Class::Owned { .. } | Class::Adoptable { .. } => {
+                        let home = match &slot.class {
+                            Class::Owned { ownership, .. } => Some(ownership.home.clone()),
+                            _ => None,
+                        };
+                        self.delete(slot, home, DeleteCause::AboveReplicaCount);
+                    }
+                    Class::Free | Class::Foreign => {}
+                }
+                continue;
+            }
+            let (Some((home, rehome)), Some(target)) = (homes.get(&i), targets.get(&i)) else {
+                continue;
+            };
+            if target.routing() != Routing::Home {
+                waiting.insert(home.cache_cluster_id.clone());
+            }
+            self.write(slot, &home.cache_cluster_id, target, rehome.clone(), false);
+        }
+        waiting.into_iter().collect()
+    }
+
+    /// Makes slot `slot` say `home` and point at `target`, emitting DELETE(old)+CREATE(new)
+    /// for whichever of CNAME and TXT differs. With `keep_txt` the TXT is left as read.
+    fn write(
+        &mut self,
+        slot: &Slot<'_>,
+        home: &str,
+        target: &Target<'_>,
+        rehome: Option<Rehome>,
+        keep_txt: bool,
+    ) {
+        let ttl = self.group.ttl;
+        let address = target.address();
+        let old_cname = slot.class.cname();
+        let old_txt = slot.class.txt();
+        let desired_ownership = Ownership {
+            owner_id: self.owner_id.to_string(),
+            group_id: self.group.replication_group_id.clone(),
+            slot: slot.n,
+            home: home.to_string(),
+        };
+        let cname_ok = old_cname.is_some_and(|old| {
+            old.ttl == Some(ttl)
+                && old.weight.is_none()
+                && old.cname_target().is_some_and(|t| names_equal(t, address))
+        });
+        let txt_ok = keep_txt
+            || old_txt.is_some_and(|old| {
+                old.ttl == Some(ttl)
+                    && old.values.len() == 1
+                    && Ownership::parse(&old.values[0]).as_ref() == Ok(&desired_ownership)
+            });
+        let before = self.changes.len();
+        if !cname_ok {
+            if let Some(old) = old_cname {
+                self.push(ChangeAction::Delete, old.clone());
+            }
+        }
+        if !txt_ok {
+            if let Some(old) = old_txt {
+                self.push(ChangeAction::Delete, old.clone());
+            }
+        }
+        if !cname_ok {
+            self.push(
+                ChangeAction::Create,
+                RecordSet::cname(&slot.name, ttl, address),
+            );
+        }
+        if !txt_ok {
+            self.push(
+                ChangeAction::Create,
+                RecordSet::txt(&slot.txt_name, ttl, &desired_ownership.render()),
+            );
+        }
+        let changed = self.changes.len() > before;
+        let old_target = old_cname
+            .and_then(RecordSet::cname_target)
+            .map(str::to_string);
+
+        let reason = match (&slot.class, rehome) {
+            (Class::Free, _) => SlotReason::Created,
+            (Class::Adoptable { .. }, _) => {
+                let previous_target = old_target.clone().unwrap_or_default();
+                self.warnings.push(Warning::Adopted {
+                    slot: slot.n,
+                    name: slot.name.clone(),
+                    previous_target: previous_target.clone(),
+                });
+                SlotReason::Adopted { previous_target }
+            }
+            (_, Some((from, why))) => SlotReason::Rehomed { from, why },
+            _ if !changed => SlotReason::Unchanged,
+            _ => {
+                let moved = old_target
+                    .as_deref()
+                    .is_some_and(|t| !names_equal(t, address));
+                match (moved, target.routing()) {
+                    (true, Routing::Interim) => SlotReason::Interim {
+                        home: home.to_string(),
+                    },
+                    (true, Routing::Primary) => SlotReason::PrimaryFallback,
+                    (true, _) if old_target.as_deref().is_some_and(|t| self.is_group_endpoint(t)) => {
+                        SlotReason::ReturnedHome
+                    }
+                    _ => {
+                        self.warnings.push(Warning::Repaired {
+                            slot: slot.n,
+                            name: slot.name.clone(),
+                            found_target: old_target.clone(),
+                        });
+                        SlotReason::Repaired {
+                            found_target: old_target.clone(),
+                        }
+                    }
+                }
+            }
+        };
+        let action = match (changed, &slot.class) {
+            (false, _) => SlotAction::None,
+            (true, Class::Free) => SlotAction::Create,
+            (true, _) => SlotAction::Replace,
+        };
+        let target_cluster_id = match target {
+            Target::Member(m, _) => Some(m.cache_cluster_id.clone()),
+            Target::Primary(_) => self.topology.primary().map(|m| m.cache_cluster_id.clone()),
+        };
+        self.slots.push(SlotPlan {
+            slot: slot.n,
+            name: slot.name.clone(),
+            home: Some(home.to_string()),
+            target_cluster_id,
+            target_address: Some(address.to_string()),
+            routing: target.routing(),
+            action,
+            reason,
+        });
+    }
+
+    /// Deletes the slot's CNAME and TXT exactly as read.
+    fn delete(&mut self, slot: &Slot<'_>, home: Option<String>, why: DeleteCause) {
+        if let Class::Adoptable { cname } = &slot.class {
+            self.warnings.push(Warning::Adopted {
+                slot: slot.n,
+                name: slot.name.clone(),
+                previous_target: cname.cname_target().unwrap_or_default().to_string(),
+            });
+        }
+        if let Some(old) = slot.class.cname() {
+            self.push(ChangeAction::Delete, old.clone());
+        }
+        if let Some(old) = slot.class.txt() {
+            self.push(ChangeAction::Delete, old.clone());
+        }
+        self.slots.push(SlotPlan {
+            slot: slot.n,
+            name: slot.name.clone(),
+            home,
+            target_cluster_id: None,
+            target_address: None,
+            routing: Routing::Removed,
+            action: SlotAction::Delete,
+            reason: SlotReason::Deleted { why },
+        });
+    }
+
+    /// Reports an owned slot as kept as it is (policy `keep`).
+    fn keep(&mut self, slot: &Slot<'_>) {
+        let Class::Owned {
+            cname, ownership, ..
+        } = &slot.class
+        else {
+            return;
+        };
+        let address = cname.and_then(RecordSet::cname_target);
+        self.slots.push(SlotPlan {
+            slot: slot.n,
+            name: slot.name.clone(),
+            home: Some(ownership.home.clone()),
+            target_cluster_id: address.and_then(|a| {
+                self.topology
+                    .members
+                    .iter()
+                    .find(|m| points_at(a, m))
+                    .map(|m| m.cache_cluster_id.clone())
+            }),
+            target_address: address.map(str::to_string),
+            routing: Routing::AsIs,
+            action: SlotAction::None,
+            reason: SlotReason::Kept,
+        });
+    }
+
+    fn push(&mut self, action: ChangeAction, record: RecordSet) {
+        self.changes.push(Change { action, record });
+    }
+
+    /// Whether a CNAME value is one of this group's endpoints (a member or the primary
+    /// endpoint): a move away from it is routine, a move away from anything else is a
+    /// repair of a hand edit.
+    fn is_group_endpoint(&self, target: &str) -> bool {
+        self.topology.members.iter().any(|m| points_at(target, m))
+            || self
+                .topology
+                .primary_endpoint
+                .as_ref()
+                .is_some_and(|e| names_equal(target, &e.address))
+    }
+}
+
+/// Whether a CNAME value names this member's read endpoint.
+fn points_at(target: &str, member: &Member) -> bool {
+    member
+        .read_endpoint
+        .as_ref()
+        .is_some_and(|e| names_equal(target, &e.address))
+}
