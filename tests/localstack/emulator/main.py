@@ -74,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     overrides["lambda_host_url"] = args.lambda_host_url
     SETTINGS.update(overrides)
 
+    import shutil
+
+    if shutil.which("redis-server") is None:
+        print("emulator: redis-server not found on PATH: run tests/localstack/setup", file=sys.stderr)
+        return 2
     run_dir = os.path.abspath(args.run_dir)
     os.makedirs(run_dir, exist_ok=True)
     spawner = Spawner()
