@@ -1,0 +1,562 @@
+//! [`TopologySource`] on ElastiCache: DescribeReplicationGroups (filtered by group id)
+//! for members and roles, DescribeCacheClusters (one call per member) for readiness, and
+//! the conversions from those SDK shapes to [`Topology`]. It does not interpret the
+//! topology (that is the planner's job) and never lists every group in the account.
+
+use aws_sdk_elasticache::operation::describe_cache_clusters::DescribeCacheClustersError;
+use aws_sdk_elasticache::types::{
+    CacheCluster, Endpoint as SdkEndpoint, NodeGroupMember, ReplicationGroup,
+};
+use replica_dns_core::topology::{Endpoint, Member, Role, Topology};
+
+use crate::error::Error;
+use crate::ports::{ClusterMembership, TopologySource};
+
+const DESCRIBE_GROUPS: &str = "DescribeReplicationGroups";
+const DESCRIBE_CLUSTERS: &str = "DescribeCacheClusters";
+
+/// Placeholder cluster status between reading the group and reading its clusters; never
+/// left in a returned [`Topology`].
+const STATUS_NOT_READ: &str = "unknown";
+
+/// The ElastiCache adapter. Cheap to clone (the SDK client is an `Arc` inside).
+#[derive(Debug, Clone)]
+pub struct ElastiCacheTopology {
+    client: aws_sdk_elasticache::Client,
+}
+
+impl ElastiCacheTopology {
+    pub fn new(client: aws_sdk_elasticache::Client) -> Self {
+        Self { client }
+    }
+
+    /// The cluster of one member, `None` when ElastiCache no longer knows it.
+    async fn describe_cluster(
+        &self,
+        cache_cluster_id: &str,
+    ) -> Result<Option<CacheCluster>, Error> {
+        let result = self
+            .client
+            .describe_cache_clusters()
+            .cache_cluster_id(cache_cluster_id)
+            .show_cache_node_info(true)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(output.cache_clusters().first().cloned()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(DescribeCacheClustersError::is_cache_cluster_not_found_fault) =>
+            {
+                Ok(None)
+            }
+            Err(err) => Err(Error::from_sdk(DESCRIBE_CLUSTERS, err)),
+        }
+    }
+}
+
+impl TopologySource for ElastiCacheTopology {
+    /// Member readiness is read with one DescribeCacheClusters call per member, by
+    /// `CacheClusterId`: the API has no replication-group filter, so the alternative is
+    /// paginating every cluster in the account (the seed blog post's flaw). A group has
+    /// at most 6 members; the calls run one after another, which keeps the request
+    /// order deterministic for recorded-HTTP tests and is well under Lambda's budget.
+    async fn describe_group(&self, group_id: &str) -> Result<Topology, Error> {
+        let output = self
+            .client
+            .describe_replication_groups()
+            .replication_group_id(group_id)
+            .send()
+            .await
+            .map_err(|err| Error::from_sdk(DESCRIBE_GROUPS, err))?;
+        let group = match output.replication_groups() {
+            [] => {
+                return Err(Error::NotFound {
+                    what: "replication group",
+                    id: group_id.to_owned(),
+                })
+            }
+            [group] => group,
+            groups => {
+                return Err(Error::InvalidField {
+                    operation: DESCRIBE_GROUPS,
+                    field: "ReplicationGroups",
+                    value: format!("{} groups", groups.len()),
+                    context: format!("filtered by ReplicationGroupId {group_id:?}"),
+                    reason: "a filtered describe must return exactly one group",
+                })
+            }
+        };
+        let mut topology = topology_from_group(group, group_id)?;
+        let mut members = Vec::with_capacity(topology.members.len());
+        for mut member in topology.members {
+            match self.describe_cluster(&member.cache_cluster_id).await? {
+                Some(cluster) => {
+                    let (cluster_status, node_status) = cluster_status(&cluster)?;
+                    member.cluster_status = cluster_status;
+                    member.node_status = node_status;
+                    members.push(member);
+                }
+                None => tracing::warn!(
+                    group_id,
+                    cache_cluster_id = %member.cache_cluster_id,
+                    "member listed by the group but its cache cluster is gone; leaving it out"
+                ),
+            }
+        }
+        topology.members = members;
+        Ok(topology)
+    }
+
+    async fn group_of_cluster(&self, cache_cluster_id: &str) -> Result<ClusterMembership, Error> {
+        let result = self
+            .client
+            .describe_cache_clusters()
+            .cache_cluster_id(cache_cluster_id)
+            .send()
+            .await;
+        let output = match result {
+            Ok(output) => output,
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(DescribeCacheClustersError::is_cache_cluster_not_found_fault) =>
+            {
+                return Ok(ClusterMembership::NotFound)
+            }
+            Err(err) => return Err(Error::from_sdk(DESCRIBE_CLUSTERS, err)),
+        };
+        Ok(membership(output.cache_clusters(), cache_cluster_id))
+    }
+}
+
+/// The membership a DescribeCacheClusters(CacheClusterId) answer reports.
+fn membership(clusters: &[CacheCluster], cache_cluster_id: &str) -> ClusterMembership {
+    match clusters
+        .iter()
+        .find(|c| c.cache_cluster_id() == Some(cache_cluster_id))
+    {
+        None => ClusterMembership::NotFound,
+        Some(cluster) => match cluster.replication_group_id() {
+            Some(group) if !group.is_empty() => ClusterMembership::Group(group.to_owned()),
+            _ => ClusterMembership::Standalone,
+        },
+    }
+}
+
+/// Converts a replication group (cluster mode disabled) into a [`Topology`] whose
+/// members still lack their cluster status (filled from DescribeCacheClusters).
+pub(crate) fn topology_from_group(
+    group: &ReplicationGroup,
+    requested_id: &str,
+) -> Result<Topology, Error> {
+    let replication_group_id = group.replication_group_id().ok_or(Error::MissingField {
+        operation: DESCRIBE_GROUPS,
+        field: "ReplicationGroupId",
+        context: format!("group asked for as {requested_id:?}"),
+    })?;
+    if replication_group_id != requested_id {
+        return Err(Error::InvalidField {
+            operation: DESCRIBE_GROUPS,
+            field: "ReplicationGroupId",
+            value: replication_group_id.to_owned(),
+            context: format!("group asked for as {requested_id:?}"),
+            reason: "the service returned another group than the one asked for",
+        });
+    }
+    let context = || format!("replication group {replication_group_id:?}");
+    let node_groups = group.node_groups();
+    if group.cluster_enabled() == Some(true) || node_groups.len() > 1 {
+        return Err(Error::ClusterModeEnabled {
+            group_id: replication_group_id.to_owned(),
+            node_groups: node_groups.len(),
+        });
+    }
+    let [node_group] = node_groups else {
+        return Err(Error::MissingField {
+            operation: DESCRIBE_GROUPS,
+            field: "NodeGroups",
+            context: context(),
+        });
+    };
+    let members = node_group
+        .node_group_members()
+        .iter()
+        .map(|m| member_from_sdk(m, replication_group_id))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Topology {
+        replication_group_id: replication_group_id.to_owned(),
+        status: group
+            .status()
+            .ok_or(Error::MissingField {
+                operation: DESCRIBE_GROUPS,
+                field: "Status",
+                context: context(),
+            })?
+            .to_owned(),
+        primary_endpoint: node_group
+            .primary_endpoint()
+            .map(|e| endpoint_from_sdk(e, "PrimaryEndpoint", &context()))
+            .transpose()?,
+        reader_endpoint: node_group
+            .reader_endpoint()
+            .map(|e| endpoint_from_sdk(e, "ReaderEndpoint", &context()))
+            .transpose()?,
+        members,
+    })
+}
+
+/// One `NodeGroupMember`. A member without `CurrentRole` *and* without `ReadEndpoint` is
+/// a node still being created (replica add): it is kept as a replica with no endpoint,
+/// which makes it unavailable, so the pipeline waits for it instead of failing. A member
+/// with an endpoint but no role is a response we cannot trust: an error.
+pub(crate) fn member_from_sdk(member: &NodeGroupMember, group_id: &str) -> Result<Member, Error> {
+    let cache_cluster_id = member.cache_cluster_id().ok_or(Error::MissingField {
+        operation: DESCRIBE_GROUPS,
+        field: "NodeGroupMember.CacheClusterId",
+        context: format!("replication group {group_id:?}"),
+    })?;
+    let context = format!("member {cache_cluster_id:?} of replication group {group_id:?}");
+    let read_endpoint = member
+        .read_endpoint()
+        .map(|e| endpoint_from_sdk(e, "ReadEndpoint", &context))
+        .transpose()?;
+    let role = match (member.current_role(), &read_endpoint) {
+        (Some(role), _) => role_from_sdk(role, &context)?,
+        (None, None) => Role::Replica,
+        (None, Some(_)) => {
+            return Err(Error::MissingField {
+                operation: DESCRIBE_GROUPS,
+                field: "CurrentRole",
+                context,
+            })
+        }
+    };
+    Ok(Member {
+        cache_cluster_id: cache_cluster_id.to_owned(),
+        role,
+        read_endpoint,
+        availability_zone: member.preferred_availability_zone().map(str::to_owned),
+        cluster_status: STATUS_NOT_READ.to_owned(),
+        node_status: None,
+    })
+}
+
+fn role_from_sdk(role: &str, context: &str) -> Result<Role, Error> {
+    if role.eq_ignore_ascii_case("primary") {
+        Ok(Role::Primary)
+    } else if role.eq_ignore_ascii_case("replica") {
+        Ok(Role::Replica)
+    } else {
+        Err(Error::InvalidField {
+            operation: DESCRIBE_GROUPS,
+            field: "CurrentRole",
+            value: role.to_owned(),
+            context: context.to_owned(),
+            reason: "expected primary or replica",
+        })
+    }
+}
+
+pub(crate) fn endpoint_from_sdk(
+    endpoint: &SdkEndpoint,
+    field: &'static str,
+    context: &str,
+) -> Result<Endpoint, Error> {
+    let address = endpoint
+        .address()
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| Error::MissingField {
+            operation: DESCRIBE_GROUPS,
+            field,
+            context: format!("{context}: Address"),
+        })?;
+    let port = endpoint.port().ok_or_else(|| Error::MissingField {
+        operation: DESCRIBE_GROUPS,
+        field,
+        context: format!("{context}: Port"),
+    })?;
+    let port = u16::try_from(port).map_err(|_| Error::InvalidField {
+        operation: DESCRIBE_GROUPS,
+        field,
+        value: port.to_string(),
+        context: context.to_owned(),
+        reason: "port must be within 0..=65535",
+    })?;
+    Ok(Endpoint {
+        address: address.to_owned(),
+        port,
+    })
+}
+
+/// `CacheClusterStatus` and the `CacheNodeStatus` of the cluster's node (a Redis OSS /
+/// Valkey cluster in a replication group has exactly one node).
+pub(crate) fn cluster_status(cluster: &CacheCluster) -> Result<(String, Option<String>), Error> {
+    let status = cluster
+        .cache_cluster_status()
+        .ok_or_else(|| Error::MissingField {
+            operation: DESCRIBE_CLUSTERS,
+            field: "CacheClusterStatus",
+            context: format!(
+                "cache cluster {:?}",
+                cluster.cache_cluster_id().unwrap_or_default()
+            ),
+        })?;
+    let node_status = cluster
+        .cache_nodes()
+        .first()
+        .and_then(|node| node.cache_node_status())
+        .map(str::to_owned);
+    Ok((status.to_owned(), node_status))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use aws_sdk_elasticache::types::{CacheNode, NodeGroup};
+
+    fn sdk_endpoint(address: &str, port: i32) -> SdkEndpoint {
+        SdkEndpoint::builder().address(address).port(port).build()
+    }
+
+    fn sdk_member(id: &str, role: Option<&str>, endpoint: bool) -> NodeGroupMember {
+        let mut b = NodeGroupMember::builder()
+            .cache_cluster_id(id)
+            .cache_node_id("0001")
+            .preferred_availability_zone("us-east-1a")
+            .set_current_role(role.map(str::to_owned));
+        if endpoint {
+            b = b.read_endpoint(sdk_endpoint(&format!("{id}.abc.cache.amazonaws.com"), 6379));
+        }
+        b.build()
+    }
+
+    fn sdk_group(id: &str, node_groups: Vec<NodeGroup>) -> ReplicationGroup {
+        ReplicationGroup::builder()
+            .replication_group_id(id)
+            .status("available")
+            .cluster_enabled(false)
+            .set_node_groups(Some(node_groups))
+            .build()
+    }
+
+    fn node_group(members: Vec<NodeGroupMember>) -> NodeGroup {
+        NodeGroup::builder()
+            .node_group_id("0001")
+            .primary_endpoint(sdk_endpoint("orders.abc.ng.cache.amazonaws.com", 6379))
+            .reader_endpoint(sdk_endpoint("orders-ro.abc.ng.cache.amazonaws.com", 6379))
+            .set_node_group_members(Some(members))
+            .build()
+    }
+
+    #[test]
+    fn group_converts_to_topology_with_roles_endpoints_and_azs() {
+        let group = sdk_group(
+            "orders",
+            vec![node_group(vec![
+                sdk_member("orders-001", Some("primary"), true),
+                sdk_member("orders-002", Some("replica"), true),
+            ])],
+        );
+        let topology = topology_from_group(&group, "orders").unwrap();
+        assert_eq!(topology.replication_group_id, "orders");
+        assert_eq!(topology.status, "available");
+        assert_eq!(
+            topology.primary_endpoint,
+            Some(Endpoint {
+                address: "orders.abc.ng.cache.amazonaws.com".into(),
+                port: 6379
+            })
+        );
+        assert_eq!(
+            topology
+                .reader_endpoint
+                .as_ref()
+                .map(|e| e.address.as_str()),
+            Some("orders-ro.abc.ng.cache.amazonaws.com")
+        );
+        let roles: Vec<_> = topology
+            .members
+            .iter()
+            .map(|m| (m.cache_cluster_id.as_str(), m.role))
+            .collect();
+        assert_eq!(
+            roles,
+            [("orders-001", Role::Primary), ("orders-002", Role::Replica)]
+        );
+        let replica = &topology.members[1];
+        assert_eq!(
+            replica.read_endpoint,
+            Some(Endpoint {
+                address: "orders-002.abc.cache.amazonaws.com".into(),
+                port: 6379
+            })
+        );
+        assert_eq!(replica.availability_zone.as_deref(), Some("us-east-1a"));
+    }
+
+    #[test]
+    fn more_than_one_node_group_is_cluster_mode_enabled() {
+        let group = sdk_group("sharded", vec![node_group(vec![]), node_group(vec![])]);
+        let err = topology_from_group(&group, "sharded").unwrap_err();
+        assert!(
+            matches!(err, Error::ClusterModeEnabled { node_groups: 2, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn cluster_enabled_flag_with_one_shard_is_cluster_mode_enabled() {
+        let group = ReplicationGroup::builder()
+            .replication_group_id("one-shard")
+            .status("available")
+            .cluster_enabled(true)
+            .node_groups(node_group(vec![]))
+            .build();
+        let err = topology_from_group(&group, "one-shard").unwrap_err();
+        assert!(matches!(err, Error::ClusterModeEnabled { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn group_without_node_group_is_a_missing_field() {
+        let group = sdk_group("orders", vec![]);
+        let err = topology_from_group(&group, "orders").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::MissingField {
+                    field: "NodeGroups",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn another_group_than_asked_is_rejected() {
+        let group = sdk_group("orders-2", vec![node_group(vec![])]);
+        let err = topology_from_group(&group, "orders").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidField {
+                    field: "ReplicationGroupId",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn member_being_created_is_an_unavailable_replica() {
+        let member = member_from_sdk(&sdk_member("orders-006", None, false), "orders").unwrap();
+        assert_eq!(member.role, Role::Replica);
+        assert_eq!(member.read_endpoint, None);
+        assert!(!member.is_available());
+    }
+
+    #[test]
+    fn member_with_endpoint_but_no_role_is_an_error() {
+        let err = member_from_sdk(&sdk_member("orders-002", None, true), "orders").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::MissingField {
+                    field: "CurrentRole",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("orders-002"), "{err}");
+    }
+
+    #[test]
+    fn unknown_role_is_an_error_naming_the_value() {
+        let err =
+            member_from_sdk(&sdk_member("orders-002", Some("leader"), true), "orders").unwrap_err();
+        assert!(err.to_string().contains("\"leader\""), "{err}");
+    }
+
+    #[test]
+    fn member_without_cluster_id_is_an_error() {
+        let member = NodeGroupMember::builder().current_role("replica").build();
+        let err = member_from_sdk(&member, "orders").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::MissingField {
+                    field: "NodeGroupMember.CacheClusterId",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn endpoint_port_out_of_range_is_an_error() {
+        let err = endpoint_from_sdk(&sdk_endpoint("h", 70000), "ReadEndpoint", "m").unwrap_err();
+        assert!(matches!(err, Error::InvalidField { .. }), "{err:?}");
+        let err = endpoint_from_sdk(
+            &SdkEndpoint::builder().port(6379).build(),
+            "ReadEndpoint",
+            "m",
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::MissingField { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn cluster_and_node_status_come_from_describe_cache_clusters() {
+        let cluster = CacheCluster::builder()
+            .cache_cluster_id("orders-002")
+            .cache_cluster_status("available")
+            .cache_nodes(
+                CacheNode::builder()
+                    .cache_node_id("0001")
+                    .cache_node_status("rebooting")
+                    .build(),
+            )
+            .build();
+        assert_eq!(
+            cluster_status(&cluster).unwrap(),
+            ("available".to_owned(), Some("rebooting".to_owned()))
+        );
+        let without_nodes = CacheCluster::builder()
+            .cache_cluster_id("orders-002")
+            .cache_cluster_status("modifying")
+            .build();
+        assert_eq!(
+            cluster_status(&without_nodes).unwrap(),
+            ("modifying".to_owned(), None)
+        );
+        let without_status = CacheCluster::builder().cache_cluster_id("x").build();
+        assert!(cluster_status(&without_status).is_err());
+    }
+
+    #[test]
+    fn membership_uses_the_exact_cluster_and_its_group_field() {
+        let member = CacheCluster::builder()
+            .cache_cluster_id("orders-002")
+            .replication_group_id("orders")
+            .build();
+        let standalone = CacheCluster::builder().cache_cluster_id("solo").build();
+        assert_eq!(
+            membership(std::slice::from_ref(&member), "orders-002"),
+            ClusterMembership::Group("orders".into())
+        );
+        assert_eq!(
+            membership(std::slice::from_ref(&standalone), "solo"),
+            ClusterMembership::Standalone
+        );
+        assert_eq!(
+            membership(&[member], "orders-00"),
+            ClusterMembership::NotFound
+        );
+    }
+}

@@ -1,0 +1,113 @@
+//! The ports: the three small traits the Lambdas are generic over, and the plain types
+//! they exchange. No SDK type appears here, so a test fake needs nothing but `async fn`.
+//! The AWS implementations live in [`crate::elasticache`], [`crate::route53`] and
+//! [`crate::sfn`].
+//!
+//! The methods return `impl Future + Send` (written `async fn` in implementations): a
+//! handler generic over a port stays `Send`, which `lambda_runtime` and `tokio::spawn`
+//! need, without boxing or an extra macro crate.
+
+use std::future::Future;
+
+use replica_dns_core::plan::Change;
+use replica_dns_core::records::RecordSet;
+use replica_dns_core::topology::Topology;
+
+use crate::error::Error;
+
+/// Where replication group topology comes from (ElastiCache).
+pub trait TopologySource {
+    /// A snapshot of one cluster-mode-disabled replication group: its members, their
+    /// roles and endpoints, and whether each is available. Asks for this group only,
+    /// never lists the account.
+    fn describe_group(
+        &self,
+        group_id: &str,
+    ) -> impl Future<Output = Result<Topology, Error>> + Send;
+
+    /// Which replication group a cache cluster (node) belongs to: events such as
+    /// `CacheNodeReplaceComplete` name a cluster (`orders-002`), and the filter must map it
+    /// to a group by exact membership, never by name prefix.
+    fn group_of_cluster(
+        &self,
+        cache_cluster_id: &str,
+    ) -> impl Future<Output = Result<ClusterMembership, Error>> + Send;
+}
+
+/// The answer of [`TopologySource::group_of_cluster`]. Both "no" answers are normal
+/// outcomes (the filter turns them into a no-op with a reason), not errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClusterMembership {
+    /// The cluster is a member of this replication group.
+    Group(String),
+    /// The cluster exists but belongs to no replication group.
+    Standalone,
+    /// No such cluster (for example already deleted when a `DeleteCacheClusterComplete`
+    /// event is handled).
+    NotFound,
+}
+
+/// Propagation state of a submitted change batch (Route 53 `GetChange`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChangeStatus {
+    /// Accepted, not yet on every Route 53 name server.
+    Pending,
+    /// On every Route 53 name server.
+    InSync,
+}
+
+/// Where DNS records live (Route 53).
+pub trait RecordStore {
+    /// Every record set of the zone, or only those at or below `subtree` (a domain
+    /// name, e.g. `orders.cache.internal.`), with names decoded and normalised
+    /// (lower case, trailing dot, `\052` → `*`). Reads every page.
+    fn list_records(
+        &self,
+        zone_id: &str,
+        subtree: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<RecordSet>, Error>> + Send;
+
+    /// Submits the changes (the core planner's `ChangeBatch::changes` for this zone) as
+    /// one atomic batch and returns the change id (without the `/change/` prefix). A lost compare-and-swap is an error of kind
+    /// [`crate::ErrorKind::Conflict`], and nothing was applied.
+    fn change_batch(
+        &self,
+        zone_id: &str,
+        changes: &[Change],
+        comment: &str,
+    ) -> impl Future<Output = Result<String, Error>> + Send;
+
+    /// Whether a change batch has reached every Route 53 name server.
+    fn change_status(
+        &self,
+        change_id: &str,
+    ) -> impl Future<Output = Result<ChangeStatus, Error>> + Send;
+}
+
+/// What happened when an execution was requested.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StartOutcome {
+    /// A new execution runs (or, for an identical request while it still runs, Step
+    /// Functions returned the same execution again).
+    Started { execution_arn: String },
+    /// An execution with this name exists already, running or finished: the same SNS
+    /// message was delivered again. Nothing new was started, and that is success.
+    AlreadyRunningOrDone {
+        /// Derived from the state machine ARN and the name; `None` when the state
+        /// machine ARN does not have the usual `…:stateMachine:NAME` shape.
+        execution_arn: Option<String>,
+        message: String,
+    },
+}
+
+/// Starts state machine executions (Step Functions).
+pub trait ExecutionStarter {
+    /// Starts an execution named `name` (see [`crate::sfn::execution_name`]) with a JSON
+    /// input. Idempotent by name for Standard workflows.
+    fn start_execution(
+        &self,
+        state_machine_arn: &str,
+        name: &str,
+        input_json: &str,
+    ) -> impl Future<Output = Result<StartOutcome, Error>> + Send;
+}

@@ -1,0 +1,794 @@
+//! The adapters against recorded HTTP (`StaticReplayClient`): each test feeds the real
+//! SDK client the responses AWS sends (wire format of each protocol: awsQuery XML for
+//! ElastiCache, restXml for Route 53, awsJson for Step Functions) and checks both the
+//! domain result and the requests the adapter made. Not a test of AWS itself: the local
+//! stack end-to-end tests cover that.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use aws_smithy_runtime::client::http::test_util::{ReplayEvent, StaticReplayClient};
+use aws_smithy_types::body::SdkBody;
+use replica_dns_aws::elasticache::ElastiCacheTopology;
+use replica_dns_aws::route53::Route53Records;
+use replica_dns_aws::sfn::SfnExecutions;
+use replica_dns_aws::{
+    ChangeStatus, ClusterMembership, ErrorKind, ExecutionStarter, RecordStore, StartOutcome,
+    TopologySource,
+};
+use replica_dns_core::plan::{Change, ChangeAction};
+use replica_dns_core::records::{RecordSet, RecordType};
+use replica_dns_core::topology::Role;
+
+fn event(method: &str, uri: &str, body: &str, status: u16, response: &str) -> ReplayEvent {
+    ReplayEvent::new(
+        http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(SdkBody::from(body))
+            .unwrap(),
+        http::Response::builder()
+            .status(status)
+            .body(SdkBody::from(response))
+            .unwrap(),
+    )
+}
+
+macro_rules! client {
+    ($sdk:ident, $replay:expr) => {{
+        let config = $sdk::Config::builder()
+            .behavior_version($sdk::config::BehaviorVersion::latest())
+            .region($sdk::config::Region::from_static("us-east-1"))
+            .credentials_provider($sdk::config::Credentials::new(
+                "AKIDTEST", "secret", None, None, "test",
+            ))
+            // One response per request: the SDK's own retries would consume extra ones.
+            .retry_config($sdk::config::retry::RetryConfig::disabled())
+            .http_client($replay.clone())
+            .build();
+        $sdk::Client::from_conf(config)
+    }};
+}
+
+// ---------------------------------------------------------------- ElastiCache
+
+const EC: &str = "https://elasticache.us-east-1.amazonaws.com/";
+
+fn describe_groups_body() -> &'static str {
+    r#"<DescribeReplicationGroupsResponse xmlns="http://elasticache.amazonaws.com/doc/2015-02-02/">
+  <DescribeReplicationGroupsResult>
+    <ReplicationGroups>
+      <ReplicationGroup>
+        <ReplicationGroupId>orders</ReplicationGroupId>
+        <Status>available</Status>
+        <ClusterEnabled>false</ClusterEnabled>
+        <MemberClusters>
+          <ClusterId>orders-001</ClusterId>
+          <ClusterId>orders-002</ClusterId>
+          <ClusterId>orders-003</ClusterId>
+        </MemberClusters>
+        <NodeGroups>
+          <NodeGroup>
+            <NodeGroupId>0001</NodeGroupId>
+            <Status>available</Status>
+            <PrimaryEndpoint><Address>orders.abc.ng.0001.use1.cache.amazonaws.com</Address><Port>6379</Port></PrimaryEndpoint>
+            <ReaderEndpoint><Address>orders-ro.abc.ng.0001.use1.cache.amazonaws.com</Address><Port>6379</Port></ReaderEndpoint>
+            <NodeGroupMembers>
+              <NodeGroupMember>
+                <CacheClusterId>orders-001</CacheClusterId>
+                <CacheNodeId>0001</CacheNodeId>
+                <ReadEndpoint><Address>orders-001.abc.0001.use1.cache.amazonaws.com</Address><Port>6379</Port></ReadEndpoint>
+                <PreferredAvailabilityZone>us-east-1a</PreferredAvailabilityZone>
+                <CurrentRole>primary</CurrentRole>
+              </NodeGroupMember>
+              <NodeGroupMember>
+                <CacheClusterId>orders-002</CacheClusterId>
+                <CacheNodeId>0001</CacheNodeId>
+                <ReadEndpoint><Address>orders-002.abc.0001.use1.cache.amazonaws.com</Address><Port>6379</Port></ReadEndpoint>
+                <PreferredAvailabilityZone>us-east-1b</PreferredAvailabilityZone>
+                <CurrentRole>replica</CurrentRole>
+              </NodeGroupMember>
+              <NodeGroupMember>
+                <CacheClusterId>orders-003</CacheClusterId>
+                <CacheNodeId>0001</CacheNodeId>
+                <ReadEndpoint><Address>orders-003.abc.0001.use1.cache.amazonaws.com</Address><Port>6379</Port></ReadEndpoint>
+                <PreferredAvailabilityZone>us-east-1c</PreferredAvailabilityZone>
+                <CurrentRole>replica</CurrentRole>
+              </NodeGroupMember>
+            </NodeGroupMembers>
+          </NodeGroup>
+        </NodeGroups>
+      </ReplicationGroup>
+    </ReplicationGroups>
+  </DescribeReplicationGroupsResult>
+  <ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata>
+</DescribeReplicationGroupsResponse>"#
+}
+
+fn describe_cluster_body(id: &str, cluster_status: &str, node_status: &str) -> String {
+    format!(
+        r#"<DescribeCacheClustersResponse xmlns="http://elasticache.amazonaws.com/doc/2015-02-02/">
+  <DescribeCacheClustersResult>
+    <CacheClusters>
+      <CacheCluster>
+        <CacheClusterId>{id}</CacheClusterId>
+        <ReplicationGroupId>orders</ReplicationGroupId>
+        <CacheClusterStatus>{cluster_status}</CacheClusterStatus>
+        <Engine>valkey</Engine>
+        <CacheNodes>
+          <CacheNode>
+            <CacheNodeId>0001</CacheNodeId>
+            <CacheNodeStatus>{node_status}</CacheNodeStatus>
+          </CacheNode>
+        </CacheNodes>
+      </CacheCluster>
+    </CacheClusters>
+  </DescribeCacheClustersResult>
+  <ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata>
+</DescribeCacheClustersResponse>"#
+    )
+}
+
+fn ec_error(code: &str, message: &str) -> String {
+    format!(
+        r#"<ErrorResponse xmlns="http://elasticache.amazonaws.com/doc/2015-02-02/">
+  <Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>
+  <RequestId>r-3</RequestId>
+</ErrorResponse>"#
+    )
+}
+
+fn describe_cluster_request(id: &str) -> String {
+    format!("Action=DescribeCacheClusters&Version=2015-02-02&CacheClusterId={id}&ShowCacheNodeInfo=true")
+}
+
+#[tokio::test]
+async fn describe_group_builds_topology_with_member_statuses() {
+    let replay = StaticReplayClient::new(vec![
+        event(
+            "POST",
+            EC,
+            "Action=DescribeReplicationGroups&Version=2015-02-02&ReplicationGroupId=orders",
+            200,
+            describe_groups_body(),
+        ),
+        event(
+            "POST",
+            EC,
+            &describe_cluster_request("orders-001"),
+            200,
+            &describe_cluster_body("orders-001", "available", "available"),
+        ),
+        event(
+            "POST",
+            EC,
+            &describe_cluster_request("orders-002"),
+            200,
+            &describe_cluster_body("orders-002", "available", "available"),
+        ),
+        // orders-003 is being replaced: the cluster reads available, the node does not.
+        event(
+            "POST",
+            EC,
+            &describe_cluster_request("orders-003"),
+            200,
+            &describe_cluster_body("orders-003", "available", "creating"),
+        ),
+    ]);
+    let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));
+
+    let topology = source.describe_group("orders").await.unwrap();
+
+    replay.relaxed_requests_match();
+    assert_eq!(topology.replication_group_id, "orders");
+    assert_eq!(
+        topology
+            .primary_endpoint
+            .as_ref()
+            .map(|e| e.address.as_str()),
+        Some("orders.abc.ng.0001.use1.cache.amazonaws.com")
+    );
+    let members: Vec<_> = topology
+        .members
+        .iter()
+        .map(|m| {
+            (
+                m.cache_cluster_id.as_str(),
+                m.role,
+                m.availability_zone.as_deref(),
+                m.cluster_status.as_str(),
+                m.node_status.as_deref(),
+                m.is_available(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        members,
+        [
+            (
+                "orders-001",
+                Role::Primary,
+                Some("us-east-1a"),
+                "available",
+                Some("available"),
+                true
+            ),
+            (
+                "orders-002",
+                Role::Replica,
+                Some("us-east-1b"),
+                "available",
+                Some("available"),
+                true
+            ),
+            (
+                "orders-003",
+                Role::Replica,
+                Some("us-east-1c"),
+                "available",
+                Some("creating"),
+                false
+            ),
+        ]
+    );
+    assert_eq!(
+        topology.members[1]
+            .read_endpoint
+            .as_ref()
+            .map(|e| (e.address.as_str(), e.port)),
+        Some(("orders-002.abc.0001.use1.cache.amazonaws.com", 6379))
+    );
+}
+
+#[tokio::test]
+async fn member_whose_cluster_is_gone_is_left_out() {
+    let replay = StaticReplayClient::new(vec![
+        event(
+            "POST",
+            EC,
+            "Action=DescribeReplicationGroups&Version=2015-02-02&ReplicationGroupId=orders",
+            200,
+            describe_groups_body(),
+        ),
+        event(
+            "POST",
+            EC,
+            &describe_cluster_request("orders-001"),
+            200,
+            &describe_cluster_body("orders-001", "available", "available"),
+        ),
+        event(
+            "POST",
+            EC,
+            &describe_cluster_request("orders-002"),
+            404,
+            &ec_error("CacheClusterNotFound", "CacheCluster not found: orders-002"),
+        ),
+        event(
+            "POST",
+            EC,
+            &describe_cluster_request("orders-003"),
+            200,
+            &describe_cluster_body("orders-003", "available", "available"),
+        ),
+    ]);
+    let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));
+
+    let topology = source.describe_group("orders").await.unwrap();
+
+    replay.relaxed_requests_match();
+    let ids: Vec<_> = topology
+        .members
+        .iter()
+        .map(|m| m.cache_cluster_id.as_str())
+        .collect();
+    assert_eq!(ids, ["orders-001", "orders-003"]);
+}
+
+#[tokio::test]
+async fn missing_group_is_not_found() {
+    let replay = StaticReplayClient::new(vec![event(
+        "POST",
+        EC,
+        "Action=DescribeReplicationGroups&Version=2015-02-02&ReplicationGroupId=nope",
+        404,
+        &ec_error(
+            "ReplicationGroupNotFoundFault",
+            "ReplicationGroup nope not found.",
+        ),
+    )]);
+    let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));
+
+    let err = source.describe_group("nope").await.unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    assert_eq!(err.code(), Some("ReplicationGroupNotFoundFault"));
+}
+
+#[tokio::test]
+async fn group_of_cluster_reads_the_replication_group_field() {
+    let replay = StaticReplayClient::new(vec![
+        event(
+            "POST",
+            EC,
+            "Action=DescribeCacheClusters&Version=2015-02-02&CacheClusterId=orders-002",
+            200,
+            &describe_cluster_body("orders-002", "available", "available"),
+        ),
+        event(
+            "POST",
+            EC,
+            "Action=DescribeCacheClusters&Version=2015-02-02&CacheClusterId=gone-001",
+            404,
+            &ec_error("CacheClusterNotFound", "CacheCluster not found: gone-001"),
+        ),
+    ]);
+    let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));
+
+    assert_eq!(
+        source.group_of_cluster("orders-002").await.unwrap(),
+        ClusterMembership::Group("orders".into())
+    );
+    assert_eq!(
+        source.group_of_cluster("gone-001").await.unwrap(),
+        ClusterMembership::NotFound
+    );
+    replay.relaxed_requests_match();
+}
+
+// ---------------------------------------------------------------- Route 53
+
+const R53: &str = "https://route53.amazonaws.com/2013-04-01";
+
+fn rrset(name: &str, rr_type: &str, value: &str) -> String {
+    format!(
+        "<ResourceRecordSet><Name>{name}</Name><Type>{rr_type}</Type><TTL>10</TTL>\
+         <ResourceRecords><ResourceRecord><Value>{value}</Value></ResourceRecord></ResourceRecords>\
+         </ResourceRecordSet>"
+    )
+}
+
+fn list_page(records: &[String], next: Option<(&str, &str)>) -> String {
+    let tail = match next {
+        Some((name, rr_type)) => format!(
+            "<IsTruncated>true</IsTruncated><NextRecordName>{name}</NextRecordName>\
+             <NextRecordType>{rr_type}</NextRecordType>"
+        ),
+        None => "<IsTruncated>false</IsTruncated>".to_owned(),
+    };
+    format!(
+        r#"<?xml version="1.0"?>
+<ListResourceRecordSetsResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/">
+<ResourceRecordSets>{}</ResourceRecordSets>{tail}<MaxItems>300</MaxItems>
+</ListResourceRecordSetsResponse>"#,
+        records.concat()
+    )
+}
+
+fn r53_error(code: &str, message: &str) -> String {
+    format!(
+        r#"<?xml version="1.0"?>
+<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>r-9</RequestId></ErrorResponse>"#
+    )
+}
+
+#[tokio::test]
+async fn listing_reads_every_page_and_decodes_names() {
+    let replay = StaticReplayClient::new(vec![
+        event(
+            "GET",
+            &format!("{R53}/hostedzone/Z123/rrset"),
+            "",
+            200,
+            &list_page(
+                &[
+                    rrset("cache.internal.", "NS", "ns-1.awsdns-00.com."),
+                    rrset("\\052.cache.internal.", "CNAME", "catch-all.example.com"),
+                ],
+                Some(("replica1.cache.internal.", "CNAME")),
+            ),
+        ),
+        event(
+            "GET",
+            &format!("{R53}/hostedzone/Z123/rrset?name=replica1.cache.internal.&type=CNAME"),
+            "",
+            200,
+            &list_page(
+                &[
+                    rrset(
+                        "replica1.cache.internal.",
+                        "CNAME",
+                        "orders-002.abc.cache.amazonaws.com",
+                    ),
+                    rrset(
+                        "_rdns.replica1.cache.internal.",
+                        "TXT",
+                        "\"replica-dns owner=o group=orders slot=1 home=orders-002\"",
+                    ),
+                ],
+                None,
+            ),
+        ),
+    ]);
+    let store = Route53Records::new(client!(aws_sdk_route53, replay));
+
+    let records = store.list_records("/hostedzone/Z123", None).await.unwrap();
+
+    replay.relaxed_requests_match();
+    let summary: Vec<_> = records
+        .iter()
+        .map(|r| {
+            (
+                r.name.as_str(),
+                r.record_type.as_str(),
+                r.values[0].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("cache.internal.", "NS", "ns-1.awsdns-00.com."),
+            ("*.cache.internal.", "CNAME", "catch-all.example.com"),
+            (
+                "replica1.cache.internal.",
+                "CNAME",
+                "orders-002.abc.cache.amazonaws.com"
+            ),
+            (
+                "_rdns.replica1.cache.internal.",
+                "TXT",
+                "\"replica-dns owner=o group=orders slot=1 home=orders-002\""
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn subtree_listing_starts_at_the_apex_and_stops_after_it() {
+    let replay = StaticReplayClient::new(vec![event(
+        "GET",
+        &format!("{R53}/hostedzone/Z123/rrset?name=orders.cache.internal."),
+        "",
+        200,
+        &list_page(
+            &[
+                rrset("replica1.orders.cache.internal.", "CNAME", "a."),
+                rrset("replica2.orders.cache.internal.", "CNAME", "b."),
+                // Sorts after the subtree: the listing ends here although the page
+                // says more follow.
+                rrset("payments.cache.internal.", "CNAME", "c."),
+            ],
+            Some(("x.payments.cache.internal.", "CNAME")),
+        ),
+    )]);
+    let store = Route53Records::new(client!(aws_sdk_route53, replay));
+
+    let records = store
+        .list_records("Z123", Some("Orders.Cache.Internal"))
+        .await
+        .unwrap();
+
+    replay.relaxed_requests_match();
+    let names: Vec<_> = records.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "replica1.orders.cache.internal.",
+            "replica2.orders.cache.internal."
+        ]
+    );
+}
+
+fn cname(name: &str, value: &str) -> RecordSet {
+    RecordSet {
+        name: name.into(),
+        record_type: RecordType::Cname,
+        ttl: Some(10),
+        values: vec![value.into()],
+        set_identifier: None,
+        weight: None,
+    }
+}
+
+fn swap() -> Vec<Change> {
+    vec![
+        Change {
+            action: ChangeAction::Delete,
+            record: cname(
+                "replica1.cache.internal.",
+                "orders-002.abc.cache.amazonaws.com",
+            ),
+        },
+        Change {
+            action: ChangeAction::Create,
+            record: cname(
+                "replica1.cache.internal.",
+                "orders-003.abc.cache.amazonaws.com",
+            ),
+        },
+    ]
+}
+
+const SWAP_REQUEST: &str = r#"<ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeBatch><Comment>replica-dns: orders</Comment><Changes><Change><Action>DELETE</Action><ResourceRecordSet><Name>replica1.cache.internal.</Name><Type>CNAME</Type><TTL>10</TTL><ResourceRecords><ResourceRecord><Value>orders-002.abc.cache.amazonaws.com</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change><Change><Action>CREATE</Action><ResourceRecordSet><Name>replica1.cache.internal.</Name><Type>CNAME</Type><TTL>10</TTL><ResourceRecords><ResourceRecord><Value>orders-003.abc.cache.amazonaws.com</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"#;
+
+#[tokio::test]
+async fn change_batch_sends_one_request_and_returns_the_bare_change_id() {
+    let replay = StaticReplayClient::new(vec![event(
+        "POST",
+        &format!("{R53}/hostedzone/Z123/rrset"),
+        SWAP_REQUEST,
+        200,
+        r#"<?xml version="1.0"?>
+<ChangeResourceRecordSetsResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeInfo><Id>/change/C0123ABC</Id><Status>PENDING</Status><SubmittedAt>2026-11-27T02:00:00.000Z</SubmittedAt><Comment>replica-dns: orders</Comment></ChangeInfo></ChangeResourceRecordSetsResponse>"#,
+    )]);
+    let store = Route53Records::new(client!(aws_sdk_route53, replay));
+
+    let id = store
+        .change_batch("Z123", &swap(), "replica-dns: orders")
+        .await
+        .unwrap();
+
+    replay.relaxed_requests_match();
+    assert_eq!(id, "C0123ABC");
+}
+
+#[tokio::test]
+async fn invalid_change_batch_is_a_conflict() {
+    let replay = StaticReplayClient::new(vec![event(
+        "POST",
+        &format!("{R53}/hostedzone/Z123/rrset"),
+        SWAP_REQUEST,
+        400,
+        &r53_error(
+            "InvalidChangeBatch",
+            "[Tried to delete resource record set [name='replica1.cache.internal.', type='CNAME'] but the values provided do not match the current values]",
+        ),
+    )]);
+    let store = Route53Records::new(client!(aws_sdk_route53, replay));
+
+    let err = store
+        .change_batch("Z123", &swap(), "replica-dns: orders")
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    assert!(
+        err.to_string().contains("do not match the current values"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn throttling_is_transient() {
+    let replay = StaticReplayClient::new(vec![event(
+        "GET",
+        &format!("{R53}/hostedzone/Z123/rrset"),
+        "",
+        400,
+        &r53_error("Throttling", "Rate exceeded"),
+    )]);
+    let store = Route53Records::new(client!(aws_sdk_route53, replay));
+
+    let err = store.list_records("Z123", None).await.unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Transient, "{err}");
+    assert_eq!(err.code(), Some("Throttling"));
+}
+
+#[tokio::test]
+async fn prior_request_not_complete_is_transient() {
+    let replay = StaticReplayClient::new(vec![event(
+        "POST",
+        &format!("{R53}/hostedzone/Z123/rrset"),
+        SWAP_REQUEST,
+        400,
+        &r53_error(
+            "PriorRequestNotComplete",
+            "The request was rejected because Route 53 was still processing a prior request.",
+        ),
+    )]);
+    let store = Route53Records::new(client!(aws_sdk_route53, replay));
+
+    let err = store
+        .change_batch("Z123", &swap(), "replica-dns: orders")
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Transient, "{err}");
+}
+
+#[tokio::test]
+async fn missing_zone_is_not_found() {
+    let replay = StaticReplayClient::new(vec![event(
+        "GET",
+        &format!("{R53}/hostedzone/ZNOPE/rrset"),
+        "",
+        404,
+        &r53_error("NoSuchHostedZone", "No hosted zone found with ID: ZNOPE"),
+    )]);
+    let store = Route53Records::new(client!(aws_sdk_route53, replay));
+
+    let err = store.list_records("ZNOPE", None).await.unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+}
+
+#[tokio::test]
+async fn change_status_reads_pending_then_insync() {
+    let body = |status: &str| {
+        format!(
+            r#"<?xml version="1.0"?>
+<GetChangeResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeInfo><Id>/change/C0123ABC</Id><Status>{status}</Status><SubmittedAt>2026-11-27T02:00:00.000Z</SubmittedAt></ChangeInfo></GetChangeResponse>"#
+        )
+    };
+    let replay = StaticReplayClient::new(vec![
+        event(
+            "GET",
+            &format!("{R53}/change/C0123ABC"),
+            "",
+            200,
+            &body("PENDING"),
+        ),
+        event(
+            "GET",
+            &format!("{R53}/change/C0123ABC"),
+            "",
+            200,
+            &body("INSYNC"),
+        ),
+    ]);
+    let store = Route53Records::new(client!(aws_sdk_route53, replay));
+
+    assert_eq!(
+        store.change_status("/change/C0123ABC").await.unwrap(),
+        ChangeStatus::Pending
+    );
+    assert_eq!(
+        store.change_status("C0123ABC").await.unwrap(),
+        ChangeStatus::InSync
+    );
+    replay.relaxed_requests_match();
+}
+
+// ---------------------------------------------------------------- Step Functions
+
+const SFN: &str = "https://states.us-east-1.amazonaws.com/";
+const SM_ARN: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:replica-dns";
+const MESSAGE_ID: &str = "95df01b4-ee98-5cb9-9903-4c221d41eb5e";
+
+fn start_request() -> String {
+    format!(r#"{{"stateMachineArn":"{SM_ARN}","name":"{MESSAGE_ID}","input":"{{\"all\":true}}"}}"#)
+}
+
+#[tokio::test]
+async fn start_execution_returns_the_new_execution() {
+    let arn = format!("arn:aws:states:us-east-1:123456789012:execution:replica-dns:{MESSAGE_ID}");
+    let replay = StaticReplayClient::new(vec![event(
+        "POST",
+        SFN,
+        &start_request(),
+        200,
+        &format!(r#"{{"executionArn":"{arn}","startDate":1.795E9}}"#),
+    )]);
+    let starter = SfnExecutions::new(client!(aws_sdk_sfn, replay));
+
+    let outcome = starter
+        .start_execution(SM_ARN, MESSAGE_ID, r#"{"all":true}"#)
+        .await
+        .unwrap();
+
+    replay.relaxed_requests_match();
+    assert_eq!(outcome, StartOutcome::Started { execution_arn: arn });
+}
+
+#[tokio::test]
+async fn execution_already_exists_is_an_outcome_not_an_error() {
+    let replay = StaticReplayClient::new(vec![event(
+        "POST",
+        SFN,
+        &start_request(),
+        400,
+        &format!(
+            r#"{{"__type":"com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists","message":"Execution Already Exists: 'arn:aws:states:us-east-1:123456789012:execution:replica-dns:{MESSAGE_ID}'"}}"#
+        ),
+    )]);
+    let starter = SfnExecutions::new(client!(aws_sdk_sfn, replay));
+
+    let outcome = starter
+        .start_execution(SM_ARN, MESSAGE_ID, r#"{"all":true}"#)
+        .await
+        .unwrap();
+
+    match outcome {
+        StartOutcome::AlreadyRunningOrDone {
+            execution_arn,
+            message,
+        } => {
+            assert_eq!(
+                execution_arn.as_deref(),
+                Some("arn:aws:states:us-east-1:123456789012:execution:replica-dns:95df01b4-ee98-5cb9-9903-4c221d41eb5e")
+            );
+            assert!(message.contains("Execution Already Exists"), "{message}");
+        }
+        other => panic!("expected AlreadyRunningOrDone, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn missing_state_machine_is_not_found() {
+    let replay = StaticReplayClient::new(vec![event(
+        "POST",
+        SFN,
+        &start_request(),
+        400,
+        r#"{"__type":"com.amazonaws.swf.service.v2.model#StateMachineDoesNotExist","message":"State Machine Does Not Exist"}"#,
+    )]);
+    let starter = SfnExecutions::new(client!(aws_sdk_sfn, replay));
+
+    let err = starter
+        .start_execution(SM_ARN, MESSAGE_ID, r#"{"all":true}"#)
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+}
+
+#[tokio::test]
+async fn access_denied_is_fatal() {
+    let replay = StaticReplayClient::new(vec![event(
+        "POST",
+        SFN,
+        &start_request(),
+        400,
+        r#"{"__type":"AccessDeniedException","message":"not authorized to perform: states:StartExecution"}"#,
+    )]);
+    let starter = SfnExecutions::new(client!(aws_sdk_sfn, replay));
+
+    let err = starter
+        .start_execution(SM_ARN, MESSAGE_ID, r#"{"all":true}"#)
+        .await
+        .unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Fatal, "{err}");
+}
+
+#[tokio::test]
+async fn sdk_retries_throttling_before_reporting_success() {
+    // Retries on: one Throttling answer, then success. Guards the claim in ErrorKind
+    // that the SDK retries throttling before the state machine ever sees it.
+    let replay = StaticReplayClient::new(vec![
+        event(
+            "GET",
+            &format!("{R53}/hostedzone/Z123/rrset"),
+            "",
+            400,
+            &r53_error("Throttling", "Rate exceeded"),
+        ),
+        event(
+            "GET",
+            &format!("{R53}/hostedzone/Z123/rrset"),
+            "",
+            200,
+            &list_page(&[rrset("a.cache.internal.", "CNAME", "x.")], None),
+        ),
+    ]);
+    let config = aws_sdk_route53::Config::builder()
+        .behavior_version(aws_sdk_route53::config::BehaviorVersion::latest())
+        .region(aws_sdk_route53::config::Region::from_static("us-east-1"))
+        .credentials_provider(aws_sdk_route53::config::Credentials::new(
+            "AKIDTEST", "secret", None, None, "test",
+        ))
+        .retry_config(
+            aws_sdk_route53::config::retry::RetryConfig::standard()
+                .with_initial_backoff(std::time::Duration::from_millis(1))
+                .with_max_backoff(std::time::Duration::from_millis(5)),
+        )
+        .http_client(replay.clone())
+        .build();
+    let store = Route53Records::new(aws_sdk_route53::Client::from_conf(config));
+
+    let records = store.list_records("Z123", None).await.unwrap();
+
+    assert_eq!(records.len(), 1);
+    replay.relaxed_requests_match();
+}
