@@ -142,7 +142,7 @@ def test_describe_cache_clusters_returns_members_with_node_status_and_endpoint(e
 
 def test_creation_takes_time_then_nodes_become_available(emulator):
     """AWS: a new group is 'creating' (nodes not reachable) until provisioning ends."""
-    emulator.control("POST", "/settings", {"node_create_seconds": 0.8})
+    emulator.control("POST", "/settings", {"node_create_seconds": 1.5})
     ec = emulator.client("elasticache")
     gid = create(ec, None, n=2)
     assert describe(ec, gid)["Status"] == "creating"
@@ -156,7 +156,7 @@ def test_failover_promotes_a_replica_and_replaces_the_old_primary(emulator, topi
     replaced (CacheNodeReplaceStarted, unavailable meanwhile) and comes back with the
     SAME endpoint as a replica (CacheNodeReplaceComplete). A second TestFailover while
     the group is modifying is InvalidReplicationGroupState."""
-    emulator.control("POST", "/settings", {"node_replace_seconds": 1.0})
+    emulator.control("POST", "/settings", {"node_replace_seconds": 1.5})
     ec = emulator.client("elasticache")
     topic, messages = topic_queue
     gid = create(ec, topic, n=3)
@@ -208,7 +208,7 @@ def test_increase_replica_count_adds_creating_then_available_replicas(emulator):
     """AWS IncreaseReplicaCount: new clusters appear 'creating', then 'available' as
     replicas of the primary (CacheClusterProvisioningComplete each), the group ends
     with ReplicationGroupIncreaseReplicaCountFinished."""
-    emulator.control("POST", "/settings", {"node_create_seconds": 0.5})
+    emulator.control("POST", "/settings", {"node_create_seconds": 1.5})
     ec = emulator.client("elasticache")
     gid = create(ec, None, n=2)
     wait_until(lambda: describe(ec, gid)["Status"] == "available")
@@ -232,7 +232,7 @@ def test_increase_replica_count_adds_creating_then_available_replicas(emulator):
 def test_decrease_replica_count_removes_replicas_never_the_primary(emulator):
     """AWS DecreaseReplicaCount: named replicas are 'deleting', then gone
     (DeleteCacheClusterComplete); naming the primary is InvalidParameterValue."""
-    emulator.control("POST", "/settings", {"node_delete_seconds": 0.5})
+    emulator.control("POST", "/settings", {"node_delete_seconds": 1.5})
     ec = emulator.client("elasticache")
     gid = create(ec, None, n=4)
     with pytest.raises(ClientError) as info:
@@ -258,7 +258,7 @@ def test_replace_node_control_makes_a_replica_unavailable_then_back_same_endpoin
     ec = emulator.client("elasticache")
     gid = create(ec, None, n=3)
     ep = members(describe(ec, gid))[f"{gid}-003"]["ReadEndpoint"]
-    status, body = emulator.control("POST", "/elasticache/replace-node", {"cacheClusterId": f"{gid}-003", "seconds": 0.7})
+    status, body = emulator.control("POST", "/elasticache/replace-node", {"cacheClusterId": f"{gid}-003", "seconds": 1.5})
     assert status == 200, body
     c = ec.describe_cache_clusters(CacheClusterId=f"{gid}-003", ShowCacheNodeInfo=True)["CacheClusters"][0]
     assert (c["CacheClusterStatus"], c["CacheNodes"][0]["CacheNodeStatus"]) == ("modifying", "rebooting")

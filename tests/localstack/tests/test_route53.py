@@ -160,14 +160,14 @@ def test_weighted_records_with_distinct_set_ids_coexist_and_delete_needs_the_set
 def test_each_change_has_its_own_id_pending_then_insync(emulator, zone):
     """AWS: every ChangeResourceRecordSets returns a new change id whose GetChange
     status is PENDING until the change has propagated, then INSYNC."""
-    emulator.control("POST", "/settings", {"route53_insync_seconds": 0.6})
+    emulator.control("POST", "/settings", {"route53_insync_seconds": 1.5})
     r53, zid = zone
     a = change(r53, zid, rr("CREATE", "a.cache.internal.", "A", "10.0.0.1"))["ChangeInfo"]
     b = change(r53, zid, rr("CREATE", "b.cache.internal.", "A", "10.0.0.2"))["ChangeInfo"]
     assert a["Id"] != b["Id"] and a["Id"].startswith("/change/")
     assert a["Status"] == "PENDING"
     assert r53.get_change(Id=a["Id"])["ChangeInfo"]["Status"] == "PENDING"
-    time.sleep(0.8)
+    time.sleep(1.7)
     assert r53.get_change(Id=a["Id"])["ChangeInfo"]["Status"] == "INSYNC"
     assert r53.get_change(Id=b["Id"].split("/")[-1])["ChangeInfo"]["Status"] == "INSYNC"
 
