@@ -9,18 +9,18 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { ReplicaDnsStack, settingsFromContext } from '../lib/replica-dns-stack';
 
 const app = new App();
-let settings;
 try {
-  settings = settingsFromContext((key) => app.node.tryGetContext(key));
+  const settings = settingsFromContext((key) => app.node.tryGetContext(key));
+  const stackName = (app.node.tryGetContext('stackName') as string | undefined) ?? 'ReplicaDns';
+  new ReplicaDnsStack(app, stackName, {
+    settings,
+    description: 'replica-dns: stable Route 53 names for ElastiCache read replicas',
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  });
 } catch (e) {
-  // A clean one-paragraph error instead of a stack trace: these are operator mistakes.
+  // A clean one-paragraph error instead of a stack trace: these are operator mistakes
+  // (a setting, the configuration file, missing or mismatched function assets).
   console.error(`replica-dns: ${(e as Error).message}`);
   process.exit(1);
 }
-const stackName = (app.node.tryGetContext('stackName') as string | undefined) ?? 'ReplicaDns';
-new ReplicaDnsStack(app, stackName, {
-  settings,
-  description: 'replica-dns: stable Route 53 names for ElastiCache read replicas',
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-});
 Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));

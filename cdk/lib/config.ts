@@ -56,10 +56,15 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
 }
 
+/** `where` + `key` as a JSON path in the CLI's style: `groups[0].hostedZoneId`. */
+function field(where: string, key: string): string {
+  return where === '' ? key : `${where}.${key}`;
+}
+
 function requireString(obj: Record<string, unknown>, key: string, where: string): string {
   const value = obj[key];
   if (typeof value !== 'string' || value.trim() === '') {
-    throw new ConfigError(`${where}.${key} must be a non-empty string, found ${value === undefined ? 'nothing' : describe(value)}`);
+    throw new ConfigError(`${field(where, key)}: must be a non-empty string, found ${value === undefined ? 'nothing' : describe(value)}`);
   }
   return value;
 }
@@ -70,46 +75,46 @@ function optionalString(obj: Record<string, unknown>, key: string, where: string
 
 function requireObject(value: unknown, where: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(`${where} must be a JSON object, found ${describe(value)}`);
+    throw new ConfigError(`${where || 'the configuration'}: must be a JSON object, found ${describe(value)}`);
   }
   return value as Record<string, unknown>;
 }
 
 /**
  * Checks the fields CDK builds resources from and returns the value typed.
- * Errors name the field as a JSON path, e.g. `groups[0].hostedZoneId`.
+ * Errors name the field as a JSON path, e.g. `groups[0].hostedZoneId: …`, like the CLI.
  */
 export function checkConfigShape(value: unknown): ReplicaDnsConfig {
-  const root = requireObject(value, 'config');
-  requireString(root, 'ownerId', 'config');
+  const root = requireObject(value, '');
+  requireString(root, 'ownerId', '');
   const groups = root.groups;
   if (!Array.isArray(groups) || groups.length === 0) {
-    throw new ConfigError(`config.groups must be a non-empty array of groups, found ${groups === undefined ? 'nothing' : describe(groups)}`);
+    throw new ConfigError(`groups: must be a non-empty array of groups, found ${groups === undefined ? 'nothing' : describe(groups)}`);
   }
   const seen = new Set<string>();
   groups.forEach((raw, i) => {
-    const where = `config.groups[${i}]`;
+    const where = `groups[${i}]`;
     const group = requireObject(raw, where);
     const id = requireString(group, 'replicationGroupId', where);
     if (seen.has(id.toLowerCase())) {
-      throw new ConfigError(`${where}.replicationGroupId "${id}" is configured twice (ids are case-insensitive)`);
+      throw new ConfigError(`${where}.replicationGroupId: "${id}" is configured twice (ids are case-insensitive)`);
     }
     seen.add(id.toLowerCase());
     const zoneId = requireString(group, 'hostedZoneId', where);
     if (!/^Z[A-Z0-9]{1,32}$/.test(zoneId)) {
-      throw new ConfigError(`${where}.hostedZoneId "${zoneId}" is not a Route 53 hosted zone id (expected Z followed by upper-case letters and digits, without /hostedzone/)`);
+      throw new ConfigError(`${where}.hostedZoneId: "${zoneId}" is not a Route 53 hosted zone id (expected Z followed by upper-case letters and digits, without /hostedzone/)`);
     }
     requireString(group, 'zoneName', where);
     const template = requireString(group, 'nameTemplate', where);
     if (!template.includes('{n}')) {
-      throw new ConfigError(`${where}.nameTemplate "${template}" has no {n} placeholder for the slot number`);
+      throw new ConfigError(`${where}.nameTemplate: "${template}" has no {n} placeholder for the slot number`);
     }
     optionalString(group, 'ownershipPrefix', where);
     if (group.azNames !== undefined) {
       const az = requireObject(group.azNames, `${where}.azNames`);
       const azTemplate = requireString(az, 'template', `${where}.azNames`);
       if (!azTemplate.includes('{az}')) {
-        throw new ConfigError(`${where}.azNames.template "${azTemplate}" has no {az} placeholder`);
+        throw new ConfigError(`${where}.azNames.template: "${azTemplate}" has no {az} placeholder`);
       }
     }
     if (group.pooledName !== undefined) {

@@ -1,0 +1,94 @@
+// Synth-time configuration validation: the Rust CLI's verdict reaches the operator with
+// the field named, and the TypeScript shape check names the field too.
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ConfigError, checkConfigShape, findCli, loadConfigFile, validateWithCli } from '../lib/config';
+import { TEST_CONFIG } from './helpers';
+
+const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
+const example = path.join(__dirname, '..', 'config', 'example.json');
+
+function fakeCli(script: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replica-dns-cli-'));
+  const file = path.join(dir, 'replica-dns');
+  fs.writeFileSync(file, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+  return file;
+}
+
+describe('with the real replica-dns CLI', () => {
+  test('the example configuration is valid', () => {
+    expect(() => loadConfigFile(example, { cli: findCli() })).not.toThrow();
+  });
+
+  test('a TTL of 0 fails the synth, naming groups[0].ttl', () => {
+    expect(() => loadConfigFile(fixture('bad-ttl.json'), { cli: findCli() })).toThrow(/groups\[0\]\.ttl/);
+  });
+});
+
+describe('validateWithCli', () => {
+  test('passes the CLI\'s message on, with the file name', () => {
+    const cli = fakeCli('echo "groups[0].ttl: must be between 1 and 3600 seconds, found 0" >&2; exit 2');
+    expect(() => validateWithCli('/etc/replica.json', cli)).toThrow(/\/etc\/replica\.json is not a valid .*\n.*groups\[0\]\.ttl: must be between/);
+  });
+
+  test('calls the CLI as `validate-config <file>`', () => {
+    const cli = fakeCli('[ "$1" = validate-config ] && [ "$2" = /x.json ] && exit 0; exit 9');
+    expect(() => validateWithCli('/x.json', cli)).not.toThrow();
+  });
+
+  test('a missing CLI says how to build it', () => {
+    expect(() => findCli({ CARGO_TARGET_DIR: '/nonexistent', REPLICA_DNS_CLI: '' } as NodeJS.ProcessEnv)).toThrow(
+      /cargo build -p replica-dns-cli/,
+    );
+  });
+
+  test('REPLICA_DNS_CLI pointing nowhere is named', () => {
+    expect(() => findCli({ REPLICA_DNS_CLI: '/nonexistent/replica-dns' } as NodeJS.ProcessEnv)).toThrow(/REPLICA_DNS_CLI=\/nonexistent/);
+  });
+});
+
+describe('checkConfigShape (what CDK itself reads)', () => {
+  const group = TEST_CONFIG.groups[0];
+
+  test('accepts the test configuration', () => {
+    expect(checkConfigShape(TEST_CONFIG)).toBe(TEST_CONFIG);
+  });
+
+  test('names a missing ownerId', () => {
+    expect(() => checkConfigShape({ groups: [group] })).toThrow(/^ownerId: must be a non-empty string, found nothing$/);
+  });
+
+  test('names an empty groups list', () => {
+    expect(() => checkConfigShape({ ownerId: 'x', groups: [] })).toThrow(/^groups: must be a non-empty array/);
+  });
+
+  test('names a zone id given with its /hostedzone/ prefix', () => {
+    expect(() => checkConfigShape({ ownerId: 'x', groups: [{ ...group, hostedZoneId: '/hostedzone/Z1' }] })).toThrow(/^groups\[0\]\.hostedZoneId: /);
+  });
+
+  test('names a template without {n}', () => {
+    expect(() => checkConfigShape({ ownerId: 'x', groups: [{ ...group, nameTemplate: 'replica.x.' }] })).toThrow(/^groups\[0\]\.nameTemplate: /);
+  });
+
+  test('names an AZ template without {az}', () => {
+    expect(() => checkConfigShape({ ownerId: 'x', groups: [{ ...group, azNames: { template: 'az.x.' } }] })).toThrow(/^groups\[0\]\.azNames\.template: /);
+  });
+
+  test('names a group configured twice', () => {
+    expect(() => checkConfigShape({ ownerId: 'x', groups: [group, { ...group, replicationGroupId: 'ORDERS' }] })).toThrow(
+      /^groups\[1\]\.replicationGroupId: "ORDERS" is configured twice/,
+    );
+  });
+
+  test('a file that is not JSON is reported as such', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-')), 'c.json');
+    fs.writeFileSync(file, '{ownerId: x}');
+    expect(() => loadConfigFile(file, { skipCli: true })).toThrow(ConfigError);
+  });
+
+  test('the file name prefixes a shape error', () => {
+    expect(() => loadConfigFile(fixture('bad-zone-id.json'), { skipCli: true })).toThrow(/bad-zone-id\.json: groups\[0\]\.hostedZoneId: /);
+  });
+});

@@ -1,0 +1,145 @@
+// The ready-to-deploy stack: settings from context, and the variant where existing
+// topics are imported, the drift check is off and the functions are x86_64.
+
+import * as path from 'path';
+import { App, Aspects } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ReplicaDnsStack, settingsFromContext } from '../lib/replica-dns-stack';
+import { ACCOUNT, REGION, fakeAssets } from './helpers';
+
+const EXAMPLE = path.join(__dirname, '..', 'config', 'example.json');
+const EVENT_TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:elasticache-events`;
+const ALARM_TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:oncall`;
+
+function ctx(values: Record<string, unknown>) {
+  return (key: string) => values[key];
+}
+
+describe('settingsFromContext', () => {
+  const base = { configFile: EXAMPLE };
+  const read = (extra: Record<string, unknown>) => settingsFromContext(ctx({ ...base, ...extra }), { skipCli: true });
+
+  test('needs a configuration file and says how to pass one', () => {
+    expect(() => settingsFromContext(ctx({}), { skipCli: true })).toThrow(/-c configFile=/);
+  });
+
+  test('defaults to arm64', () => {
+    expect(read({}).architecture.name).toBe('arm64');
+  });
+
+  test('names a wrong architecture', () => {
+    expect(() => read({ architecture: 'amd64' })).toThrow(/context architecture must be arm64 or x86_64, found "amd64"/);
+  });
+
+  test('turns the drift check off with "off"', () => {
+    expect(read({ driftCheckMinutes: 'off' }).driftCheckRate).toBeNull();
+  });
+
+  test('names a drift check rate that is not whole minutes', () => {
+    expect(() => read({ driftCheckMinutes: '2.5' })).toThrow(/context driftCheckMinutes/);
+  });
+
+  test('names a log retention CloudWatch does not offer', () => {
+    expect(() => read({ logRetentionDays: '31' })).toThrow(/context logRetentionDays/);
+  });
+
+  test('names a topic ARN that is not one', () => {
+    expect(() => read({ eventTopicArn: 'elasticache-events' })).toThrow(/context eventTopicArn "elasticache-events" is not an SNS topic ARN/);
+  });
+
+  test('names a missing field of verifyVpc', () => {
+    expect(() => read({ verifyVpc: '{"vpcId":"vpc-1","vpcCidrBlock":"10.0.0.0/16","availabilityZones":["a"]}' })).toThrow(
+      /context verifyVpc\.privateSubnetIds must be/,
+    );
+  });
+});
+
+describe('stack with imported topics, drift check off, x86_64', () => {
+  let template: Template;
+  let stack: ReplicaDnsStack;
+
+  beforeAll(() => {
+    const app = new App();
+    const settings = settingsFromContext(
+      ctx({
+        configFile: EXAMPLE,
+        architecture: 'x86_64',
+        assetsDir: fakeAssets('x86_64'),
+        eventTopicArn: EVENT_TOPIC,
+        alarmTopicArn: ALARM_TOPIC,
+        driftCheckMinutes: 'off',
+        logRetentionDays: '90',
+        executionDefaults: '{"waitSeconds":30}',
+      }),
+      { skipCli: true },
+    );
+    stack = new ReplicaDnsStack(app, 'Variant', { settings, env: { account: ACCOUNT, region: REGION } });
+    Aspects.of(app).add(new AwsSolutionsChecks());
+    template = Template.fromStack(stack);
+  });
+
+  test('functions are x86_64', () => {
+    const archs = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Architectures);
+    expect(archs).toEqual(archs.map(() => ['x86_64']));
+  });
+
+  test('no topic is created', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+  });
+
+  test('no topic policy is written on the imported topic (its owner manages it)', () => {
+    template.resourceCountIs('AWS::SNS::TopicPolicy', 0);
+  });
+
+  test('the trigger subscribes to the imported event topic', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', { TopicArn: EVENT_TOPIC, FilterPolicyScope: 'MessageBody' });
+  });
+
+  test('alarms notify the imported alarm topic', () => {
+    const actions = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.AlarmActions);
+    expect(actions).toEqual([[ALARM_TOPIC], [ALARM_TOPIC]]);
+  });
+
+  test('no schedule exists when the drift check is off', () => {
+    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+  });
+
+  test('log groups keep the configured retention', () => {
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  test('the trigger passes the execution defaults on', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'replica-dns trigger',
+      Environment: { Variables: Match.objectLike({ REPLICA_DNS_EXECUTION_DEFAULTS: '{"waitSeconds":30}' }) },
+    });
+  });
+
+  test('verify outside a VPC does not probe ROLE', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'replica-dns verify',
+      Environment: { Variables: Match.not(Match.objectLike({ REPLICA_DNS_PROBE_ROLE: Match.anyValue() })) },
+    });
+  });
+
+  test('outputs the event topic and state machine ARNs for the operator', () => {
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['AlarmTopicArn', 'EventTopicArn', 'StateMachineArn']);
+  });
+
+  test('cdk-nag reports no unsuppressed error', () => {
+    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+  });
+});
+
+test('a configuration too large for the Lambda environment fails the synth with advice', () => {
+  const groups = Array.from({ length: 30 }, (_, i) => ({
+    replicationGroupId: `group-${i}`,
+    hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+    zoneName: 'cache.internal.',
+    nameTemplate: `replica{n}.group-${i}.cache.internal.`,
+  }));
+  const app = new App();
+  const settings = { ...settingsFromContext(ctx({ configFile: EXAMPLE, assetsDir: fakeAssets('arm64') }), { skipCli: true }) };
+  expect(() => new ReplicaDnsStack(app, 'Big', { settings: { ...settings, config: { ownerId: 'x', groups } } })).toThrow(/Split the groups/);
+});
