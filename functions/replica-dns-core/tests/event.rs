@@ -2,6 +2,9 @@
 //! manual resync inputs, the state-machine input the trigger writes, and which
 //! configured groups a request affects.
 
+// Tests unwrap freely: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 
 use aws_lambda_events::event::sns::SnsEvent;
@@ -171,7 +174,8 @@ fn fixtures_round_trip_through_the_aws_sns_types() {
 #[test]
 fn malformed_fixtures_fail_with_their_exact_error() {
     type Check = fn(&EventError) -> bool;
-    let table: [((&str, &[u8]), &str, Check); 10] = [
+    type Fixture = (&'static str, &'static [u8]);
+    let table: [(Fixture, &str, Check); 10] = [
         (
             fixture!("malformed-message-not-json"),
             "SNS Message is not JSON",
@@ -392,7 +396,8 @@ fn single_sns_record_and_bare_sns_message_are_accepted() {
 
 #[test]
 fn elasticache_message_is_parsed_leniently_but_not_guessed() {
-    let cases: [(&str, &str, Result<Vec<(&str, &str)>, &str>); 6] = [
+    type Expected = Result<Vec<(&'static str, &'static str)>, &'static str>;
+    let cases: [(&str, &str, Expected); 6] = [
         (
             "several ElastiCache keys give several events, sorted",
             r#"{"ElastiCache:FailoverComplete":"orders","ElastiCache:CacheNodeReplaceStarted":"orders-002"}"#,
@@ -446,7 +451,8 @@ fn elasticache_message_is_parsed_leniently_but_not_guessed() {
 
 #[test]
 fn manual_inputs_parse_or_fail_precisely() {
-    let cases: [(&str, &str, Result<(Target, bool), &str>); 15] = [
+    type Expected = Result<(Target, bool), &'static str>;
+    let cases: [(&str, &str, Expected); 15] = [
         ("one group", r#"{"replicationGroupId":"orders"}"#, Ok((group("orders"), false))),
         ("one group, dry run", r#"{"replicationGroupId":"orders","dryRun":true}"#, Ok((group("orders"), true))),
         ("all groups", r#"{"all":true}"#, Ok((Target::All, false))),

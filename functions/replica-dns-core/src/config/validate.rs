@@ -220,8 +220,10 @@ fn structural_group(
         errors.push(FieldError::new(path, wrong_type("an object", value)));
         return None;
     };
-    let before = errors.len();
+    // Unknown fields are reported, then set aside, so the rest of the group is still
+    // checked (a typo in one field should not hide a duplicate id in another).
     unknown_fields(errors, path, group, GROUP_FIELDS);
+    let before = errors.len();
     for field in [
         "replicationGroupId",
         "hostedZoneId",
@@ -286,7 +288,13 @@ fn structural_group(
     if errors.len() > before {
         return None;
     }
-    match serde_json::from_value(value.clone()) {
+    let known: Vec<&str> = GROUP_FIELDS.split(", ").collect();
+    let known_only: Map<String, Value> = group
+        .iter()
+        .filter(|(key, _)| known.contains(&key.as_str()))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    match serde_json::from_value(Value::Object(known_only)) {
         Ok(group) => Some(group),
         Err(e) => {
             errors.push(FieldError::new(path, ConfigProblem::Invalid(e.to_string())));
@@ -910,8 +918,10 @@ fn overlap(a: &Pattern, b: &Pattern) -> bool {
                 suffix: s2,
             },
         ) => {
-            // p1·x·s1 = p2·y·s2 for some AZ strings x, y exactly when the longer prefix
-            // extends the shorter by AZ characters, and likewise for the suffixes.
+            // p1·x·s1 = p2·y·s2 for some AZ strings x, y when the longer prefix extends
+            // the shorter by AZ characters (which then begin the other pattern's AZ, so
+            // they start with a letter), and the longer suffix extends the shorter by
+            // AZ characters (which then end the other AZ, so not with `-`).
             let (long_p, short_p) = if p1.len() >= p2.len() {
                 (p1, p2)
             } else {
@@ -922,12 +932,12 @@ fn overlap(a: &Pattern, b: &Pattern) -> bool {
             } else {
                 (s2, s1)
             };
-            long_p
-                .strip_prefix(short_p.as_str())
-                .is_some_and(|extra| extra.chars().all(az_char))
-                && long_s
-                    .strip_suffix(short_s.as_str())
-                    .is_some_and(|extra| extra.chars().all(az_char))
+            long_p.strip_prefix(short_p.as_str()).is_some_and(|extra| {
+                extra.chars().all(az_char)
+                    && extra.chars().next().is_none_or(|c| c.is_ascii_lowercase())
+            }) && long_s
+                .strip_suffix(short_s.as_str())
+                .is_some_and(|extra| extra.chars().all(az_char) && !extra.ends_with('-'))
         }
     }
 }
