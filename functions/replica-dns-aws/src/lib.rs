@@ -37,6 +37,9 @@ pub use ports::{
     ChangeStatus, ClusterMembership, ExecutionStarter, RecordStore, StartOutcome, TopologySource,
 };
 
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
 /// The three adapters, built from one shared AWS configuration.
@@ -68,7 +71,24 @@ impl Adapters {
 }
 
 /// The shared AWS configuration: `aws_config::defaults(BehaviorVersion::latest())`,
-/// which honours `AWS_REGION`, the credential chain and `AWS_ENDPOINT_URL*`.
+/// which honours `AWS_REGION`, the credential chain and `AWS_ENDPOINT_URL*`, plus
+/// [`timeouts`].
 pub async fn load_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(timeouts())
+        .load()
+        .await
+}
+
+/// Per-attempt and per-operation timeouts. The SDK sets none by default (only connect),
+/// so a hung request would run into the Lambda's own timeout, which the state machine
+/// sees as `States.Timeout` instead of this crate's Transient error. Every call here is
+/// small (one describe, one page of 300 records, one batch), so 10 s per attempt and 30 s
+/// including the SDK's retries are generous.
+pub fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_millis(3100))
+        .operation_attempt_timeout(Duration::from_secs(10))
+        .operation_timeout(Duration::from_secs(30))
+        .build()
 }
