@@ -30,7 +30,8 @@ impl ElastiCacheTopology {
         Self { client }
     }
 
-    /// The cluster of one member, `None` when ElastiCache no longer knows it.
+    /// The cluster of one member, `None` when ElastiCache says it does not exist
+    /// (`CacheClusterNotFound`).
     async fn describe_cluster(
         &self,
         cache_cluster_id: &str,
@@ -43,7 +44,23 @@ impl ElastiCacheTopology {
             .send()
             .await;
         match result {
-            Ok(output) => Ok(output.cache_clusters().first().cloned()),
+            // Only the explicit not-found fault means "gone". An empty answer for an
+            // explicit id is an anomaly (an emulator without clusters, say): dropping the
+            // member on it would make the planner delete a live replica's name.
+            Ok(output) => match output
+                .cache_clusters()
+                .iter()
+                .find(|c| c.cache_cluster_id() == Some(cache_cluster_id))
+            {
+                Some(cluster) => Ok(Some(cluster.clone())),
+                None => Err(Error::InvalidField {
+                    operation: DESCRIBE_CLUSTERS,
+                    field: "CacheClusters",
+                    value: format!("{} clusters", output.cache_clusters().len()),
+                    context: format!("filtered by CacheClusterId {cache_cluster_id:?}"),
+                    reason: "the cluster asked for is not in the answer",
+                }),
+            },
             Err(err)
                 if err
                     .as_service_error()

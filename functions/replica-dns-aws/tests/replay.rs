@@ -792,3 +792,33 @@ async fn sdk_retries_throttling_before_reporting_success() {
     assert_eq!(records.len(), 1);
     replay.relaxed_requests_match();
 }
+
+#[tokio::test]
+async fn empty_cluster_answer_is_an_error_not_a_removed_member() {
+    let empty = r#"<DescribeCacheClustersResponse xmlns="http://elasticache.amazonaws.com/doc/2015-02-02/">
+  <DescribeCacheClustersResult><CacheClusters></CacheClusters></DescribeCacheClustersResult>
+  <ResponseMetadata><RequestId>r-4</RequestId></ResponseMetadata>
+</DescribeCacheClustersResponse>"#;
+    let replay = StaticReplayClient::new(vec![
+        event(
+            "POST",
+            EC,
+            "Action=DescribeReplicationGroups&Version=2015-02-02&ReplicationGroupId=orders",
+            200,
+            describe_groups_body(),
+        ),
+        event(
+            "POST",
+            EC,
+            &describe_cluster_request("orders-001"),
+            200,
+            empty,
+        ),
+    ]);
+    let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));
+
+    let err = source.describe_group("orders").await.unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Fatal, "{err}");
+    assert!(err.to_string().contains("orders-001"), "{err}");
+}
