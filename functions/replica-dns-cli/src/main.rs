@@ -1,1 +1,164 @@
-fn main() {}
+//! `replica-dns`, the operator command line: validates a configuration before it is
+//! deployed (the CDK app runs `replica-dns validate-config <file>` at synth time), shows
+//! how an SNS event or manual input would be understood, and prints the compact value
+//! for `REPLICA_DNS_CONFIG`. It makes no AWS calls.
+//!
+//! Exit status: 0 when valid, 1 when the input is invalid or unreadable, 2 for usage
+//! errors (clap).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use replica_dns_core::config::{Config, ConfigErrors};
+use replica_dns_core::event::{resolve, Request};
+
+#[derive(Parser)]
+#[command(
+    name = "replica-dns",
+    version,
+    about = "Operator tools for replica-dns (stable DNS names for ElastiCache read replicas)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a configuration file; prints `ok: N groups`, or every problem as
+    /// `field.path: reason`, one per line on stderr, and exits 1.
+    ValidateConfig {
+        /// Configuration JSON file, or `-` for stdin.
+        file: PathBuf,
+    },
+    /// Print the validated configuration as the compact JSON to put in the
+    /// REPLICA_DNS_CONFIG environment variable.
+    EnvValue {
+        /// Configuration JSON file, or `-` for stdin.
+        file: PathBuf,
+    },
+    /// Show how an input is understood: an SNS Lambda event, one SNS record or message,
+    /// the state-machine input, or a manual `{"replicationGroupId": …}` / `{"all": true}`.
+    /// With --config, also which configured groups it affects.
+    ParseEvent {
+        /// Input JSON file, or `-` for stdin.
+        file: PathBuf,
+        /// Configuration file, to resolve the affected groups.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// A cluster's replication group, as DescribeCacheClusters would report it
+        /// (`orders-002=orders`); repeatable. Without it, only exact group ids and the
+        /// `<group>-NNN` member naming are recognised.
+        #[arg(long = "cluster", value_name = "CLUSTER=GROUP", value_parser = parse_cluster)]
+        clusters: Vec<(String, String)>,
+    },
+}
+
+fn parse_cluster(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((cluster, group)) if !cluster.is_empty() && !group.is_empty() => {
+            Ok((cluster.to_string(), group.to_string()))
+        }
+        _ => Err(format!("`{text}` is not CLUSTER=GROUP")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::ValidateConfig { file } => {
+            let config = match load_config(&file)? {
+                Ok(config) => config,
+                Err(errors) => return Ok(report(&errors)),
+            };
+            println!("ok: {} groups", config.groups.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::EnvValue { file } => match load_config(&file)? {
+            Ok(config) => {
+                println!("{}", env_value(&config)?);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(errors) => Ok(report(&errors)),
+        },
+        Command::ParseEvent {
+            file,
+            config,
+            clusters,
+        } => {
+            let bytes = read_input(&file)?;
+            let request = Request::from_slice(&bytes)
+                .with_context(|| format!("{} is not an input replica-dns accepts", shown(&file)))?;
+            let mut output = serde_json::json!({ "request": request });
+            if let Some(config_file) = config {
+                let config = match load_config(&config_file)? {
+                    Ok(config) => config,
+                    Err(errors) => return Ok(report(&errors)),
+                };
+                let clusters: BTreeMap<String, String> = clusters.into_iter().collect();
+                let resolution = resolve(&request, &config, |id| clusters.get(id).cloned());
+                output["resolution"] = serde_json::to_value(&resolution)?;
+            }
+            println!("{}", serde_json::to_string_pretty(&output)?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Parses and validates, including the environment-variable size budget: the Lambdas
+/// receive exactly this configuration through REPLICA_DNS_CONFIG.
+fn load_config(file: &PathBuf) -> Result<std::result::Result<Config, ConfigErrors>> {
+    let bytes = read_input(file)?;
+    let text =
+        String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", shown(file)))?;
+    Ok(Config::from_json(&text).and_then(|config| config.env_value().map(|_| config)))
+}
+
+fn env_value(config: &Config) -> Result<String> {
+    match config.env_value() {
+        Ok(value) => Ok(value),
+        Err(errors) => bail!("{errors}"),
+    }
+}
+
+/// Every problem on its own line on stderr; exit status 1.
+fn report(errors: &ConfigErrors) -> ExitCode {
+    for error in errors {
+        eprintln!("{error}");
+    }
+    ExitCode::FAILURE
+}
+
+fn read_input(file: &PathBuf) -> Result<Vec<u8>> {
+    if file.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("cannot read stdin")?;
+        Ok(bytes)
+    } else {
+        std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
+    }
+}
+
+fn shown(file: &PathBuf) -> String {
+    if file.as_os_str() == "-" {
+        "stdin".to_string()
+    } else {
+        file.display().to_string()
+    }
+}

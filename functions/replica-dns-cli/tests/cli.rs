@@ -1,0 +1,182 @@
+//! The `replica-dns` binary as the CDK app and an operator run it: exit status, stdout
+//! and stderr of each subcommand.
+
+// Tests unwrap freely: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{json, Value};
+
+const VALID_CONFIG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../replica-dns-core/tests/fixtures/config/valid.json"
+);
+
+fn events(name: &str) -> String {
+    format!(
+        "{}/../replica-dns-core/tests/fixtures/events/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_replica-dns"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[test]
+fn valid_config_prints_ok_with_the_group_count() {
+    let out = run(&["validate-config", VALID_CONFIG], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "ok: 2 groups\n");
+    assert_eq!(text(&out.stderr), "");
+}
+
+#[test]
+fn invalid_config_prints_every_error_one_per_line_and_exits_1() {
+    let config = json!({
+        "ownerId": "prod",
+        "groups": [{
+            "replicationGroupId": "orders", "hostedZoneId": "Z0123456789ABCDEFGHIJ",
+            "zoneName": "cache.internal.", "nameTemplate": "replica.orders.cache.internal.",
+            "ttl": 0, "colour": "blue"
+        }]
+    });
+    let out = run(&["validate-config", "-"], &config.to_string());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(
+        text(&out.stderr),
+        "groups[0].colour: unknown field (expected one of: replicationGroupId, hostedZoneId, zoneName, nameTemplate, ttl, noReplicaPolicy, adoptExisting, ownershipPrefix, azNames, pooledName)\n\
+         groups[0].nameTemplate: has no `{n}` placeholder for the slot number\n\
+         groups[0].ttl: must be between 1 and 3600 seconds, found 0\n"
+    );
+}
+
+#[test]
+fn unreadable_config_file_is_named_and_exits_1() {
+    let out = run(&["validate-config", "/nonexistent/replica-dns.json"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("error: cannot read /nonexistent/replica-dns.json: "),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [&[][..], &["validate-config"][..], &["no-such-command"][..]] {
+        let out = run(args, "");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+}
+
+#[test]
+fn env_value_prints_compact_json_that_parses_back() {
+    let out = run(&["env-value", VALID_CONFIG], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1);
+    let printed: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        printed["groups"][1]["ttl"],
+        json!(10),
+        "defaults are made explicit"
+    );
+}
+
+#[test]
+fn parse_event_shows_the_request_and_the_affected_groups() {
+    let out = run(
+        &[
+            "parse-event",
+            &events("cache-node-replace-complete"),
+            "--config",
+            VALID_CONFIG,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        shown["request"]["target"],
+        json!({"kind": "events", "events": [{"name": "CacheNodeReplaceComplete", "sourceId": "orders-002"}]})
+    );
+    assert_eq!(shown["resolution"]["groups"], json!(["orders"]));
+}
+
+#[test]
+fn parse_event_uses_the_given_cluster_membership() {
+    let input = json!({"source": "sns", "messageId": "m", "topicArn": "arn:aws:sns:us-east-1:1:t",
+        "timestamp": "2026-11-27T02:00:00Z", "message": "{\"ElastiCache:CacheNodeReplaceStarted\":\"blue-node\"}"});
+    let out = run(
+        &[
+            "parse-event",
+            "-",
+            "--config",
+            VALID_CONFIG,
+            "--cluster",
+            "blue-node=carts",
+        ],
+        &input.to_string(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(shown["resolution"]["groups"], json!(["carts"]));
+
+    let out = run(
+        &["parse-event", "-", "--config", VALID_CONFIG],
+        &input.to_string(),
+    );
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        shown["resolution"]["noOp"]["reason"]["kind"],
+        json!("noManagedGroup")
+    );
+}
+
+#[test]
+fn parse_event_without_config_shows_a_manual_request() {
+    let out = run(&["parse-event", "-"], r#"{"all": true, "dryRun": true}"#);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        shown,
+        json!({"request": {"origin": {"kind": "manual"}, "target": {"kind": "all"}, "dryRun": true}})
+    );
+}
+
+#[test]
+fn parse_event_rejects_malformed_input_with_the_reason() {
+    let file = events("malformed-message-not-json");
+    let out = run(&["parse-event", &file], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with(&format!(
+            "error: {file} is not an input replica-dns accepts: SNS Message is not JSON: "
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["parse-event", "-", "--cluster", "no-equals"], "{}");
+    assert_eq!(out.status.code(), Some(2));
+}
