@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
@@ -121,7 +121,7 @@ fn run(command: Command) -> Result<ExitCode> {
 
 /// Parses and validates, including the environment-variable size budget: the Lambdas
 /// receive exactly this configuration through REPLICA_DNS_CONFIG.
-fn load_config(file: &PathBuf) -> Result<std::result::Result<Config, ConfigErrors>> {
+fn load_config(file: &Path) -> Result<std::result::Result<Config, ConfigErrors>> {
     let bytes = read_input(file)?;
     let text =
         String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", shown(file)))?;
@@ -143,7 +143,7 @@ fn report(errors: &ConfigErrors) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn read_input(file: &PathBuf) -> Result<Vec<u8>> {
+fn read_input(file: &Path) -> Result<Vec<u8>> {
     if file.as_os_str() == "-" {
         let mut bytes = Vec::new();
         std::io::stdin()
@@ -155,7 +155,7 @@ fn read_input(file: &PathBuf) -> Result<Vec<u8>> {
     }
 }
 
-fn shown(file: &PathBuf) -> String {
+fn shown(file: &Path) -> String {
     if file.as_os_str() == "-" {
         "stdin".to_string()
     } else {
