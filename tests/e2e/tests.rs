@@ -1,1 +1,12 @@
-//! (in progress)
+//! End-to-end tests of replica-dns on the local AWS stack. They need the stack's
+//! environment, so run them inside it:
+//! `tests/localstack/run -- cargo test -p replica-dns-tests --test e2e`
+//! (the pipeline modules also need the Lambda binaries: `cargo build --workspace --bins`).
+//!
+//! Index of modules (one per area; each test builds its own scenario, so they run in parallel):
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+/// The stack and the driver themselves: scenario bring-up, failover seen through `ROLE`,
+/// Route 53 records served by the DNS server, the Lambda host's AWS-shaped answers.
+mod stack_smoke;

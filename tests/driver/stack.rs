@@ -1,0 +1,139 @@
+//! The running local stack as the tests see it: the environment that
+//! `tests/localstack/run` exports, turned into AWS SDK clients and addresses.
+//! Not the stack itself (that is tests/localstack/), and nothing here starts processes.
+
+use crate::host::LambdaHost;
+use crate::http;
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Region and account of every ARN the local stack makes.
+pub const REGION: &str = "us-east-1";
+pub const ACCOUNT_ID: &str = "123456789012";
+
+/// Clients and addresses of the local stack.
+#[derive(Debug, Clone)]
+pub struct Stack {
+    pub route53: aws_sdk_route53::Client,
+    pub elasticache: aws_sdk_elasticache::Client,
+    pub sfn: aws_sdk_sfn::Client,
+    pub sns: aws_sdk_sns::Client,
+    /// `AWS_ENDPOINT_URL`: the emulator (moto + extensions).
+    pub endpoint_url: String,
+    /// `REPLICA_DNS_DNS_ADDR`: the DNS server answering the emulated zones.
+    pub dns_addr: SocketAddr,
+    /// `REPLICA_DNS_CONTROL_URL`: the emulator's control API.
+    pub control_url: String,
+    pub lambda_host: LambdaHost,
+    /// Where the Lambda binaries are (`REPLICA_DNS_BIN_DIR`, else `$CARGO_TARGET_DIR/debug`,
+    /// else `/root/.cache/replica-dns/target/debug`).
+    pub bin_dir: PathBuf,
+    /// `REPLICA_DNS_RUN_DIR`: logs of this run (function logs under `lambda/`), if known.
+    pub run_dir: Option<PathBuf>,
+}
+
+fn var(name: &str) -> Result<String> {
+    std::env::var(name).map_err(|_| {
+        anyhow!("{name} is not set: run the tests inside the local stack, e.g. `tests/localstack/run -- cargo test -p replica-dns-tests --test e2e`")
+    })
+}
+
+impl Stack {
+    /// Reads the environment exported by `tests/localstack/run` and builds SDK clients
+    /// through `aws-config`, so `AWS_ENDPOINT_URL*` apply exactly as they do in the Lambdas.
+    pub async fn from_env() -> Result<Self> {
+        let endpoint_url = var("AWS_ENDPOINT_URL")?;
+        let dns_addr: SocketAddr = var("REPLICA_DNS_DNS_ADDR")?
+            .parse()
+            .context("REPLICA_DNS_DNS_ADDR must be ip:port")?;
+        let control_url = var("REPLICA_DNS_CONTROL_URL")?;
+        let lambda_host = LambdaHost {
+            url: var("REPLICA_DNS_LAMBDA_HOST_URL")?,
+        };
+        let bin_dir = match std::env::var("REPLICA_DNS_BIN_DIR") {
+            Ok(dir) => PathBuf::from(dir),
+            Err(_) => PathBuf::from(
+                std::env::var("CARGO_TARGET_DIR")
+                    .unwrap_or_else(|_| "/root/.cache/replica-dns/target".to_string()),
+            )
+            .join("debug"),
+        };
+        let config = aws_config::load_from_env().await;
+        if config.region().map(|r| r.as_ref()) != Some(REGION) {
+            bail!(
+                "AWS_REGION must be {REGION} in the local stack, found {:?}",
+                config.region()
+            );
+        }
+        Ok(Self {
+            route53: aws_sdk_route53::Client::new(&config),
+            elasticache: aws_sdk_elasticache::Client::new(&config),
+            sfn: aws_sdk_sfn::Client::new(&config),
+            sns: aws_sdk_sns::Client::new(&config),
+            endpoint_url,
+            dns_addr,
+            control_url,
+            lambda_host,
+            bin_dir,
+            run_dir: std::env::var("REPLICA_DNS_RUN_DIR").ok().map(PathBuf::from),
+        })
+    }
+
+    /// `POST {control}/{path}` with a JSON body; returns the JSON answer or an error
+    /// carrying the emulator's message.
+    pub async fn control_post(&self, path: &str, body: &Value) -> Result<Value> {
+        let r = http::request(
+            "POST",
+            &self.control_url,
+            path,
+            &[("Content-Type", "application/json")],
+            body.to_string().as_bytes(),
+        )
+        .await?;
+        if r.status != 200 {
+            bail!("emulator control POST {path}: {} {}", r.status, r.text());
+        }
+        r.json()
+    }
+
+    /// `GET {control}/{path}`.
+    pub async fn control_get(&self, path: &str) -> Result<Value> {
+        let r = http::request("GET", &self.control_url, path, &[], b"").await?;
+        if r.status != 200 {
+            bail!("emulator control GET {path}: {} {}", r.status, r.text());
+        }
+        r.json()
+    }
+
+    /// Changes emulator timings (e.g. `{"route53_insync_seconds": 1}`). They are global:
+    /// tests running in parallel share them.
+    pub async fn set_emulator_settings(&self, settings: &Value) -> Result<Value> {
+        self.control_post("/settings", settings).await
+    }
+
+    /// The last lines of function `name`'s log, for failure messages.
+    pub fn function_log_tail(&self, name: &str, lines: usize) -> String {
+        let Some(dir) = &self.run_dir else {
+            return String::new();
+        };
+        let path = dir.join("lambda").join(format!("{name}.log"));
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let all: Vec<&str> = text.lines().collect();
+                format!(
+                    "--- {}\n{}",
+                    path.display(),
+                    all[all.len().saturating_sub(lines)..].join("\n")
+                )
+            }
+            Err(_) => String::new(),
+        }
+    }
+
+    /// `arn:aws:lambda:us-east-1:123456789012:function:{name}`.
+    pub fn function_arn(name: &str) -> String {
+        format!("arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}")
+    }
+}
