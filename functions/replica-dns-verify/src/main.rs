@@ -1,1 +1,27 @@
-fn main() {}
+//! The verify Lambda's wiring: configuration (validated at start-up), the ElastiCache
+//! and Route 53 clients and the optional resolution/ROLE probe, built once, then the
+//! handler in [`replica_dns_verify`].
+
+use lambda_runtime::{run, service_fn, tracing, Error, LambdaEvent};
+use replica_dns_lambda::startup::config_from_env;
+use replica_dns_lambda::GroupRun;
+use replica_dns_verify::probe::DnsRoleProbe;
+use replica_dns_verify::{handle, Deps};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing::init_default_subscriber();
+    let config = config_from_env()?;
+    let probe = DnsRoleProbe::from_env()?;
+    let aws = replica_dns_aws::Adapters::from_env().await;
+    let deps = Deps {
+        config,
+        topology: aws.topology,
+        records: aws.records,
+        probe,
+    };
+    run(service_fn(|event: LambdaEvent<GroupRun>| {
+        handle(event.payload, &deps)
+    }))
+    .await
+}

@@ -1,0 +1,211 @@
+//! The apply step: submits the plan as one atomic ChangeResourceRecordSets per hosted
+//! zone. Each batch DELETEs the exact records the plan read and CREATEs the new ones, so
+//! a concurrent writer makes Route 53 reject the whole batch; that surfaces as
+//! `ReplicaDns.Conflict`, which the state machine answers with a fresh snapshot and plan.
+//! A dry-run submits nothing and puts the rendered plan in the report.
+//!
+//! It does not wait for propagation: verify polls the change ids recorded here.
+
+use replica_dns_aws::ports::RecordStore;
+use replica_dns_core::plan::Change;
+use replica_dns_lambda::run::{AppliedBatch, Outcome};
+use replica_dns_lambda::{GroupRun, HandlerError};
+use tracing::Instrument;
+
+/// Applies (or, in a dry-run, renders) the run's plan.
+pub async fn handle<R: RecordStore>(run: GroupRun, records: &R) -> Result<GroupRun, HandlerError> {
+    let span = tracing::info_span!(
+        "apply",
+        execution_id = %run.execution_id,
+        group_id = %run.replication_group_id
+    );
+    apply(run, records).instrument(span).await
+}
+
+/// One change as a line of the report: `CREATE CNAME replica1.… -> target (ttl 10)`.
+pub fn describe_change(change: &Change) -> String {
+    let record = &change.record;
+    let ttl = record
+        .ttl
+        .map(|t| format!(" (ttl {t})"))
+        .unwrap_or_default();
+    format!(
+        "{} {} {} -> {}{ttl}",
+        change.action.as_str(),
+        record.record_type.as_str(),
+        record.name,
+        record.values.join(", ")
+    )
+}
+
+async fn apply<R: RecordStore>(mut run: GroupRun, records: &R) -> Result<GroupRun, HandlerError> {
+    let plan = run.require_plan()?.clone();
+    let phase = if plan.is_final() { "final" } else { "interim" };
+    run.change_ids.clear();
+    if run.dry_run {
+        run.report.plan_table = Some(plan.render_table());
+        run.report.outcome = Outcome::DryRun;
+        for batch in plan.batches.iter().filter(|b| !b.changes.is_empty()) {
+            run.report.applied.push(AppliedBatch {
+                phase: format!("{phase} (dry-run, not applied)"),
+                hosted_zone_id: batch.hosted_zone_id.clone(),
+                change_id: None,
+                changes: batch.changes.iter().map(describe_change).collect(),
+            });
+        }
+        tracing::info!(phase, "dry-run: plan rendered, nothing applied");
+        return Ok(run);
+    }
+    for batch in plan.batches.iter().filter(|b| !b.changes.is_empty()) {
+        let changes = &batch.changes;
+        let execution_name = run.execution_id.rsplit(':').next().unwrap_or_default();
+        let comment = format!(
+            "replica-dns {} {phase} plan, execution {execution_name}",
+            run.replication_group_id
+        );
+        let change_id = records
+            .change_batch(&batch.hosted_zone_id, changes, &comment)
+            .await
+            .map_err(|e| {
+                HandlerError::aws(
+                    format!(
+                        "applying {} changes to hosted zone {}",
+                        changes.len(),
+                        batch.hosted_zone_id
+                    ),
+                    e,
+                )
+            })?;
+        tracing::info!(%change_id, zone = %batch.hosted_zone_id, changes = changes.len(), phase, "change batch applied");
+        run.change_ids.push(change_id.clone());
+        run.report.applied.push(AppliedBatch {
+            phase: phase.to_string(),
+            hosted_zone_id: batch.hosted_zone_id.clone(),
+            change_id: Some(change_id),
+            changes: batch.changes.iter().map(describe_change).collect(),
+        });
+    }
+    Ok(run)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use replica_dns_core::config::Config;
+    use replica_dns_core::plan::{plan, PlanInput, ZoneRecords};
+    use replica_dns_core::records::{RecordSet, RecordType};
+    use replica_dns_core::topology::{Endpoint, Member, Role, Topology};
+    use replica_dns_lambda::fakes::FakeRecords;
+    use replica_dns_lambda::Tunables;
+
+    fn config() -> Config {
+        Config::from_json(
+            r#"{"ownerId": "test", "groups": [
+                {"replicationGroupId": "orders", "hostedZoneId": "Z1", "zoneName": "cache.internal.",
+                 "nameTemplate": "replica{n}.orders.cache.internal."}]}"#,
+        )
+        .unwrap()
+    }
+
+    fn topology() -> Topology {
+        let member = |id: &str, role| Member {
+            cache_cluster_id: id.into(),
+            role,
+            read_endpoint: Some(Endpoint {
+                address: format!("{id}.example"),
+                port: 6379,
+            }),
+            availability_zone: None,
+            cluster_status: "available".into(),
+            node_status: None,
+        };
+        Topology {
+            replication_group_id: "orders".into(),
+            status: "available".into(),
+            primary_endpoint: None,
+            reader_endpoint: None,
+            members: vec![
+                member("orders-001", Role::Primary),
+                member("orders-002", Role::Replica),
+                member("orders-003", Role::Replica),
+            ],
+        }
+    }
+
+    fn planned_run(dry_run: bool, records: &[RecordSet]) -> GroupRun {
+        let mut run = GroupRun::new(
+            "arn:x:execution:sm:abc",
+            "orders",
+            "test",
+            dry_run,
+            Tunables::default(),
+        );
+        let input = PlanInput {
+            topologies: vec![topology()],
+            zones: vec![ZoneRecords {
+                hosted_zone_id: "Z1".into(),
+                records: records.to_vec(),
+            }],
+        };
+        run.plan = Some(plan(&config(), &input).unwrap());
+        run.topology = Some(topology());
+        run
+    }
+
+    #[tokio::test]
+    async fn applies_one_batch_per_zone_and_records_the_change_id() {
+        let records = FakeRecords::default();
+        let out = handle(planned_run(false, &[]), &records).await.unwrap();
+        assert_eq!(out.change_ids.len(), 1);
+        assert_eq!(records.batches.lock().unwrap().len(), 1);
+        // two CNAMEs and two ownership TXTs
+        assert_eq!(records.records("Z1").len(), 4);
+        assert_eq!(out.report.applied[0].phase, "final");
+        assert!(out.report.applied[0]
+            .changes
+            .iter()
+            .any(|c| c.starts_with("CREATE CNAME replica1.orders.cache.internal. -> orders-00")));
+    }
+
+    #[tokio::test]
+    async fn dry_run_applies_nothing_and_renders_the_plan() {
+        let records = FakeRecords::default();
+        let out = handle(planned_run(true, &[]), &records).await.unwrap();
+        assert!(records.batches.lock().unwrap().is_empty());
+        assert!(out.change_ids.is_empty());
+        assert_eq!(out.report.outcome, Outcome::DryRun);
+        let table = out.report.plan_table.unwrap();
+        assert!(table.contains("replica1.orders.cache.internal."), "{table}");
+    }
+
+    #[tokio::test]
+    async fn a_concurrent_writer_makes_it_a_conflict_and_nothing_is_applied() {
+        let records = FakeRecords::default();
+        *records.before_next_batch.lock().unwrap() = Some(Box::new(|zone: &mut Vec<RecordSet>| {
+            zone.push(RecordSet {
+                name: "replica1.orders.cache.internal.".into(),
+                record_type: RecordType::Cname,
+                ttl: Some(60),
+                values: vec!["someone.else.".into()],
+                set_identifier: None,
+                weight: None,
+            })
+        }));
+        let err = handle(planned_run(false, &[]), &records).await.unwrap_err();
+        assert_eq!(err.error_type().as_str(), "ReplicaDns.Conflict");
+        assert_eq!(records.records("Z1").len(), 1, "only the concurrent record");
+    }
+
+    #[tokio::test]
+    async fn an_empty_plan_applies_nothing() {
+        let records = FakeRecords::default();
+        let first = handle(planned_run(false, &[]), &records).await.unwrap();
+        assert_eq!(first.change_ids.len(), 1);
+        let again = handle(planned_run(false, &records.records("Z1")), &records)
+            .await
+            .unwrap();
+        assert!(again.change_ids.is_empty());
+        assert_eq!(records.batches.lock().unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,175 @@
+//! The await-nodes step: one look (never a sleep) at whether the members the interim
+//! plan is waiting for are available yet. The state machine's Wait state provides the
+//! interval; this step sets the deadline on its first call and reports when it passed.
+//!
+//! It does not plan: once nothing is pending the state machine plans again from the
+//! snapshot taken here.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use replica_dns_aws::ports::TopologySource;
+use replica_dns_core::config::Config;
+use replica_dns_lambda::startup::group_config;
+use replica_dns_lambda::{GroupRun, HandlerError};
+use tracing::Instrument;
+
+/// Seconds since the Unix epoch (the clock is read here, in `main`'s closure, so the
+/// handler stays testable with any `now`).
+pub fn now_epoch() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Re-snapshots and reports which awaited members are still unavailable.
+pub async fn handle<T: TopologySource>(
+    run: GroupRun,
+    config: &Config,
+    topology: &T,
+    now: u64,
+) -> Result<GroupRun, HandlerError> {
+    let span = tracing::info_span!(
+        "await_nodes",
+        execution_id = %run.execution_id,
+        group_id = %run.replication_group_id
+    );
+    await_nodes(run, config, topology, now)
+        .instrument(span)
+        .await
+}
+
+async fn await_nodes<T: TopologySource>(
+    mut run: GroupRun,
+    config: &Config,
+    topology: &T,
+    now: u64,
+) -> Result<GroupRun, HandlerError> {
+    group_config(config, &run.replication_group_id)?;
+    let deadline = *run
+        .await_deadline_epoch
+        .get_or_insert(now + u64::from(run.tunables.await_deadline_seconds));
+    let snapshot = topology
+        .describe_group(&run.replication_group_id)
+        .await
+        .map_err(|e| {
+            HandlerError::aws(
+                format!("describing replication group {}", run.replication_group_id),
+                e,
+            )
+        })?;
+    // A member that left the group is no longer waited for: the next plan re-homes it.
+    let still: Vec<String> = run
+        .awaiting
+        .iter()
+        .filter(|id| {
+            snapshot
+                .members
+                .iter()
+                .any(|m| &m.cache_cluster_id == *id && !m.is_available())
+        })
+        .cloned()
+        .collect();
+    run.nodes_pending = !still.is_empty();
+    run.await_deadline_exceeded = run.nodes_pending && now >= deadline;
+    tracing::info!(
+        waiting_for = ?still,
+        seconds_left = deadline.saturating_sub(now),
+        deadline_exceeded = run.await_deadline_exceeded,
+        "awaited members checked"
+    );
+    run.awaiting = still;
+    run.topology = Some(snapshot);
+    Ok(run)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use replica_dns_core::topology::{Endpoint, Member, Role, Topology};
+    use replica_dns_lambda::fakes::FakeTopology;
+    use replica_dns_lambda::Tunables;
+
+    fn config() -> Config {
+        Config::from_json(
+            r#"{"ownerId": "test", "groups": [
+                {"replicationGroupId": "orders", "hostedZoneId": "Z1", "zoneName": "cache.internal.",
+                 "nameTemplate": "replica{n}.orders.cache.internal."}]}"#,
+        )
+        .unwrap()
+    }
+
+    fn topology(replica_status: &str) -> Topology {
+        let member = |id: &str, role, status: &str| Member {
+            cache_cluster_id: id.into(),
+            role,
+            read_endpoint: Some(Endpoint {
+                address: format!("{id}.example"),
+                port: 6379,
+            }),
+            availability_zone: None,
+            cluster_status: status.into(),
+            node_status: None,
+        };
+        Topology {
+            replication_group_id: "orders".into(),
+            status: "available".into(),
+            primary_endpoint: None,
+            reader_endpoint: None,
+            members: vec![
+                member("orders-001", Role::Primary, "available"),
+                member("orders-002", Role::Replica, replica_status),
+            ],
+        }
+    }
+
+    fn waiting_run() -> GroupRun {
+        let tunables = Tunables {
+            await_deadline_seconds: 60,
+            ..Tunables::default()
+        };
+        let mut run = GroupRun::new("exec", "orders", "test", false, tunables);
+        run.awaiting = vec!["orders-002".into()];
+        run.nodes_pending = true;
+        run
+    }
+
+    #[tokio::test]
+    async fn still_unavailable_member_keeps_waiting_and_sets_the_deadline_once() {
+        let fake = FakeTopology::with([topology("modifying")]);
+        let out = handle(waiting_run(), &config(), &fake, 1000).await.unwrap();
+        assert!(out.nodes_pending);
+        assert!(!out.await_deadline_exceeded);
+        assert_eq!(out.await_deadline_epoch, Some(1060));
+        let again = handle(out, &config(), &fake, 1030).await.unwrap();
+        assert_eq!(again.await_deadline_epoch, Some(1060));
+    }
+
+    #[tokio::test]
+    async fn available_member_ends_the_wait() {
+        let fake = FakeTopology::with([topology("available")]);
+        let out = handle(waiting_run(), &config(), &fake, 1000).await.unwrap();
+        assert!(!out.nodes_pending);
+        assert!(out.awaiting.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_removed_member_is_not_waited_for() {
+        let mut gone = topology("available");
+        gone.members.pop();
+        let fake = FakeTopology::with([gone]);
+        let out = handle(waiting_run(), &config(), &fake, 1000).await.unwrap();
+        assert!(!out.nodes_pending);
+    }
+
+    #[tokio::test]
+    async fn past_the_deadline_it_says_so() {
+        let fake = FakeTopology::with([topology("modifying")]);
+        let mut run = waiting_run();
+        run.await_deadline_epoch = Some(1000);
+        let out = handle(run, &config(), &fake, 1001).await.unwrap();
+        assert!(out.nodes_pending);
+        assert!(out.await_deadline_exceeded);
+    }
+}

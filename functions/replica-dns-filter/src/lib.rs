@@ -1,0 +1,319 @@
+//! The filter step: turns the execution input (an SNS-originated event written by the
+//! trigger, or an operator's manual request) into the list of configured groups to
+//! resync, each as a fresh [`GroupRun`], or a no-op with its reason.
+//!
+//! Parsing and the membership decision are the core's (`event::Request`,
+//! `event::resolve`); this step strips the tunables, looks up which replication group
+//! each named cache cluster belongs to (DescribeCacheClusters, exact membership), and
+//! words the reason. It never touches DNS.
+
+use std::collections::HashMap;
+
+use replica_dns_aws::ports::{ClusterMembership, TopologySource};
+use replica_dns_core::config::Config;
+use replica_dns_core::event::{ids_to_look_up, resolve, Origin, Request, Target};
+use replica_dns_lambda::run::{FilterOutput, FilterRequest};
+use replica_dns_lambda::{GroupRun, HandlerError, Tunables};
+use serde_json::Value;
+use tracing::Instrument;
+
+/// Decides which groups the execution runs for.
+pub async fn handle<T: TopologySource>(
+    request: FilterRequest,
+    config: &Config,
+    topology: &T,
+) -> Result<FilterOutput, HandlerError> {
+    let span = tracing::info_span!("filter", execution_id = %request.execution_id);
+    filter(request, config, topology).instrument(span).await
+}
+
+async fn filter<T: TopologySource>(
+    request: FilterRequest,
+    config: &Config,
+    topology: &T,
+) -> Result<FilterOutput, HandlerError> {
+    let Value::Object(mut input) = request.input else {
+        return Err(HandlerError::invalid(
+            "execution input must be a JSON object (see statemachine/README.md)",
+        ));
+    };
+    let tunables = Tunables::take_from(&mut input)?;
+    let parsed =
+        Request::from_value(Value::Object(input)).map_err(|e| HandlerError::InvalidInput {
+            what: "execution input".into(),
+            source: Some(Box::new(e)),
+        })?;
+
+    let mut membership: HashMap<String, Option<String>> = HashMap::new();
+    for id in ids_to_look_up(&parsed, config) {
+        let answer = topology
+            .group_of_cluster(&id)
+            .await
+            .map_err(|e| HandlerError::aws(format!("looking up cache cluster {id}"), e))?;
+        let group = match answer {
+            ClusterMembership::Group(group) => Some(group),
+            ClusterMembership::Standalone | ClusterMembership::NotFound => None,
+        };
+        membership.insert(id, group);
+    }
+    let resolution = resolve(&parsed, config, |id| membership.get(id).cloned().flatten());
+    let skipped: Vec<String> = resolution
+        .skipped
+        .iter()
+        .map(|s| format!("{} {}: {}", s.event.name, s.event.source_id, s.message))
+        .collect();
+
+    if let Some(no_op) = &resolution.no_op {
+        let reason = format!("no-op: {} ({})", no_op.message, describe_request(&parsed));
+        tracing::info!(%reason, ?skipped, "nothing to do");
+        return Ok(FilterOutput {
+            noop: true,
+            reason,
+            groups: Vec::new(),
+            skipped,
+        });
+    }
+
+    let reason = describe_request(&parsed);
+    let groups: Vec<GroupRun> = resolution
+        .groups
+        .iter()
+        .map(|group| {
+            GroupRun::new(
+                &request.execution_id,
+                group,
+                &reason,
+                resolution.dry_run,
+                tunables,
+            )
+        })
+        .collect();
+    tracing::info!(
+        %reason,
+        groups = ?resolution.groups,
+        dry_run = resolution.dry_run,
+        "groups to resync"
+    );
+    Ok(FilterOutput {
+        noop: false,
+        reason,
+        groups,
+        skipped,
+    })
+}
+
+/// Why this execution runs, for a person reading the output.
+fn describe_request(request: &Request) -> String {
+    let what = match &request.target {
+        Target::Events { events } => events
+            .iter()
+            .map(|e| format!("{} {}", e.name, e.source_id))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Target::Group {
+            replication_group_id,
+        } => format!("manual resync of {replication_group_id}"),
+        Target::All => "manual resync of all groups".to_string(),
+    };
+    let origin = match &request.origin {
+        Origin::Sns { message_id, .. } => format!(" (SNS message {message_id})"),
+        Origin::Manual => String::new(),
+    };
+    let dry_run = if request.dry_run { ", dry-run" } else { "" };
+    format!("{what}{origin}{dry_run}")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use replica_dns_core::topology::{Endpoint, Member, Role, Topology};
+    use replica_dns_lambda::fakes::FakeTopology;
+    use serde_json::json;
+
+    fn config() -> Config {
+        Config::from_json(
+            r#"{"ownerId": "test", "groups": [
+                {"replicationGroupId": "orders", "hostedZoneId": "Z1", "zoneName": "cache.internal.",
+                 "nameTemplate": "replica{n}.orders.cache.internal."},
+                {"replicationGroupId": "carts", "hostedZoneId": "Z1", "zoneName": "cache.internal.",
+                 "nameTemplate": "replica{n}.carts.cache.internal."}]}"#,
+        )
+        .unwrap()
+    }
+
+    fn topology(group: &str, members: &[&str]) -> Topology {
+        Topology {
+            replication_group_id: group.into(),
+            status: "available".into(),
+            primary_endpoint: None,
+            reader_endpoint: None,
+            members: members
+                .iter()
+                .map(|id| Member {
+                    cache_cluster_id: id.to_string(),
+                    role: Role::Replica,
+                    read_endpoint: Some(Endpoint {
+                        address: format!("{id}.example"),
+                        port: 6379,
+                    }),
+                    availability_zone: None,
+                    cluster_status: "available".into(),
+                    node_status: None,
+                })
+                .collect(),
+        }
+    }
+
+    fn fake() -> FakeTopology {
+        FakeTopology::with([
+            topology("orders", &["orders-001", "orders-002"]),
+            topology("other", &["other-001"]),
+        ])
+    }
+
+    fn sns(message: &str) -> Value {
+        json!({"source": "sns", "messageId": "m-1",
+               "topicArn": "arn:aws:sns:us-east-1:123456789012:t",
+               "timestamp": "2026-11-27T02:00:00Z", "message": message})
+    }
+
+    async fn run(input: Value) -> Result<FilterOutput, HandlerError> {
+        let request = FilterRequest {
+            input,
+            execution_id: "arn:aws:states:us-east-1:123456789012:execution:sm:m-1".into(),
+        };
+        handle(request, &config(), &fake()).await
+    }
+
+    #[tokio::test]
+    async fn failover_of_a_configured_group_runs_that_group_only() {
+        let out = run(sns(r#"{"ElastiCache:FailoverComplete":"orders"}"#))
+            .await
+            .unwrap();
+        assert!(!out.noop);
+        assert_eq!(out.groups.len(), 1);
+        let group = &out.groups[0];
+        assert_eq!(group.replication_group_id, "orders");
+        assert!(
+            group.reason.contains("FailoverComplete orders"),
+            "{}",
+            group.reason
+        );
+        assert!(group.reason.contains("SNS message m-1"), "{}", group.reason);
+        assert_eq!(
+            group.execution_id,
+            "arn:aws:states:us-east-1:123456789012:execution:sm:m-1"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_cluster_event_is_mapped_to_its_group_by_lookup() {
+        let out = run(sns(
+            r#"{"ElastiCache:CacheNodeReplaceComplete":"orders-002"}"#,
+        ))
+        .await
+        .unwrap();
+        assert_eq!(out.groups[0].replication_group_id, "orders");
+    }
+
+    #[tokio::test]
+    async fn another_groups_event_is_a_no_op_with_reason() {
+        let out = run(sns(r#"{"ElastiCache:FailoverComplete":"other-001"}"#))
+            .await
+            .unwrap();
+        assert!(out.noop);
+        assert!(out.groups.is_empty());
+        assert!(out.reason.starts_with("no-op: "), "{}", out.reason);
+        assert!(out.skipped[0].contains("other"), "{:?}", out.skipped);
+    }
+
+    #[tokio::test]
+    async fn an_irrelevant_event_is_a_no_op_with_reason() {
+        let out = run(sns(r#"{"ElastiCache:SnapshotComplete":"orders"}"#))
+            .await
+            .unwrap();
+        assert!(out.noop);
+        assert!(out.reason.contains("no event"), "{}", out.reason);
+    }
+
+    #[tokio::test]
+    async fn manual_all_with_dry_run_and_tunables_fills_every_group() {
+        let out =
+            run(json!({"all": true, "dryRun": true, "waitSeconds": 1, "verifyPollSeconds": 2}))
+                .await
+                .unwrap();
+        let ids: Vec<_> = out
+            .groups
+            .iter()
+            .map(|g| g.replication_group_id.as_str())
+            .collect();
+        assert_eq!(ids, ["orders", "carts"]);
+        for group in &out.groups {
+            assert!(group.dry_run && group.report.dry_run);
+            assert_eq!(group.tunables.wait_seconds, 1);
+            assert_eq!(group.tunables.verify_poll_seconds, 2);
+            assert_eq!(group.tunables.max_conflict_retries, 3);
+        }
+    }
+
+    #[tokio::test]
+    async fn manual_unconfigured_group_is_a_no_op() {
+        let out = run(json!({"replicationGroupId": "billing"})).await.unwrap();
+        assert!(out.noop);
+        assert!(out.reason.contains("billing"), "{}", out.reason);
+    }
+
+    #[tokio::test]
+    async fn malformed_input_is_invalid_input_naming_the_problem() {
+        for input in [
+            json!(["x"]),
+            json!({"all": true, "replicationGroupId": "orders"}),
+            json!({"waitSeconds": 0, "all": true}),
+        ] {
+            let err = run(input.clone()).await.unwrap_err();
+            assert_eq!(
+                err.error_type().as_str(),
+                "ReplicaDns.InvalidInput",
+                "{input}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failing_lookup_surfaces_as_transient() {
+        let fake = fake();
+        fake.fail_next
+            .lock()
+            .unwrap()
+            .push(replica_dns_lambda::fakes::throttled(
+                "DescribeCacheClusters",
+            ));
+        let request = FilterRequest {
+            input: sns(r#"{"ElastiCache:CacheNodeReplaceComplete":"orders-002"}"#),
+            execution_id: "e".into(),
+        };
+        let err = handle(request, &config(), &fake).await.unwrap_err();
+        assert_eq!(err.error_type().as_str(), "ReplicaDns.Transient");
+    }
+
+    /// Contract: every copy-paste execution input in statemachine/samples/execution is
+    /// accepted by this function's request type and parser.
+    #[tokio::test]
+    async fn every_sample_execution_input_is_accepted() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../statemachine/samples/execution");
+        let mut count = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let input: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let request: FilterRequest =
+                serde_json::from_value(json!({"input": input, "executionId": "e"})).unwrap();
+            let out = handle(request, &config(), &fake()).await;
+            assert!(out.is_ok(), "{}: {:?}", path.display(), out.err());
+            count += 1;
+        }
+        assert!(count >= 4);
+    }
+}

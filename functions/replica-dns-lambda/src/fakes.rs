@@ -1,0 +1,269 @@
+//! In-memory stand-ins for the ports, with the semantics the pipeline relies on:
+//! Route 53 batches are atomic and a DELETE must match exactly / a CREATE must not find
+//! a record (else `InvalidChangeBatch`, a Conflict); changes stay PENDING for a
+//! configurable number of polls. For unit tests only (feature `fakes`), not a Route 53
+//! emulator: no validation beyond what the tests need.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use replica_dns_aws::ports::{
+    ChangeStatus, ClusterMembership, ExecutionStarter, RecordStore, StartOutcome, TopologySource,
+};
+use replica_dns_aws::{Error, ErrorKind};
+use replica_dns_core::plan::{Change, ChangeAction};
+use replica_dns_core::records::{normalize_name, RecordSet};
+use replica_dns_core::topology::Topology;
+
+fn conflict(message: String) -> Error {
+    Error::Service {
+        operation: "ChangeResourceRecordSets",
+        kind: ErrorKind::Conflict,
+        code: "InvalidChangeBatch".into(),
+        message: message.clone(),
+        source: message.into(),
+    }
+}
+
+/// A transient (throttling) error, for tests of the retry path.
+pub fn throttled(operation: &'static str) -> Error {
+    Error::Service {
+        operation,
+        kind: ErrorKind::Transient,
+        code: "Throttling".into(),
+        message: "Rate exceeded".into(),
+        source: "Rate exceeded".into(),
+    }
+}
+
+/// Replication groups by id, plus the cluster → group map.
+#[derive(Default)]
+pub struct FakeTopology {
+    pub groups: Mutex<HashMap<String, Topology>>,
+    /// Errors returned by the next calls, first first.
+    pub fail_next: Mutex<Vec<Error>>,
+}
+
+impl FakeTopology {
+    pub fn with(groups: impl IntoIterator<Item = Topology>) -> Self {
+        FakeTopology {
+            groups: Mutex::new(
+                groups
+                    .into_iter()
+                    .map(|t| (t.replication_group_id.clone(), t))
+                    .collect(),
+            ),
+            fail_next: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn set(&self, topology: Topology) {
+        self.groups
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(topology.replication_group_id.clone(), topology);
+    }
+
+    fn next_failure(&self) -> Option<Error> {
+        let mut failures = self.fail_next.lock().unwrap_or_else(|e| e.into_inner());
+        (!failures.is_empty()).then(|| failures.remove(0))
+    }
+}
+
+impl TopologySource for FakeTopology {
+    async fn describe_group(&self, group_id: &str) -> Result<Topology, Error> {
+        if let Some(error) = self.next_failure() {
+            return Err(error);
+        }
+        self.groups
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(group_id)
+            .cloned()
+            .ok_or_else(|| Error::NotFound {
+                what: "replication group",
+                id: group_id.into(),
+            })
+    }
+
+    async fn group_of_cluster(&self, cache_cluster_id: &str) -> Result<ClusterMembership, Error> {
+        if let Some(error) = self.next_failure() {
+            return Err(error);
+        }
+        let groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(groups
+            .values()
+            .find(|t| t.has_member(cache_cluster_id))
+            .map(|t| ClusterMembership::Group(t.replication_group_id.clone()))
+            .unwrap_or(ClusterMembership::NotFound))
+    }
+}
+
+/// An edit of a zone's records, run by [`FakeRecords`] before the next batch.
+pub type ZoneEdit = Box<dyn FnOnce(&mut Vec<RecordSet>) + Send>;
+
+/// One hosted zone's worth of records per zone id, with Route 53's batch rules.
+#[derive(Default)]
+pub struct FakeRecords {
+    pub zones: Mutex<HashMap<String, Vec<RecordSet>>>,
+    /// How many `change_status` polls a change stays PENDING.
+    pub pending_polls: Mutex<u32>,
+    polls: Mutex<HashMap<String, u32>>,
+    /// Every batch submitted (zone, changes), including rejected ones.
+    pub batches: Mutex<Vec<(String, Vec<Change>)>>,
+    /// Run before the next `change_batch` (e.g. a concurrent writer's edit).
+    pub before_next_batch: Mutex<Option<ZoneEdit>>,
+}
+
+fn same_record(a: &RecordSet, b: &RecordSet) -> bool {
+    normalize_name(&a.name) == normalize_name(&b.name)
+        && a.record_type == b.record_type
+        && a.set_identifier == b.set_identifier
+}
+
+impl FakeRecords {
+    pub fn with_zone(zone_id: &str, records: Vec<RecordSet>) -> Self {
+        let fake = FakeRecords::default();
+        fake.zones
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(zone_id.into(), records);
+        fake
+    }
+
+    pub fn records(&self, zone_id: &str) -> Vec<RecordSet> {
+        self.zones
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(zone_id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Applies `changes` atomically with Route 53's rules; `Err` leaves the zone as is.
+    fn apply(records: &mut Vec<RecordSet>, changes: &[Change]) -> Result<(), String> {
+        let mut next = records.clone();
+        for change in changes {
+            let position = next.iter().position(|r| same_record(r, &change.record));
+            match change.action {
+                ChangeAction::Delete => match position {
+                    Some(i) if next[i] == change.record => {
+                        next.remove(i);
+                    }
+                    _ => {
+                        return Err(format!(
+                            "Tried to delete resource record set [name='{}', type='{}'] but the values provided do not match the current values",
+                            change.record.name,
+                            change.record.record_type.as_str()
+                        ))
+                    }
+                },
+                ChangeAction::Create => {
+                    if position.is_some() {
+                        return Err(format!(
+                            "Tried to create resource record set [name='{}', type='{}'] but it already exists",
+                            change.record.name,
+                            change.record.record_type.as_str()
+                        ));
+                    }
+                    next.push(change.record.clone());
+                }
+                ChangeAction::Upsert => {
+                    if let Some(i) = position {
+                        next.remove(i);
+                    }
+                    next.push(change.record.clone());
+                }
+            }
+        }
+        *records = next;
+        Ok(())
+    }
+}
+
+impl RecordStore for FakeRecords {
+    async fn list_records(
+        &self,
+        zone_id: &str,
+        _subtree: Option<&str>,
+    ) -> Result<Vec<RecordSet>, Error> {
+        Ok(self.records(zone_id))
+    }
+
+    async fn change_batch(
+        &self,
+        zone_id: &str,
+        changes: &[Change],
+        _comment: &str,
+    ) -> Result<String, Error> {
+        self.batches
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((zone_id.into(), changes.to_vec()));
+        let mut zones = self.zones.lock().unwrap_or_else(|e| e.into_inner());
+        let records = zones.entry(zone_id.into()).or_default();
+        let hook = self
+            .before_next_batch
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(hook) = hook {
+            hook(records);
+        }
+        Self::apply(records, changes).map_err(conflict)?;
+        let id = format!(
+            "C{}",
+            self.batches.lock().unwrap_or_else(|e| e.into_inner()).len()
+        );
+        self.polls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.clone(), 0);
+        Ok(id)
+    }
+
+    async fn change_status(&self, change_id: &str) -> Result<ChangeStatus, Error> {
+        let pending_polls = *self.pending_polls.lock().unwrap_or_else(|e| e.into_inner());
+        let mut polls = self.polls.lock().unwrap_or_else(|e| e.into_inner());
+        let count = polls.get_mut(change_id).ok_or_else(|| Error::NotFound {
+            what: "change",
+            id: change_id.into(),
+        })?;
+        *count += 1;
+        Ok(if *count > pending_polls {
+            ChangeStatus::InSync
+        } else {
+            ChangeStatus::Pending
+        })
+    }
+}
+
+/// Step Functions' idempotency by execution name.
+#[derive(Default)]
+pub struct FakeStarter {
+    /// (state machine, name, input) of every execution started.
+    pub started: Mutex<Vec<(String, String, String)>>,
+}
+
+impl ExecutionStarter for FakeStarter {
+    async fn start_execution(
+        &self,
+        state_machine_arn: &str,
+        name: &str,
+        input_json: &str,
+    ) -> Result<StartOutcome, Error> {
+        let mut started = self.started.lock().unwrap_or_else(|e| e.into_inner());
+        let arn = format!(
+            "{}:{name}",
+            state_machine_arn.replace(":stateMachine:", ":execution:")
+        );
+        if started.iter().any(|(_, n, _)| n == name) {
+            return Ok(StartOutcome::AlreadyRunningOrDone {
+                execution_arn: Some(arn),
+                message: format!("Execution Already Exists: '{name}'"),
+            });
+        }
+        started.push((state_machine_arn.into(), name.into(), input_json.into()));
+        Ok(StartOutcome::Started { execution_arn: arn })
+    }
+}

@@ -1,0 +1,15 @@
+//! What every replica-dns Lambda shares: the per-group state ([`run::GroupRun`]) the
+//! state machine carries from function to function, the errorType contract
+//! ([`error::HandlerError`] → `Diagnostic`), and start-up wiring ([`startup`]).
+//!
+//! It holds no domain logic (that is `replica-dns-core`) and no AWS calls (that is
+//! `replica-dns-aws`): only the glue that would otherwise be copied into seven `main`s.
+
+pub mod error;
+#[cfg(feature = "fakes")]
+pub mod fakes;
+pub mod run;
+pub mod startup;
+
+pub use error::{ErrorType, HandlerError};
+pub use run::{Counters, GroupRun, Report, Tunables};

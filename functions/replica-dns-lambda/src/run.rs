@@ -1,0 +1,471 @@
+//! The per-group state ([`GroupRun`]) that the state machine passes from function to
+//! function, and its parts. Its JSON shape is the I/O contract documented in
+//! `statemachine/README.md`; the ASL's Choice states read `dryRun`, `nodesPending`,
+//! `awaitDeadlineExceeded`, `verify.status`, `counters.*` and `tunables.*` from it.
+//!
+//! Only data lives here; each function's behaviour lives in its own crate.
+
+use replica_dns_core::plan::{Plan, Warning};
+use replica_dns_core::topology::Topology;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::HandlerError;
+
+/// Knobs of one run, taken from the execution input (top-level fields of any input) with
+/// production defaults, so a test stack can run with 1-second waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Tunables {
+    /// Seconds between availability checks while a replaced node comes back.
+    pub wait_seconds: u32,
+    /// Give up waiting for nodes this long after the first check.
+    pub await_deadline_seconds: u32,
+    /// Seconds between GetChange polls.
+    pub verify_poll_seconds: u32,
+    pub max_verify_polls: u32,
+    /// Re-plans after a compare-and-swap conflict.
+    pub max_conflict_retries: u32,
+    /// Re-plans when verification finds the records or the topology moved on.
+    pub max_resync_rounds: u32,
+}
+
+impl Default for Tunables {
+    fn default() -> Self {
+        Tunables {
+            wait_seconds: 15,
+            await_deadline_seconds: 1800,
+            verify_poll_seconds: 10,
+            max_verify_polls: 30,
+            max_conflict_retries: 3,
+            max_resync_rounds: 3,
+        }
+    }
+}
+
+/// `(field, lowest, highest)` for every tunable: the bounds keep a typo (`waitSeconds:
+/// 15000`) from parking an execution for hours, and a Wait state needs at least 1 s.
+const BOUNDS: [(&str, u32, u32); 6] = [
+    ("waitSeconds", 1, 3600),
+    ("awaitDeadlineSeconds", 1, 86_400),
+    ("verifyPollSeconds", 1, 600),
+    ("maxVerifyPolls", 1, 1000),
+    ("maxConflictRetries", 0, 20),
+    ("maxResyncRounds", 0, 20),
+];
+
+impl Tunables {
+    /// The names of the tunable fields, as they appear in an execution input.
+    pub fn field_names() -> impl Iterator<Item = &'static str> {
+        BOUNDS.iter().map(|(name, _, _)| *name)
+    }
+
+    /// Removes the tunable fields from an execution input object and returns them over
+    /// the defaults, so what remains is exactly the event or manual request. A field with
+    /// the wrong type or out of range is an error naming it.
+    pub fn take_from(input: &mut Map<String, Value>) -> Result<Self, HandlerError> {
+        let mut tunables = Tunables::default();
+        for (name, low, high) in BOUNDS {
+            let Some(value) = input.remove(name) else {
+                continue;
+            };
+            let number = value
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| {
+                    HandlerError::invalid(format!(
+                        "{name} must be a whole number of {}, found {value}",
+                        if name.ends_with("Seconds") {
+                            "seconds"
+                        } else {
+                            "attempts"
+                        }
+                    ))
+                })?;
+            if !(low..=high).contains(&number) {
+                return Err(HandlerError::invalid(format!(
+                    "{name} must be between {low} and {high}, found {number}"
+                )));
+            }
+            *tunables.field_mut(name) = number;
+        }
+        Ok(tunables)
+    }
+
+    fn field_mut(&mut self, name: &str) -> &mut u32 {
+        match name {
+            "waitSeconds" => &mut self.wait_seconds,
+            "awaitDeadlineSeconds" => &mut self.await_deadline_seconds,
+            "verifyPollSeconds" => &mut self.verify_poll_seconds,
+            "maxVerifyPolls" => &mut self.max_verify_polls,
+            "maxConflictRetries" => &mut self.max_conflict_retries,
+            _ => &mut self.max_resync_rounds,
+        }
+    }
+}
+
+/// Loop counters, incremented by the ASL's Pass states (`States.MathAdd`) and compared
+/// against the tunables by its Choice states.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counters {
+    pub conflicts: u32,
+    pub verify_polls: u32,
+    pub resyncs: u32,
+}
+
+/// What verify concluded; the ASL's `VerifyOutcome` Choice matches these strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum VerifyStatus {
+    /// Changes INSYNC, records read back equal the plan, a fresh snapshot agrees.
+    Converged,
+    /// A change is still PENDING: wait and ask again.
+    Pending,
+    /// The records or the topology differ from what was planned: plan again.
+    Drifted,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verification {
+    pub status: VerifyStatus,
+    /// For a person: what is pending or what drifted.
+    pub detail: String,
+}
+
+/// How a group's run ended, for the execution output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    /// Not finished yet (never in a finished execution's output).
+    Pending,
+    /// Records changed and verified.
+    Converged,
+    /// Nothing needed changing; verified.
+    Unchanged,
+    /// Dry-run: the plan was computed and shown, nothing written.
+    DryRun,
+}
+
+/// One change batch that was applied (or, in a dry-run, would be).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppliedBatch {
+    /// `interim` while some members were unavailable (names moved off them for now),
+    /// `final` otherwise.
+    pub phase: String,
+    pub hosted_zone_id: String,
+    /// Route 53 change id; absent in a dry-run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_id: Option<String>,
+    /// One line per change, e.g. `CREATE CNAME replica1.cache.internal. -> orders-003…`.
+    pub changes: Vec<String>,
+}
+
+/// The group's element of the execution output: what changed and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub replication_group_id: String,
+    /// Why this run happened (the event, or "manual resync").
+    pub reason: String,
+    pub dry_run: bool,
+    pub outcome: Outcome,
+    #[serde(default)]
+    pub applied: Vec<AppliedBatch>,
+    /// Things a person should know: foreign records left alone, adoption, fallbacks.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// The rendered plan (dry-run), as a person reads it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_table: Option<String>,
+}
+
+/// The `{Error, Cause}` object a Catch writes into `lastError`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaughtError {
+    #[serde(rename = "Error")]
+    pub error: String,
+    #[serde(rename = "Cause", default)]
+    pub cause: String,
+}
+
+/// Everything the state machine knows about one group's run; every function after
+/// filter takes one and returns it updated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupRun {
+    /// `$$.Execution.Id`, logged with every line so a log search finds the run.
+    pub execution_id: String,
+    pub replication_group_id: String,
+    pub reason: String,
+    #[serde(default)]
+    pub dry_run: bool,
+    #[serde(default)]
+    pub tunables: Tunables,
+    #[serde(default)]
+    pub counters: Counters,
+    /// Latest snapshot (snapshot, await-nodes, verify).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topology: Option<Topology>,
+    /// The planner's output, serialised (plan); apply and verify read it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
+    /// Some members are not available yet: the plan in force is interim, and the state
+    /// machine waits for them before planning again.
+    #[serde(default)]
+    pub nodes_pending: bool,
+    /// Cache cluster ids of those members.
+    #[serde(default)]
+    pub awaiting: Vec<String>,
+    /// Unix time after which await-nodes stops waiting; set on its first call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub await_deadline_epoch: Option<u64>,
+    #[serde(default)]
+    pub await_deadline_exceeded: bool,
+    /// Route 53 change ids of the last apply, which verify polls.
+    #[serde(default)]
+    pub change_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify: Option<Verification>,
+    pub report: Report,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<CaughtError>,
+}
+
+impl GroupRun {
+    /// A fresh run for one group, as filter creates it.
+    pub fn new(
+        execution_id: &str,
+        replication_group_id: &str,
+        reason: &str,
+        dry_run: bool,
+        tunables: Tunables,
+    ) -> Self {
+        GroupRun {
+            execution_id: execution_id.to_string(),
+            replication_group_id: replication_group_id.to_string(),
+            reason: reason.to_string(),
+            dry_run,
+            tunables,
+            counters: Counters::default(),
+            topology: None,
+            plan: None,
+            nodes_pending: false,
+            awaiting: Vec::new(),
+            await_deadline_epoch: None,
+            await_deadline_exceeded: false,
+            change_ids: Vec::new(),
+            verify: None,
+            report: Report {
+                replication_group_id: replication_group_id.to_string(),
+                reason: reason.to_string(),
+                dry_run,
+                outcome: Outcome::Pending,
+                applied: Vec::new(),
+                warnings: Vec::new(),
+                plan_table: None,
+            },
+            last_error: None,
+        }
+    }
+
+    /// Records which members are unavailable in `topology` (what await-nodes waits for).
+    pub fn note_unavailable(&mut self, topology: &Topology) {
+        self.awaiting = topology
+            .unavailable_members()
+            .iter()
+            .map(|m| m.cache_cluster_id.clone())
+            .collect();
+        self.awaiting.sort();
+        self.nodes_pending = !self.awaiting.is_empty();
+    }
+
+    /// The topology a step needs, or an error saying which step should have set it.
+    pub fn require_topology(&self) -> Result<&Topology, HandlerError> {
+        self.topology.as_ref().ok_or_else(|| {
+            HandlerError::Inconsistent(format!(
+                "no topology for {} (the snapshot step sets it)",
+                self.replication_group_id
+            ))
+        })
+    }
+
+    /// The plan a step needs, or an error saying which step should have set it.
+    pub fn require_plan(&self) -> Result<&Plan, HandlerError> {
+        self.plan.as_ref().ok_or_else(|| {
+            HandlerError::Inconsistent(format!(
+                "no plan for {} (the plan step sets it)",
+                self.replication_group_id
+            ))
+        })
+    }
+
+    /// Adds the planner's warnings to the report, worded for a person.
+    pub fn warn_all(&mut self, warnings: &[Warning]) {
+        for warning in warnings {
+            self.warn(describe_warning(warning));
+        }
+    }
+
+    /// Adds a warning to the report once (the same foreign record is seen on every
+    /// re-plan; it is reported once).
+    pub fn warn(&mut self, warning: impl Into<String>) {
+        let warning = warning.into();
+        if !self.report.warnings.contains(&warning) {
+            self.report.warnings.push(warning);
+        }
+    }
+}
+
+/// What filter returns: the groups to run, or a no-op with its reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilterOutput {
+    pub noop: bool,
+    pub reason: String,
+    pub groups: Vec<GroupRun>,
+    /// Events of the message that affected no group, each with its reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
+}
+
+/// What the ASL's Filter task sends: the execution input untouched plus the execution id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FilterRequest {
+    pub input: Value,
+    pub execution_id: String,
+}
+
+/// One planner warning as a sentence for the execution output.
+pub fn describe_warning(warning: &Warning) -> String {
+    match warning {
+        Warning::ForeignRecord { slot, name, reason } => format!(
+            "slot {slot}: records at {name} are not ours and were left untouched ({})",
+            serde_json::to_string(reason).unwrap_or_else(|_| format!("{reason:?}"))
+        ),
+        Warning::Adopted {
+            slot,
+            name,
+            previous_target,
+        } => format!("slot {slot}: adopted {name} (was -> {previous_target})"),
+        Warning::Repaired {
+            slot,
+            name,
+            found_target,
+        } => format!(
+            "slot {slot}: {name} had been changed by hand (found -> {}); rewritten",
+            found_target.as_deref().unwrap_or("nothing")
+        ),
+        Warning::ReplicaWithoutSlot { cache_cluster_id } => format!(
+            "replica {cache_cluster_id} has no name: foreign records block the slot it would take"
+        ),
+        Warning::NoReplicaAvailable { policy } => format!(
+            "no replica is available; noReplicaPolicy {} applied",
+            serde_json::to_string(policy).unwrap_or_else(|_| format!("{policy:?}"))
+        ),
+        Warning::NoPrimaryEndpoint => {
+            "no replica and no primary endpoint known: records kept as they are".to_string()
+        }
+        Warning::UnsupportedOption { option } => {
+            format!("option {option} is configured but not planned by this version")
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tunables_default_when_absent_and_leave_the_rest_of_the_input() {
+        let mut input = json!({"replicationGroupId": "orders", "waitSeconds": 1})
+            .as_object()
+            .cloned()
+            .unwrap();
+        let tunables = Tunables::take_from(&mut input).unwrap();
+        assert_eq!(tunables.wait_seconds, 1);
+        assert_eq!(tunables.max_conflict_retries, 3);
+        assert_eq!(
+            input,
+            *json!({"replicationGroupId": "orders"}).as_object().unwrap()
+        );
+    }
+
+    #[test]
+    fn tunables_out_of_range_or_mistyped_name_the_field() {
+        for (input, needle) in [
+            (
+                json!({"waitSeconds": 0}),
+                "waitSeconds must be between 1 and 3600",
+            ),
+            (
+                json!({"maxVerifyPolls": "5"}),
+                "maxVerifyPolls must be a whole number",
+            ),
+            (
+                json!({"verifyPollSeconds": 1.5}),
+                "verifyPollSeconds must be a whole number",
+            ),
+        ] {
+            let mut object = input.as_object().cloned().unwrap();
+            let err = Tunables::take_from(&mut object).unwrap_err();
+            assert!(err.to_string().contains(needle), "{err}");
+        }
+    }
+
+    #[test]
+    fn group_run_serialises_the_fields_the_asl_reads() {
+        let run = GroupRun::new(
+            "arn:x",
+            "orders",
+            "manual resync",
+            false,
+            Tunables::default(),
+        );
+        let value = serde_json::to_value(&run).unwrap();
+        for path in [
+            "/dryRun",
+            "/nodesPending",
+            "/awaitDeadlineExceeded",
+            "/counters/conflicts",
+            "/counters/verifyPolls",
+            "/counters/resyncs",
+            "/tunables/waitSeconds",
+            "/tunables/verifyPollSeconds",
+            "/tunables/maxConflictRetries",
+            "/tunables/maxVerifyPolls",
+            "/tunables/maxResyncRounds",
+            "/report/replicationGroupId",
+        ] {
+            assert!(value.pointer(path).is_some(), "{path} missing in {value}");
+        }
+        let back: GroupRun = serde_json::from_value(value).unwrap();
+        assert_eq!(back, run);
+    }
+
+    #[test]
+    fn caught_error_reads_the_catch_shape() {
+        let caught: CaughtError = serde_json::from_value(json!({
+            "Error": "ReplicaDns.Conflict",
+            "Cause": "{\"errorType\":\"ReplicaDns.Conflict\"}"
+        }))
+        .unwrap();
+        assert_eq!(caught.error, "ReplicaDns.Conflict");
+    }
+
+    #[test]
+    fn verify_status_uses_the_strings_the_asl_matches() {
+        for (status, text) in [
+            (VerifyStatus::Converged, "\"converged\""),
+            (VerifyStatus::Pending, "\"pending\""),
+            (VerifyStatus::Drifted, "\"drifted\""),
+        ] {
+            assert_eq!(serde_json::to_string(&status).unwrap(), text);
+        }
+    }
+}

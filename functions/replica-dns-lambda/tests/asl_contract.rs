@@ -1,0 +1,170 @@
+//! Contract between `statemachine/replica-dns.asl.json` and the functions: the ASL uses
+//! exactly the six definition substitutions the deployments fill in; every errorType a
+//! function raises is matched by the ASL; every field the ASL reads exists in what the
+//! functions return; every sample per-group input deserialises into `GroupRun`.
+//! (Execution-input samples are checked by the filter crate, the SNS sample by the
+//! trigger crate: each against its own request type.)
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use replica_dns_lambda::{ErrorType, GroupRun, Tunables};
+use serde_json::Value;
+
+const SUBSTITUTIONS: [&str; 6] = [
+    "FilterFunctionArn",
+    "SnapshotFunctionArn",
+    "AwaitNodesFunctionArn",
+    "PlanFunctionArn",
+    "ApplyFunctionArn",
+    "VerifyFunctionArn",
+];
+
+fn statemachine_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../statemachine")
+}
+
+fn asl_text() -> String {
+    std::fs::read_to_string(statemachine_dir().join("replica-dns.asl.json")).unwrap()
+}
+
+fn asl() -> Value {
+    serde_json::from_str(&asl_text()).unwrap()
+}
+
+/// Every `${…}` in the text, in order.
+fn placeholders(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let end = after.find('}').unwrap();
+        found.push(after[..end].to_string());
+        rest = &after[end..];
+    }
+    found
+}
+
+/// Visits every object in the document.
+fn walk<'a>(value: &'a Value, visit: &mut dyn FnMut(&'a serde_json::Map<String, Value>)) {
+    match value {
+        Value::Object(object) => {
+            visit(object);
+            object.values().for_each(|v| walk(v, visit));
+        }
+        Value::Array(items) => items.iter().for_each(|v| walk(v, visit)),
+        _ => {}
+    }
+}
+
+#[test]
+fn asl_uses_exactly_the_six_known_substitutions() {
+    let used: BTreeSet<String> = placeholders(&asl_text()).into_iter().collect();
+    let known: BTreeSet<String> = SUBSTITUTIONS.iter().map(|s| s.to_string()).collect();
+    assert_eq!(used, known);
+}
+
+#[test]
+fn every_function_error_type_is_matched_by_the_asl() {
+    let mut matched = BTreeSet::new();
+    walk(&asl(), &mut |object| {
+        if let Some(Value::Array(names)) = object.get("ErrorEquals") {
+            matched.extend(names.iter().filter_map(|n| n.as_str().map(str::to_string)));
+        }
+    });
+    for error_type in ErrorType::ALL {
+        let name = error_type.as_str();
+        // InvalidInput and Fatal are caught by States.ALL on purpose (no retry).
+        let handled = matched.contains(name)
+            || (matches!(error_type, ErrorType::InvalidInput | ErrorType::Fatal)
+                && matched.contains("States.ALL"));
+        assert!(handled, "{name} is not handled by the ASL");
+    }
+    for name in [
+        "ReplicaDns.Transient",
+        "ReplicaDns.Conflict",
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+        "States.Timeout",
+    ] {
+        assert!(matched.contains(name), "{name} missing from the ASL");
+    }
+}
+
+#[test]
+fn every_retry_backs_off_with_full_jitter_and_a_cap() {
+    let mut retriers = 0;
+    walk(&asl(), &mut |object| {
+        if let Some(Value::Array(retry)) = object.get("Retry") {
+            for retrier in retry {
+                retriers += 1;
+                assert_eq!(retrier["JitterStrategy"], "FULL", "{retrier}");
+                assert!(retrier["BackoffRate"].as_f64().unwrap() > 1.0, "{retrier}");
+                assert!(retrier["MaxDelaySeconds"].as_u64().is_some(), "{retrier}");
+            }
+        }
+    });
+    assert!(retriers >= 6 * 3);
+}
+
+#[test]
+fn every_task_catches_everything_it_does_not_retry() {
+    walk(&asl(), &mut |object| {
+        if object.get("Type").and_then(Value::as_str) == Some("Task") {
+            let catches = object["Catch"].as_array().unwrap();
+            assert!(
+                catches.iter().any(|c| c["ErrorEquals"][0] == "States.ALL"),
+                "{object:?}"
+            );
+        }
+    });
+}
+
+#[test]
+fn fields_the_asl_reads_exist_in_a_group_run() {
+    let run = serde_json::to_value(GroupRun::new(
+        "exec",
+        "orders",
+        "test",
+        false,
+        Tunables::default(),
+    ))
+    .unwrap();
+    let mut paths = BTreeSet::new();
+    walk(&asl()["States"]["Groups"]["ItemProcessor"], &mut |object| {
+        for key in ["Variable", "NumericLessThanEqualsPath", "SecondsPath"] {
+            if let Some(Value::String(path)) = object.get(key) {
+                paths.insert(path.clone());
+            }
+        }
+    });
+    for path in paths {
+        // `verify` exists only after the Verify step; everything else from the start.
+        if path.starts_with("$.verify") {
+            continue;
+        }
+        let pointer = path.trim_start_matches('$').replace('.', "/");
+        assert!(
+            run.pointer(&pointer).is_some(),
+            "{path} is not in a fresh GroupRun"
+        );
+    }
+}
+
+#[test]
+fn sample_group_inputs_deserialise_into_group_run() {
+    let dir = statemachine_dir().join("samples/group");
+    let mut count = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let run: Result<GroupRun, _> = serde_json::from_str(&text);
+        assert!(run.is_ok(), "{}: {:?}", path.display(), run.err());
+        count += 1;
+    }
+    assert!(count > 0, "no samples in {}", dir.display());
+}

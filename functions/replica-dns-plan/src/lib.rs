@@ -1,0 +1,197 @@
+//! The plan step: reads the group's records (every page) and runs the core planner on
+//! the run's latest snapshot. The plan travels to apply and verify inside the run; its
+//! warnings (foreign records, repairs) go into the report, and an interim plan sets
+//! `nodesPending` so the state machine waits for those members after applying it.
+//!
+//! It changes nothing: apply does.
+
+use replica_dns_aws::ports::RecordStore;
+use replica_dns_core::config::Config;
+use replica_dns_core::plan::{plan, PlanInput, PlanStatus, ZoneRecords};
+use replica_dns_lambda::startup::{group_config, records_subtree};
+use replica_dns_lambda::{GroupRun, HandlerError};
+use tracing::Instrument;
+
+/// Computes the plan for the run's group.
+pub async fn handle<R: RecordStore>(
+    run: GroupRun,
+    config: &Config,
+    records: &R,
+) -> Result<GroupRun, HandlerError> {
+    let span = tracing::info_span!(
+        "plan",
+        execution_id = %run.execution_id,
+        group_id = %run.replication_group_id
+    );
+    make_plan(run, config, records).instrument(span).await
+}
+
+async fn make_plan<R: RecordStore>(
+    mut run: GroupRun,
+    config: &Config,
+    records: &R,
+) -> Result<GroupRun, HandlerError> {
+    let group = group_config(config, &run.replication_group_id)?;
+    let topology = run.require_topology()?.clone();
+    let subtree = records_subtree(group);
+    let current = records
+        .list_records(&group.hosted_zone_id, subtree.as_deref())
+        .await
+        .map_err(|e| {
+            HandlerError::aws(
+                format!("listing records of hosted zone {}", group.hosted_zone_id),
+                e,
+            )
+        })?;
+    let input = PlanInput {
+        topologies: vec![topology],
+        zones: vec![ZoneRecords {
+            hosted_zone_id: group.hosted_zone_id.clone(),
+            records: current,
+        }],
+    };
+    let plan = plan(config, &input).map_err(|e| HandlerError::Plan {
+        group: run.replication_group_id.clone(),
+        source: Box::new(e),
+    })?;
+    let mut waiting_for: Vec<String> = Vec::new();
+    for group_plan in &plan.groups {
+        run.warn_all(&group_plan.warnings);
+        if let PlanStatus::Interim { waiting_for: ids } = &group_plan.status {
+            waiting_for.extend(ids.iter().cloned());
+        }
+    }
+    waiting_for.sort();
+    waiting_for.dedup();
+    run.nodes_pending = !waiting_for.is_empty();
+    run.awaiting = waiting_for;
+    let changes: usize = plan.batches.iter().map(|b| b.changes.len()).sum();
+    tracing::info!(
+        changes,
+        interim = run.nodes_pending,
+        waiting_for = ?run.awaiting,
+        "plan computed"
+    );
+    run.plan = Some(plan);
+    run.change_ids.clear();
+    run.verify = None;
+    Ok(run)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use replica_dns_core::records::{RecordSet, RecordType};
+    use replica_dns_core::topology::{Endpoint, Member, Role, Topology};
+    use replica_dns_lambda::fakes::FakeRecords;
+    use replica_dns_lambda::Tunables;
+
+    fn config() -> Config {
+        Config::from_json(
+            r#"{"ownerId": "test", "groups": [
+                {"replicationGroupId": "orders", "hostedZoneId": "Z1", "zoneName": "cache.internal.",
+                 "nameTemplate": "replica{n}.orders.cache.internal."}]}"#,
+        )
+        .unwrap()
+    }
+
+    fn member(id: &str, role: Role, status: &str) -> Member {
+        Member {
+            cache_cluster_id: id.into(),
+            role,
+            read_endpoint: Some(Endpoint {
+                address: format!("{id}.example"),
+                port: 6379,
+            }),
+            availability_zone: None,
+            cluster_status: status.into(),
+            node_status: None,
+        }
+    }
+
+    fn run_with(members: Vec<Member>) -> GroupRun {
+        let mut run = GroupRun::new("exec", "orders", "test", false, Tunables::default());
+        run.topology = Some(Topology {
+            replication_group_id: "orders".into(),
+            status: "available".into(),
+            primary_endpoint: None,
+            reader_endpoint: None,
+            members,
+        });
+        run
+    }
+
+    #[tokio::test]
+    async fn empty_zone_plans_one_slot_per_replica() {
+        let run = run_with(vec![
+            member("orders-001", Role::Primary, "available"),
+            member("orders-002", Role::Replica, "available"),
+            member("orders-003", Role::Replica, "available"),
+        ]);
+        let out = handle(run, &config(), &FakeRecords::default())
+            .await
+            .unwrap();
+        let plan = out.plan.unwrap();
+        assert_eq!(plan.groups[0].slots.len(), 2);
+        assert!(!out.nodes_pending);
+    }
+
+    #[tokio::test]
+    async fn unavailable_home_makes_the_plan_interim_and_pending() {
+        let run = run_with(vec![
+            member("orders-001", Role::Primary, "available"),
+            member("orders-002", Role::Replica, "available"),
+            member("orders-003", Role::Replica, "modifying"),
+        ]);
+        let out = handle(run, &config(), &FakeRecords::default())
+            .await
+            .unwrap();
+        assert!(out.nodes_pending);
+        assert_eq!(out.awaiting, ["orders-003"]);
+    }
+
+    #[tokio::test]
+    async fn foreign_record_at_a_slot_is_reported() {
+        let foreign = RecordSet {
+            name: "replica1.orders.cache.internal.".into(),
+            record_type: RecordType::Cname,
+            ttl: Some(300),
+            values: vec!["somewhere.else.".into()],
+            set_identifier: None,
+            weight: None,
+        };
+        let records = FakeRecords::with_zone("Z1", vec![foreign]);
+        let run = run_with(vec![
+            member("orders-001", Role::Primary, "available"),
+            member("orders-002", Role::Replica, "available"),
+        ]);
+        let out = handle(run, &config(), &records).await.unwrap();
+        assert!(
+            out.report
+                .warnings
+                .iter()
+                .any(|w| w.contains("replica1.orders.cache.internal.") && w.contains("not ours")),
+            "{:?}",
+            out.report.warnings
+        );
+    }
+
+    #[tokio::test]
+    async fn missing_topology_is_fatal() {
+        let run = GroupRun::new("exec", "orders", "test", false, Tunables::default());
+        let err = handle(run, &config(), &FakeRecords::default())
+            .await
+            .unwrap_err();
+        assert_eq!(err.error_type().as_str(), "ReplicaDns.Fatal");
+    }
+
+    #[test]
+    fn subtree_is_the_template_below_its_slot_label() {
+        let config = config();
+        assert_eq!(
+            records_subtree(&config.groups[0]).as_deref(),
+            Some("orders.cache.internal.")
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! The trigger: turns the SNS event ElastiCache's notifications arrive in into one state
+//! machine execution per record, named from the SNS MessageId, so a redelivered message
+//! lands on the execution that already exists (Standard workflows are idempotent by
+//! name) and runs once.
+//!
+//! It does not judge relevance (the filter step does, visibly, inside the execution)
+//! and does not parse the ElastiCache message.
+
+use aws_lambda_events::event::sns::SnsEvent;
+use replica_dns_aws::ports::{ExecutionStarter, StartOutcome};
+use replica_dns_core::event::SnsExecutionInput;
+use replica_dns_lambda::startup::{required_env, StartupError};
+use replica_dns_lambda::{HandlerError, Tunables};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use tracing::Instrument;
+
+/// The state machine to start.
+pub const STATE_MACHINE_ARN_ENV: &str = "STATE_MACHINE_ARN";
+/// Optional JSON object of tunables merged into every execution input (e.g.
+/// `{"waitSeconds": 1}` on a test stack).
+pub const EXECUTION_DEFAULTS_ENV: &str = "REPLICA_DNS_EXECUTION_DEFAULTS";
+
+/// What the trigger needs, built once per cold start.
+pub struct Trigger<S> {
+    pub starter: S,
+    pub state_machine_arn: String,
+    /// Tunables added to every execution input.
+    pub execution_defaults: Map<String, Value>,
+}
+
+impl<S> Trigger<S> {
+    /// Reads [`STATE_MACHINE_ARN_ENV`] and [`EXECUTION_DEFAULTS_ENV`].
+    pub fn from_env(starter: S) -> Result<Self, StartupError> {
+        let state_machine_arn = required_env(STATE_MACHINE_ARN_ENV)?;
+        let execution_defaults = match std::env::var(EXECUTION_DEFAULTS_ENV) {
+            Ok(text) if !text.trim().is_empty() => parse_defaults(&text)?,
+            _ => Map::new(),
+        };
+        Ok(Trigger {
+            starter,
+            state_machine_arn,
+            execution_defaults,
+        })
+    }
+}
+
+/// Parses the execution defaults: a JSON object of tunables only, each in range.
+pub fn parse_defaults(text: &str) -> Result<Map<String, Value>, StartupError> {
+    let invalid = |reason: String| StartupError::Invalid {
+        name: EXECUTION_DEFAULTS_ENV,
+        reason,
+    };
+    let value: Value = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    let Value::Object(defaults) = value else {
+        return Err(invalid("expected a JSON object of tunables".into()));
+    };
+    let mut rest = defaults.clone();
+    Tunables::take_from(&mut rest).map_err(|e| invalid(e.to_string()))?;
+    if let Some(unknown) = rest.keys().next() {
+        return Err(invalid(format!(
+            "unknown field {unknown:?}; expected any of {}",
+            Tunables::field_names().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok(defaults)
+}
+
+/// One record's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Started {
+    pub message_id: String,
+    pub execution_name: String,
+    /// `started`, or `duplicate` for a redelivered message.
+    pub outcome: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_arn: Option<String>,
+}
+
+/// The trigger's response (visible in the Lambda's logs and in tests).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TriggerResponse {
+    pub executions: Vec<Started>,
+}
+
+/// Starts one execution per SNS record.
+pub async fn handle<S: ExecutionStarter>(
+    event: SnsEvent,
+    trigger: &Trigger<S>,
+) -> Result<TriggerResponse, HandlerError> {
+    let inputs =
+        SnsExecutionInput::from_sns_event(&event).map_err(|e| HandlerError::InvalidInput {
+            what: "SNS event".into(),
+            source: Some(Box::new(e)),
+        })?;
+    let mut executions = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let name = input.execution_name();
+        let mut body = match serde_json::to_value(&input) {
+            Ok(Value::Object(body)) => body,
+            _ => {
+                return Err(HandlerError::Inconsistent(
+                    "execution input did not serialise to an object".into(),
+                ))
+            }
+        };
+        for (key, value) in &trigger.execution_defaults {
+            body.insert(key.clone(), value.clone());
+        }
+        let body = Value::Object(body).to_string();
+        let span =
+            tracing::info_span!("start", message_id = %input.message_id, execution_name = %name);
+        let outcome = trigger
+            .starter
+            .start_execution(&trigger.state_machine_arn, &name, &body)
+            .instrument(span.clone())
+            .await
+            .map_err(|e| HandlerError::aws(format!("starting execution {name}"), e))?;
+        let started = match outcome {
+            StartOutcome::Started { execution_arn } => {
+                span.in_scope(|| tracing::info!(%execution_arn, "execution started"));
+                Started {
+                    message_id: input.message_id.clone(),
+                    execution_name: name,
+                    outcome: "started".into(),
+                    execution_arn: Some(execution_arn),
+                }
+            }
+            StartOutcome::AlreadyRunningOrDone {
+                execution_arn,
+                message,
+            } => {
+                span.in_scope(|| {
+                    tracing::info!(%message, "message delivered again: execution exists, nothing started")
+                });
+                Started {
+                    message_id: input.message_id.clone(),
+                    execution_name: name,
+                    outcome: "duplicate".into(),
+                    execution_arn,
+                }
+            }
+        };
+        executions.push(started);
+    }
+    Ok(TriggerResponse { executions })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use replica_dns_lambda::fakes::FakeStarter;
+
+    const SAMPLE: &[u8] = include_bytes!("../../../statemachine/samples/trigger/sns-event.json");
+    const STATE_MACHINE: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:replica-dns";
+
+    fn trigger(defaults: &str) -> Trigger<FakeStarter> {
+        Trigger {
+            starter: FakeStarter::default(),
+            state_machine_arn: STATE_MACHINE.into(),
+            execution_defaults: parse_defaults(defaults).unwrap(),
+        }
+    }
+
+    fn sample() -> SnsEvent {
+        serde_json::from_slice(SAMPLE).unwrap()
+    }
+
+    #[tokio::test]
+    async fn one_execution_per_record_named_from_the_message_id() {
+        let trigger = trigger("{}");
+        let response = handle(sample(), &trigger).await.unwrap();
+        assert_eq!(response.executions.len(), 1);
+        let started = &response.executions[0];
+        assert_eq!(started.outcome, "started");
+        assert_eq!(
+            started.execution_name,
+            "95df01b4-ee98-5cb9-9903-4c221d41eb5e"
+        );
+        let calls = trigger.starter.started.lock().unwrap();
+        let input: Value = serde_json::from_str(&calls[0].2).unwrap();
+        assert_eq!(input["source"], "sns");
+        assert_eq!(
+            input["message"],
+            "{\"ElastiCache:FailoverComplete\":\"orders\"}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_same_message_delivered_twice_starts_once() {
+        let trigger = trigger("{}");
+        handle(sample(), &trigger).await.unwrap();
+        let again = handle(sample(), &trigger).await.unwrap();
+        assert_eq!(again.executions[0].outcome, "duplicate");
+        assert_eq!(trigger.starter.started.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn execution_defaults_are_merged_into_the_input() {
+        let trigger = trigger(r#"{"waitSeconds": 1, "verifyPollSeconds": 1}"#);
+        handle(sample(), &trigger).await.unwrap();
+        let calls = trigger.starter.started.lock().unwrap();
+        let input: Value = serde_json::from_str(&calls[0].2).unwrap();
+        assert_eq!(input["waitSeconds"], 1);
+        assert_eq!(input["verifyPollSeconds"], 1);
+    }
+
+    #[test]
+    fn execution_defaults_accept_only_tunables() {
+        let err = parse_defaults(r#"{"dryRun": true}"#).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown field \"dryRun\""),
+            "{err}"
+        );
+        let err = parse_defaults(r#"{"waitSeconds": 0}"#).unwrap_err();
+        assert!(err.to_string().contains("waitSeconds"), "{err}");
+        assert!(parse_defaults("[1]").is_err());
+    }
+
+    #[tokio::test]
+    async fn an_event_without_records_is_invalid_input() {
+        let trigger = trigger("{}");
+        let empty: SnsEvent = serde_json::from_str(r#"{"Records": []}"#).unwrap();
+        let err = handle(empty, &trigger).await.unwrap_err();
+        assert_eq!(err.error_type().as_str(), "ReplicaDns.InvalidInput");
+    }
+}

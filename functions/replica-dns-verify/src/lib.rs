@@ -1,0 +1,201 @@
+//! The verify step, one look per call (the state machine's Wait state provides the
+//! interval, never a sleep here):
+//! 1. every applied change is INSYNC (else `pending`);
+//! 2. the records read back contain what the plan created and not what it deleted
+//!    (else `drifted`);
+//! 3. a plan against a fresh snapshot and those records is empty and final, i.e. the
+//!    topology did not move meanwhile (else `drifted`);
+//! 4. optionally, each name resolves to its target through the configured resolver
+//!    (else `pending`: propagation) and each target Redis answers `ROLE` = replica (else
+//!    `drifted`).
+//!
+//! It changes nothing; a `drifted` run is re-planned by the state machine.
+
+pub mod probe;
+
+use replica_dns_aws::ports::{ChangeStatus, RecordStore, TopologySource};
+use replica_dns_core::config::Config;
+use replica_dns_core::plan::{plan, ChangeAction, Plan, PlanInput, ZoneRecords};
+use replica_dns_core::records::{normalize_name, RecordSet};
+use replica_dns_lambda::run::{Outcome, Verification, VerifyStatus};
+use replica_dns_lambda::startup::{group_config, records_subtree};
+use replica_dns_lambda::{GroupRun, HandlerError};
+use tracing::Instrument;
+
+pub use probe::Probe;
+
+/// What verify needs, built once per cold start.
+pub struct Deps<T, R, P> {
+    pub config: Config,
+    pub topology: T,
+    pub records: R,
+    pub probe: P,
+}
+
+/// Verifies the run's applied plan; see the module docs for the checks.
+pub async fn handle<T: TopologySource, R: RecordStore, P: Probe>(
+    run: GroupRun,
+    deps: &Deps<T, R, P>,
+) -> Result<GroupRun, HandlerError> {
+    let span = tracing::info_span!(
+        "verify",
+        execution_id = %run.execution_id,
+        group_id = %run.replication_group_id
+    );
+    verify(run, deps).instrument(span).await
+}
+
+fn same(a: &RecordSet, b: &RecordSet) -> bool {
+    normalize_name(&a.name) == normalize_name(&b.name)
+        && a.record_type == b.record_type
+        && a.ttl == b.ttl
+        && a.set_identifier == b.set_identifier
+        && a.values.len() == b.values.len()
+        && a.values.iter().zip(&b.values).all(|(x, y)| {
+            x.trim_end_matches('.')
+                .eq_ignore_ascii_case(y.trim_end_matches('.'))
+        })
+}
+
+/// What the records read back lack or still have, one line per difference.
+pub fn readback_mismatches(plan: &Plan, current: &[RecordSet]) -> Vec<String> {
+    let mut mismatches = Vec::new();
+    for change in plan.batches.iter().flat_map(|b| &b.changes) {
+        let present = current.iter().any(|r| same(r, &change.record));
+        let record = &change.record;
+        match change.action {
+            ChangeAction::Create | ChangeAction::Upsert if !present => mismatches.push(format!(
+                "{} {} -> {} is missing",
+                record.record_type.as_str(),
+                record.name,
+                record.values.join(", ")
+            )),
+            ChangeAction::Delete if present => mismatches.push(format!(
+                "{} {} -> {} is still there",
+                record.record_type.as_str(),
+                record.name,
+                record.values.join(", ")
+            )),
+            _ => {}
+        }
+    }
+    mismatches
+}
+
+fn settle(run: &mut GroupRun, status: VerifyStatus, detail: String) {
+    tracing::info!(?status, %detail, "verification");
+    run.verify = Some(Verification { status, detail });
+}
+
+async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
+    mut run: GroupRun,
+    deps: &Deps<T, R, P>,
+) -> Result<GroupRun, HandlerError> {
+    let group = group_config(&deps.config, &run.replication_group_id)?;
+    let applied = run.require_plan()?.clone();
+
+    for change_id in &run.change_ids {
+        let status =
+            deps.records.change_status(change_id).await.map_err(|e| {
+                HandlerError::aws(format!("getting status of change {change_id}"), e)
+            })?;
+        if status == ChangeStatus::Pending {
+            let detail = format!("change {change_id} is still PENDING");
+            settle(&mut run, VerifyStatus::Pending, detail);
+            return Ok(run);
+        }
+    }
+
+    let subtree = records_subtree(group);
+    let current = deps
+        .records
+        .list_records(&group.hosted_zone_id, subtree.as_deref())
+        .await
+        .map_err(|e| {
+            HandlerError::aws(
+                format!("listing records of hosted zone {}", group.hosted_zone_id),
+                e,
+            )
+        })?;
+    let mismatches = readback_mismatches(&applied, &current);
+    if !mismatches.is_empty() {
+        let detail = format!(
+            "records read back differ from the plan: {}",
+            mismatches.join("; ")
+        );
+        settle(&mut run, VerifyStatus::Drifted, detail);
+        return Ok(run);
+    }
+
+    let fresh = deps
+        .topology
+        .describe_group(&run.replication_group_id)
+        .await
+        .map_err(|e| {
+            HandlerError::aws(
+                format!("describing replication group {}", run.replication_group_id),
+                e,
+            )
+        })?;
+    let input = PlanInput {
+        topologies: vec![fresh.clone()],
+        zones: vec![ZoneRecords {
+            hosted_zone_id: group.hosted_zone_id.clone(),
+            records: current,
+        }],
+    };
+    let check = plan(&deps.config, &input).map_err(|e| HandlerError::Plan {
+        group: run.replication_group_id.clone(),
+        source: Box::new(e),
+    })?;
+    run.topology = Some(fresh.clone());
+    if !check.is_empty() || !check.is_final() {
+        let changes: usize = check.batches.iter().map(|b| b.changes.len()).sum();
+        let detail = format!(
+            "a fresh snapshot disagrees with the records ({changes} changes needed{}): planning again",
+            if check.is_final() { "" } else { ", some members unavailable" }
+        );
+        settle(&mut run, VerifyStatus::Drifted, detail);
+        return Ok(run);
+    }
+
+    let slots: Vec<_> = check.groups.iter().flat_map(|g| g.slots.clone()).collect();
+    let findings = deps.probe.check(&slots, &fresh).await;
+    if !findings.not_propagated.is_empty() {
+        let detail = format!(
+            "names not resolving to their targets yet: {}",
+            findings.not_propagated.join("; ")
+        );
+        settle(&mut run, VerifyStatus::Pending, detail);
+        return Ok(run);
+    }
+    if !findings.wrong_role.is_empty() {
+        let detail = format!(
+            "targets that are not replicas: {}",
+            findings.wrong_role.join("; ")
+        );
+        settle(&mut run, VerifyStatus::Drifted, detail);
+        return Ok(run);
+    }
+
+    run.report.outcome = if run.report.applied.is_empty() {
+        Outcome::Unchanged
+    } else {
+        Outcome::Converged
+    };
+    let detail = format!(
+        "{} names verified{}",
+        slots.len(),
+        if findings.checked {
+            " (resolved and ROLE-checked where enabled)"
+        } else {
+            ""
+        }
+    );
+    settle(&mut run, VerifyStatus::Converged, detail);
+    Ok(run)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests;
