@@ -32,7 +32,7 @@ pub const MAX_TXT_STRING: usize = 255;
 
 /// Longest id accepted in an ownership value; with four such fields the value still fits
 /// in [`MAX_TXT_STRING`].
-pub const MAX_TOKEN_LEN: usize = 50;
+pub const MAX_TOKEN_LEN: usize = 64;
 
 /// Why an ownership value, an id or a slot template was rejected. Each variant names the
 /// problem so that a warning or a validation report can say exactly what is wrong.
