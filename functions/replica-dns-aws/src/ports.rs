@@ -6,6 +6,32 @@
 //! The methods return `impl Future + Send` (written `async fn` in implementations): a
 //! handler generic over a port stays `Send`, which `lambda_runtime` and `tokio::spawn`
 //! need, without boxing or an extra macro crate.
+//!
+//! ```
+//! use replica_dns_aws::{Error, ErrorKind, ClusterMembership, TopologySource};
+//! use replica_dns_core::topology::Topology;
+//!
+//! /// A handler is generic over the port…
+//! async fn replica_count<T: TopologySource>(source: &T, group: &str) -> Result<usize, Error> {
+//!     Ok(source.describe_group(group).await?.replicas().len())
+//! }
+//!
+//! /// …so a test passes a fake written with plain `async fn`.
+//! struct NoGroups;
+//! impl TopologySource for NoGroups {
+//!     async fn describe_group(&self, group_id: &str) -> Result<Topology, Error> {
+//!         Err(Error::NotFound { what: "replication group", id: group_id.into() })
+//!     }
+//!     async fn group_of_cluster(&self, _: &str) -> Result<ClusterMembership, Error> {
+//!         Ok(ClusterMembership::NotFound)
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let err = replica_count(&NoGroups, "orders").await.unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::NotFound);
+//! # });
+//! ```
 
 use std::future::Future;
 
