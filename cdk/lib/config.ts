@@ -143,14 +143,14 @@ export function cliCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
  * Finds the `replica-dns` CLI binary: `REPLICA_DNS_CLI` if set, else the most recently
  * built one under the cargo target directories.
  */
-export function findCli(env: NodeJS.ProcessEnv = process.env): string {
+export function findCli(env: NodeJS.ProcessEnv = process.env, candidates: string[] = cliCandidates(env)): string {
   if (env.REPLICA_DNS_CLI) {
     if (!fs.existsSync(env.REPLICA_DNS_CLI)) {
       throw new ConfigError(`REPLICA_DNS_CLI=${env.REPLICA_DNS_CLI} does not exist`);
     }
     return env.REPLICA_DNS_CLI;
   }
-  const found = cliCandidates(env)
+  const found = candidates
     .filter((p) => fs.existsSync(p))
     .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
   if (found.length === 0) {
@@ -158,7 +158,7 @@ export function findCli(env: NodeJS.ProcessEnv = process.env): string {
       'the replica-dns CLI, which validates the configuration at synth time, is not built. ' +
         'Build it from the repository root with:\n' +
         '  CARGO_TARGET_DIR=/root/.cache/replica-dns/target cargo build -p replica-dns-cli\n' +
-        `or point REPLICA_DNS_CLI at a built binary. Looked in: ${cliCandidates(env).join(', ')}`,
+        `or point REPLICA_DNS_CLI at a built binary. Looked in: ${candidates.join(', ')}`,
     );
   }
   return found[0];

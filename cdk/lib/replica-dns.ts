@@ -61,7 +61,7 @@ export const FUNCTION_CAPABILITIES: Record<FunctionName, readonly Capability[]> 
   trigger: ['startExecution'],
   // An event may name any cache cluster on the topic; the filter asks which group it
   // belongs to, so that a cluster of an unmanaged group is recognised and skipped.
-  filter: ['lookupAnyCluster', 'describeGroups'],
+  filter: ['lookupAnyCluster'],
   snapshot: ['describeGroups', 'describeMembers'],
   'await-nodes': ['describeGroups', 'describeMembers'],
   plan: ['listRecords'],

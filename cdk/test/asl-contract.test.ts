@@ -22,3 +22,13 @@ test('scripts/validate-asl.js substitutes the same placeholders as the construct
   const inScript = [...script.matchAll(/^\s+([A-Za-z]+FunctionArn): '/gm)].map((m) => m[1]).sort();
   expect(inScript).toEqual(Object.values(DEFINITION_PLACEHOLDERS).sort());
 });
+
+test('the README documents exactly the context keys the app reads', () => {
+  const readme = fs.readFileSync(`${__dirname}/../README.md`, 'utf8');
+  const table = readme.slice(readme.indexOf('| key | default | meaning |'));
+  const documented = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([A-Za-z]+)` \|/gm)].map((m) => m[1]).sort();
+  const code = fs.readFileSync(`${__dirname}/../lib/replica-dns-stack.ts`, 'utf8') + fs.readFileSync(`${__dirname}/../bin/app.ts`, 'utf8');
+  const read = [...new Set([...code.matchAll(/(?:contextString|contextJson)\(ctx, '([A-Za-z]+)'\)|tryGetContext\('([A-Za-z]+)'\)/g)].map((m) => m[1] ?? m[2]))].sort();
+  expect(read).toContain('configFile'); // the scan found the app's keys at all
+  expect(documented).toEqual(read);
+});

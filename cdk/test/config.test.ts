@@ -39,7 +39,7 @@ describe('validateWithCli', () => {
   });
 
   test('a missing CLI says how to build it', () => {
-    expect(() => findCli({ CARGO_TARGET_DIR: '/nonexistent', REPLICA_DNS_CLI: '' } as NodeJS.ProcessEnv)).toThrow(
+    expect(() => findCli({} as NodeJS.ProcessEnv, ['/nonexistent/release/replica-dns', '/nonexistent/debug/replica-dns'])).toThrow(
       /cargo build -p replica-dns-cli/,
     );
   });

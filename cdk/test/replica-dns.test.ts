@@ -264,7 +264,7 @@ type Statement = { Principal?: { Service?: string } };
 describe('least privilege', () => {
   test.each([
     ['trigger', ['states:StartExecution']],
-    ['filter', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups']],
+    ['filter', ['elasticache:DescribeCacheClusters']],
     ['snapshot', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups']],
     ['await-nodes', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups']],
     ['plan', ['route53:ListResourceRecordSets']],
