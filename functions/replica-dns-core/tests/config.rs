@@ -9,6 +9,7 @@ use replica_dns_core::config::{
     Config, ConfigProblem, NoReplicaPolicy, CONFIG_ENV_VAR, DEFAULT_OWNERSHIP_PREFIX, DEFAULT_TTL,
     MAX_ENV_VALUE_BYTES,
 };
+use replica_dns_core::ownership::validate_token;
 use serde_json::{json, Value};
 
 const VALID: &str = include_str!("fixtures/config/valid.json");
@@ -495,6 +496,21 @@ proptest! {
             for error in &errors {
                 prop_assert!(!error.to_string().is_empty());
             }
+        }
+    }
+
+    /// Contract with the ownership module: every owner and group id the validator
+    /// accepts can be written into an ownership TXT value and read back.
+    #[test]
+    fn accepted_ids_are_valid_ownership_tokens(
+        owner in prop_oneof!["[a-zA-Z0-9._-]{0,70}", "[ -~]{0,70}"],
+        group in prop_oneof!["[a-z][a-z0-9-]{0,44}", "[ -~]{0,45}"],
+    ) {
+        let doc = json!({"ownerId": owner, "groups": [
+            group_json(&group, "Z1", "r{n}.cache.internal.")]});
+        if let Ok(config) = Config::from_json(&doc.to_string()) {
+            prop_assert!(validate_token("owner", &config.owner_id).is_ok());
+            prop_assert!(validate_token("group", &config.groups[0].replication_group_id).is_ok());
         }
     }
 

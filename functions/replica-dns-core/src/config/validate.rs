@@ -748,11 +748,10 @@ fn check_rendered(
     }
 }
 
-/// The ownership TXT name of a managed name: the ownership prefix as an extra leftmost
-/// label (a CNAME owns its name, so the TXT cannot live there). The ownership module
-/// must use the same scheme.
-pub(crate) fn ownership_txt_name(prefix: &str, name: &str) -> String {
-    normalize_name(&format!("{prefix}.{name}"))
+/// The ownership TXT name of a managed name, by the ownership module's scheme (prefix
+/// label + name), so validation checks exactly the names the planner will write.
+fn ownership_txt_name(prefix: &str, name: &str) -> String {
+    crate::ownership::ownership_name(prefix, name)
 }
 
 /// Every `{…}` in a string, in order.
