@@ -36,6 +36,7 @@ pub struct Config {
     /// Written into every ownership TXT record: records carrying another owner id are
     /// foreign and never touched. Two deployments on one zone must use different ids.
     pub owner_id: String,
+    /// The managed replication groups; at least one. Each is planned independently.
     pub groups: Vec<GroupConfig>,
 }
 
@@ -56,6 +57,8 @@ pub enum NoReplicaPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GroupConfig {
+    /// ElastiCache replication group id (lower case, as ElastiCache reports it): events
+    /// and manual requests are matched against it exactly.
     pub replication_group_id: String,
     /// Route 53 private hosted zone id (`Z…`, without `/hostedzone/`).
     pub hosted_zone_id: String,
@@ -66,6 +69,7 @@ pub struct GroupConfig {
     /// TTL of the CNAME and ownership TXT records, seconds.
     #[serde(default = "default_ttl")]
     pub ttl: u32,
+    /// What the names do when no replica is available (default: point at the primary).
     #[serde(default)]
     pub no_replica_policy: NoReplicaPolicy,
     /// Take over records at slot names that have no ownership TXT (e.g. left by the
@@ -98,6 +102,7 @@ pub struct AzNamesConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PooledNameConfig {
+    /// The pooled name, inside the zone, e.g. `replicas.cache.internal.`.
     pub name: String,
 }
 

@@ -117,7 +117,9 @@ pub enum EventError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Request {
+    /// Who asked: kept for logs and the execution history.
     pub origin: Origin,
+    /// What to resync.
     pub target: Target,
     /// Plan and show, change nothing. Set by manual requests, or by an operator replaying
     /// a notification; the trigger never sets it.
@@ -167,6 +169,7 @@ pub enum Target {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InputSource {
+    /// Written by the trigger from an SNS record.
     Sns,
 }
 
@@ -176,8 +179,11 @@ pub enum InputSource {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SnsExecutionInput {
+    /// Always `"sns"`: how the filter tells this input from a manual one.
     pub source: InputSource,
+    /// SNS MessageId; also the execution name, so redelivery is idempotent.
     pub message_id: String,
+    /// The topic the notification came from, for the execution history.
     pub topic_arn: String,
     /// SNS publish time, RFC 3339.
     pub timestamp: String,

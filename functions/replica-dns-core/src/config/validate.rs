@@ -26,18 +26,22 @@ impl ConfigErrors {
         ConfigErrors(vec![FieldError::new(path, problem)])
     }
 
+    /// The problems in document order.
     pub fn iter(&self) -> std::slice::Iter<'_, FieldError> {
         self.0.iter()
     }
 
+    /// How many problems were found.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// Always false for a returned error; here for API completeness.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    /// The problems, owned, e.g. to merge with other checks.
     pub fn into_vec(self) -> Vec<FieldError> {
         self.0
     }
@@ -68,7 +72,9 @@ impl fmt::Display for ConfigErrors {
 /// for the document as a whole (displayed as `config`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
+    /// Where: `groups[1].nameTemplate`, or empty for the whole document.
     pub path: String,
+    /// What is wrong there.
     pub problem: ConfigProblem,
 }
 

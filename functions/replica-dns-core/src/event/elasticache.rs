@@ -36,12 +36,14 @@ pub enum EventName {
 /// they serve: only then is a DNS resync worth an execution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relevance {
+    /// Worth a resync.
     Relevant,
     /// Not worth acting on, with the reason shown to the operator.
     Irrelevant(&'static str),
 }
 
 impl Relevance {
+    /// True for [`Relevance::Relevant`].
     pub fn is_relevant(self) -> bool {
         matches!(self, Relevance::Relevant)
     }
@@ -155,6 +157,7 @@ impl fmt::Display for EventName {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ElastiCacheEvent {
+    /// The part of the key after `ElastiCache:`.
     pub name: EventName,
     /// The cache cluster id (`orders-002`) or replication group id (`orders`) the
     /// event names; which one is not marked, so [`super::resolve`] tries both, exactly.

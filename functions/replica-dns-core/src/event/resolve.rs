@@ -31,6 +31,7 @@ use crate::config::Config;
 pub struct Resolution {
     /// Affected configured group ids, in configuration order, each once.
     pub groups: Vec<String>,
+    /// Carried from the request: plan and show, change nothing.
     pub dry_run: bool,
     /// Present exactly when `groups` is empty: the execution ends here as a no-op.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,6 +43,7 @@ pub struct Resolution {
 }
 
 impl Resolution {
+    /// True when the execution should end here.
     pub fn is_no_op(&self) -> bool {
         self.groups.is_empty()
     }
@@ -51,10 +53,13 @@ impl Resolution {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NoOp {
+    /// Typed, for a Choice state or a test.
     pub reason: NoOpReason,
+    /// Worded, for the person reading the execution history.
     pub message: String,
 }
 
+/// The kinds of no-op; see [`NoOp`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
     tag = "kind",
@@ -96,11 +101,15 @@ impl fmt::Display for NoOpReason {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SkippedEvent {
+    /// The event as parsed.
     pub event: ElastiCacheEvent,
+    /// Typed reason.
     pub reason: SkipReason,
+    /// Worded reason.
     pub message: String,
 }
 
+/// Why one event affected no group; see [`SkippedEvent`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(
     tag = "kind",
@@ -108,11 +117,10 @@ pub struct SkippedEvent {
     rename_all_fields = "camelCase"
 )]
 pub enum SkipReason {
+    /// The event cannot change replica DNS names ([`super::EventName::relevance`]).
     Irrelevant,
     /// The cluster belongs to a replication group this deployment does not manage.
-    UnmanagedGroup {
-        replication_group_id: String,
-    },
+    UnmanagedGroup { replication_group_id: String },
     /// Neither a configured group nor a cluster the lookup knows.
     UnknownSource,
 }
