@@ -180,3 +180,24 @@ fn parse_event_rejects_malformed_input_with_the_reason() {
     let out = run(&["parse-event", "-", "--cluster", "no-equals"], "{}");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn config_too_large_for_the_lambda_environment_fails_validation() {
+    let groups: Vec<Value> = (0..40)
+        .map(|i| {
+            json!({"replicationGroupId": format!("group-{i}"), "hostedZoneId": "Z0123456789ABCDEFGHIJ",
+                   "zoneName": "cache.internal.", "nameTemplate": format!("replica{{n}}.group-{i}.cache.internal.")})
+        })
+        .collect();
+    let config = json!({"ownerId": "prod", "groups": groups});
+    let out = run(&["validate-config", "-"], &config.to_string());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("config: is ")
+            && stderr.contains(
+                "over the 3072-byte budget for the REPLICA_DNS_CONFIG environment variable"
+            ),
+        "{stderr}"
+    );
+}
