@@ -10,3 +10,9 @@
 /// The stack and the driver themselves: scenario bring-up, failover seen through `ROLE`,
 /// Route 53 records served by the DNS server, the Lambda host's AWS-shaped answers.
 mod stack_smoke;
+
+/// Pipeline helpers: the converged-state check every scenario ends with, manual runs.
+mod pipeline_common;
+/// The blog post's scenarios through SNS notifications: failover, node replacement,
+/// replica added, replica removed.
+mod pipeline_scenarios;

@@ -1,0 +1,96 @@
+//! The blog post's scenarios, end to end: each action is a real ElastiCache API call on
+//! the emulator, whose SNS notifications reach the trigger Lambda as on AWS; the real
+//! state machine and binaries do the rest. Each test ends converged (see
+//! `pipeline_common`).
+
+use crate::pipeline_common::{
+    assert_converged, group_available, reports, resync, scenario, settle,
+};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_resync_names_every_replica() {
+    let s = scenario("pl-first", 2).await;
+    let output = resync(&s).await;
+    let slots = assert_converged(&s).await;
+    assert_eq!(slots.len(), 2);
+    let report = &reports(&output)[0];
+    assert_eq!(report["outcome"], "converged", "{output}");
+    assert_eq!(report["replicationGroupId"], s.group_id.as_str());
+    s.teardown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failover_moves_the_names_off_the_new_primary() {
+    let s = scenario("pl-failover", 2).await;
+    resync(&s).await;
+    let before = assert_converged(&s).await;
+    let old_primary = s.primary().await.unwrap();
+    s.failover().await.unwrap();
+    group_available(&s).await;
+    let executions = settle(&s).await;
+    assert!(
+        executions.len() >= 2,
+        "no execution started by the failover notifications: {executions:?}"
+    );
+    let after = assert_converged(&s).await;
+    let new_primary = s.primary().await.unwrap();
+    assert_ne!(new_primary.cache_cluster_id, old_primary.cache_cluster_id);
+    assert!(
+        !after.values().any(|id| id == &new_primary.cache_cluster_id),
+        "a name is on the new primary: {after:?}"
+    );
+    // Sticky: a slot whose home stayed a replica kept it.
+    for (name, home) in &before {
+        if home != &new_primary.cache_cluster_id {
+            assert_eq!(after.get(name), Some(home), "{name} moved without cause");
+        }
+    }
+    s.teardown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn node_replacement_returns_the_name_home() {
+    let s = scenario("pl-replace", 2).await;
+    resync(&s).await;
+    let before = assert_converged(&s).await;
+    let (name, home) = before.iter().next().map(|(n, h)| (n.clone(), h.clone())).unwrap();
+    s.replace_node(&home, Some(3.0)).await.unwrap();
+    group_available(&s).await;
+    settle(&s).await;
+    let after = assert_converged(&s).await;
+    assert_eq!(after.get(&name), Some(&home), "{name} did not return home: {after:?}");
+    s.teardown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn adding_a_replica_adds_the_next_name() {
+    let s = scenario("pl-add", 1).await;
+    resync(&s).await;
+    let before = assert_converged(&s).await;
+    s.add_replicas(2).await.unwrap();
+    group_available(&s).await;
+    settle(&s).await;
+    let after = assert_converged(&s).await;
+    assert_eq!(after.len(), 2);
+    for (name, home) in &before {
+        assert_eq!(after.get(name), Some(home), "{name} moved without cause");
+    }
+    s.teardown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn removing_a_replica_keeps_the_names_contiguous() {
+    let s = scenario("pl-remove", 3).await;
+    resync(&s).await;
+    let before = assert_converged(&s).await;
+    // Remove the home of replica1, so the freed lowest slot must be refilled.
+    let first = s.slot_name(1);
+    let victim = before[&first].clone();
+    s.remove_replica_nodes(&[victim.as_str()]).await.unwrap();
+    group_available(&s).await;
+    settle(&s).await;
+    let after = assert_converged(&s).await;
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert!(!after.values().any(|id| id == &victim));
+    s.teardown().await.unwrap();
+}
