@@ -114,7 +114,15 @@ fn each_rule_reports_the_field_and_the_reason() {
         (
             "hosted zone id in lower case",
             |c| c["groups"][0]["hostedZoneId"] = json!("z0123"),
-            vec!["groups[0].hostedZoneId: `z0123` is not a Route 53 hosted zone id (`Z` then up to 31 upper-case letters and digits)"],
+            vec!["groups[0].hostedZoneId: `z0123` is not a Route 53 hosted zone id (up to 32 upper-case letters and digits, e.g. `Z0123456789ABCDEFGHIJ`)"],
+        ),
+        (
+            "hosted zone id as the local emulator issues it",
+            |c| {
+                c["groups"][0]["hostedZoneId"] = json!("6D3LTA0ZPGAJA0RQ9X2B1C");
+                c["groups"][1]["hostedZoneId"] = json!("6D3LTA0ZPGAJA0RQ9X2B1C");
+            },
+            vec![],
         ),
         (
             "zone name with a space",
