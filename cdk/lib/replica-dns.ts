@@ -500,53 +500,61 @@ export class ReplicaDns extends Construct {
     return sg;
   }
 
-  /** The IAM statement of one capability, scoped as narrowly as each API allows. */
+  /** The IAM statements of one capability, scoped as narrowly as each API allows. */
   private statementsFor(cap: Capability, config: ReplicaDnsConfig): iam.PolicyStatement[] {
-    return ([] as iam.PolicyStatement[]).concat(this.statementOrStatements(cap, config));
-  }
-
-  private statementOrStatements(cap: Capability, config: ReplicaDnsConfig): iam.PolicyStatement | iam.PolicyStatement[] {
     const zones = [...new Set(config.groups.map((g) => g.hostedZoneId))];
     const zoneArns = zones.map((z) => `arn:${Aws.PARTITION}:route53:::hostedzone/${z}`);
     const elasticacheArn = (kind: string, name: string) =>
       `arn:${Aws.PARTITION}:elasticache:${Aws.REGION}:${Aws.ACCOUNT_ID}:${kind}:${name}`;
     switch (cap) {
       case 'startExecution':
-        return new iam.PolicyStatement({
-          sid: 'StartExecution',
-          actions: ['states:StartExecution'],
-          resources: [this.stateMachine.stateMachineArn],
-        });
+        return [
+          new iam.PolicyStatement({
+            sid: 'StartExecution',
+            actions: ['states:StartExecution'],
+            resources: [this.stateMachine.stateMachineArn],
+          }),
+        ];
       case 'describeGroups':
-        return new iam.PolicyStatement({
-          sid: 'DescribeGroups',
-          actions: ['elasticache:DescribeReplicationGroups'],
-          resources: config.groups.map((g) => elasticacheArn('replicationgroup', g.replicationGroupId.toLowerCase())),
-        });
+        return [
+          new iam.PolicyStatement({
+            sid: 'DescribeGroups',
+            actions: ['elasticache:DescribeReplicationGroups'],
+            resources: config.groups.map((g) => elasticacheArn('replicationgroup', g.replicationGroupId.toLowerCase())),
+          }),
+        ];
       case 'describeMembers':
-        return new iam.PolicyStatement({
-          sid: 'DescribeMembers',
-          actions: ['elasticache:DescribeCacheClusters'],
-          resources: config.groups.map((g) => elasticacheArn('cluster', `${g.replicationGroupId.toLowerCase()}-*`)),
-        });
+        return [
+          new iam.PolicyStatement({
+            sid: 'DescribeMembers',
+            actions: ['elasticache:DescribeCacheClusters'],
+            resources: config.groups.map((g) => elasticacheArn('cluster', `${g.replicationGroupId.toLowerCase()}-*`)),
+          }),
+        ];
       case 'lookupAnyCluster':
-        return new iam.PolicyStatement({
-          sid: 'LookUpClusterGroup',
-          actions: ['elasticache:DescribeCacheClusters'],
-          resources: [elasticacheArn('cluster', '*')],
-        });
+        return [
+          new iam.PolicyStatement({
+            sid: 'LookUpClusterGroup',
+            actions: ['elasticache:DescribeCacheClusters'],
+            resources: [elasticacheArn('cluster', '*')],
+          }),
+        ];
       case 'listRecords':
-        return new iam.PolicyStatement({
-          sid: 'ListRecords',
-          actions: ['route53:ListResourceRecordSets'],
-          resources: zoneArns,
-        });
+        return [
+          new iam.PolicyStatement({
+            sid: 'ListRecords',
+            actions: ['route53:ListResourceRecordSets'],
+            resources: zoneArns,
+          }),
+        ];
       case 'getChange':
-        return new iam.PolicyStatement({
-          sid: 'GetChange',
-          actions: ['route53:GetChange'],
-          resources: [`arn:${Aws.PARTITION}:route53:::change/*`],
-        });
+        return [
+          new iam.PolicyStatement({
+            sid: 'GetChange',
+            actions: ['route53:GetChange'],
+            resources: [`arn:${Aws.PARTITION}:route53:::change/*`],
+          }),
+        ];
       case 'changeRecords':
         return zones.map((zone) => this.changeRecordsStatement(zone, config));
     }
