@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_sfn::types::ExecutionStatus;
 use hickory_resolver::proto::rr::RecordType;
+use replica_dns_tests::scenario::{fast_execution_defaults, unique_id};
 use replica_dns_tests::{Execution, Scenario, Stack};
 use serde_json::{json, Value};
 
@@ -31,9 +32,39 @@ fn trim(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
 
+/// Starts an execution with `input` (the fast tunables merged under it) under a unique
+/// name, as the console does, and returns its ARN.
+pub async fn start_named(s: &Scenario, input: Value) -> String {
+    let mut input = input;
+    if let (Some(object), Some(defaults)) = (
+        input.as_object_mut(),
+        fast_execution_defaults().as_object().cloned(),
+    ) {
+        for (key, value) in defaults {
+            object.entry(key).or_insert(value);
+        }
+    }
+    s.stack
+        .sfn
+        .start_execution()
+        .state_machine_arn(s.state_machine_arn.as_deref().unwrap())
+        .name(unique_id("manual"))
+        .input(input.to_string())
+        .send()
+        .await
+        .unwrap()
+        .execution_arn()
+        .to_string()
+}
+
 /// Starts an execution with `input` and waits until it ends; returns it.
 pub async fn run_execution(s: &Scenario, input: Value) -> Execution {
-    let arn = s.start_execution(&input).await.unwrap();
+    let arn = start_named(s, input).await;
+    wait_finished(s, &arn).await
+}
+
+/// Waits until the execution `arn` ends; returns it.
+pub async fn wait_finished(s: &Scenario, arn: &str) -> Execution {
     let start = Instant::now();
     loop {
         let executions = s.executions().await.unwrap();
@@ -145,7 +176,11 @@ pub async fn assert_converged(s: &Scenario) -> BTreeMap<String, String> {
         .keys()
         .filter(|name| name.starts_with("replica"))
         .count();
-    assert_eq!(slot_cnames, replicas.len(), "names not contiguous: {cnames:?}");
+    assert_eq!(
+        slot_cnames,
+        replicas.len(),
+        "names not contiguous: {cnames:?}"
+    );
     slots
 }
 

@@ -53,12 +53,20 @@ async fn node_replacement_returns_the_name_home() {
     let s = scenario("pl-replace", 2).await;
     resync(&s).await;
     let before = assert_converged(&s).await;
-    let (name, home) = before.iter().next().map(|(n, h)| (n.clone(), h.clone())).unwrap();
+    let (name, home) = before
+        .iter()
+        .next()
+        .map(|(n, h)| (n.clone(), h.clone()))
+        .unwrap();
     s.replace_node(&home, Some(3.0)).await.unwrap();
     group_available(&s).await;
     settle(&s).await;
     let after = assert_converged(&s).await;
-    assert_eq!(after.get(&name), Some(&home), "{name} did not return home: {after:?}");
+    assert_eq!(
+        after.get(&name),
+        Some(&home),
+        "{name} did not return home: {after:?}"
+    );
     s.teardown().await.unwrap();
 }
 

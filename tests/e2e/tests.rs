@@ -11,6 +11,9 @@
 /// Route 53 records served by the DNS server, the Lambda host's AWS-shaped answers.
 mod stack_smoke;
 
+/// The pipeline's other promises: dry-run, manual repair, foreign records, no-op events,
+/// compare-and-swap conflicts, idempotent SNS redelivery.
+mod pipeline_behaviour;
 /// Pipeline helpers: the converged-state check every scenario ends with, manual runs.
 mod pipeline_common;
 /// The blog post's scenarios through SNS notifications: failover, node replacement,

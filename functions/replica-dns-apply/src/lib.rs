@@ -8,7 +8,8 @@
 
 use replica_dns_aws::ports::RecordStore;
 use replica_dns_core::plan::Change;
-use replica_dns_lambda::run::{AppliedBatch, Outcome};
+use replica_dns_core::plan::Plan;
+use replica_dns_lambda::run::{describe_slot, AppliedBatch, Outcome};
 use replica_dns_lambda::{GroupRun, HandlerError};
 use tracing::Instrument;
 
@@ -20,6 +21,15 @@ pub async fn handle<R: RecordStore>(run: GroupRun, records: &R) -> Result<GroupR
         group_id = %run.replication_group_id
     );
     apply(run, records).instrument(span).await
+}
+
+/// Why the group's slots change, one line per changed slot.
+fn reasons(plan: &Plan) -> Vec<String> {
+    plan.groups
+        .iter()
+        .flat_map(|g| g.slots.iter())
+        .filter_map(describe_slot)
+        .collect()
 }
 
 /// One change as a line of the report: `CREATE CNAME replica1.… -> target (ttl 10)`.
@@ -45,12 +55,14 @@ async fn apply<R: RecordStore>(mut run: GroupRun, records: &R) -> Result<GroupRu
     if run.dry_run {
         run.report.plan_table = Some(plan.render_table());
         run.report.outcome = Outcome::DryRun;
+        run.report.conflict_retries = run.counters.conflicts;
         for batch in plan.batches.iter().filter(|b| !b.changes.is_empty()) {
             run.report.applied.push(AppliedBatch {
                 phase: format!("{phase} (dry-run, not applied)"),
                 hosted_zone_id: batch.hosted_zone_id.clone(),
                 change_id: None,
                 changes: batch.changes.iter().map(describe_change).collect(),
+                why: reasons(&plan),
             });
         }
         tracing::info!(phase, "dry-run: plan rendered, nothing applied");
@@ -83,6 +95,7 @@ async fn apply<R: RecordStore>(mut run: GroupRun, records: &R) -> Result<GroupRu
             hosted_zone_id: batch.hosted_zone_id.clone(),
             change_id: Some(change_id),
             changes: batch.changes.iter().map(describe_change).collect(),
+            why: reasons(&plan),
         });
     }
     Ok(run)

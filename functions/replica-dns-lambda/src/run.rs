@@ -5,7 +5,7 @@
 //!
 //! Only data lives here; each function's behaviour lives in its own crate.
 
-use replica_dns_core::plan::{Plan, Warning};
+use replica_dns_core::plan::{DeleteCause, Plan, RehomeCause, SlotPlan, SlotReason, Warning};
 use replica_dns_core::topology::Topology;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -161,6 +161,10 @@ pub struct AppliedBatch {
     pub change_id: Option<String>,
     /// One line per change, e.g. `CREATE CNAME replica1.cache.internal. -> orders-003…`.
     pub changes: Vec<String>,
+    /// Why: one line per slot that changed, e.g. `replica1.…: re-homed from orders-001
+    /// (it became the primary) -> orders-003…`.
+    #[serde(default)]
+    pub why: Vec<String>,
 }
 
 /// The group's element of the execution output: what changed and why.
@@ -180,6 +184,12 @@ pub struct Report {
     /// The rendered plan (dry-run), as a person reads it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_table: Option<String>,
+    /// Re-plans after a compare-and-swap conflict (a concurrent writer), and after
+    /// verification found the world moved on: copied from the counters at the end.
+    #[serde(default)]
+    pub conflict_retries: u32,
+    #[serde(default)]
+    pub resync_rounds: u32,
 }
 
 /// The `{Error, Cause}` object a Catch writes into `lastError`.
@@ -266,6 +276,8 @@ impl GroupRun {
                 applied: Vec::new(),
                 warnings: Vec::new(),
                 plan_table: None,
+                conflict_retries: 0,
+                resync_rounds: 0,
             },
             last_error: None,
         }
@@ -337,6 +349,49 @@ pub struct FilterOutput {
 pub struct FilterRequest {
     pub input: Value,
     pub execution_id: String,
+}
+
+/// Why one slot changes, as a sentence for the execution output; `None` when it does not.
+pub fn describe_slot(slot: &SlotPlan) -> Option<String> {
+    let target = slot.target_address.as_deref().unwrap_or("nothing");
+    let name = &slot.name;
+    let why = match &slot.reason {
+        SlotReason::Unchanged => return None,
+        SlotReason::Created => format!("new name -> {target}"),
+        SlotReason::Rehomed { from, why } => {
+            let cause = match why {
+                RehomeCause::HomeBecamePrimary => "it became the primary",
+                RehomeCause::HomeRemoved => "it left the group",
+                RehomeCause::HomeTaken => "a lower slot has it",
+            };
+            format!(
+                "re-homed from {} ({cause}) -> {target}",
+                from.as_deref().unwrap_or("no home")
+            )
+        }
+        SlotReason::Interim { home } => {
+            format!("interim -> {target} while its home {home} is not available")
+        }
+        SlotReason::ReturnedHome => format!("returned home -> {target}"),
+        SlotReason::PrimaryFallback => {
+            format!("no replica available: -> the primary endpoint {target}")
+        }
+        SlotReason::Kept => "no replica available: kept as it is".to_string(),
+        SlotReason::Adopted { previous_target } => {
+            format!("adopted (was -> {previous_target}) -> {target}")
+        }
+        SlotReason::Repaired { found_target } => format!(
+            "repaired: changed by hand (found -> {}) -> {target}",
+            found_target.as_deref().unwrap_or("nothing")
+        ),
+        SlotReason::Deleted { why } => match why {
+            DeleteCause::AboveReplicaCount => "deleted: above the number of replicas".to_string(),
+            DeleteCause::NoReplicaPolicy => {
+                "deleted: no replica available (noReplicaPolicy delete)".to_string()
+            }
+        },
+    };
+    Some(format!("{name}: {why}"))
 }
 
 /// One planner warning as a sentence for the execution output.

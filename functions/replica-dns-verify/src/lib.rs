@@ -178,6 +178,8 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
         return Ok(run);
     }
 
+    run.report.conflict_retries = run.counters.conflicts;
+    run.report.resync_rounds = run.counters.resyncs;
     run.report.outcome = if run.report.applied.is_empty() {
         Outcome::Unchanged
     } else {

@@ -70,6 +70,7 @@ async fn applied_run(records: &FakeRecords, primary: &str) -> GroupRun {
                 hosted_zone_id: "Z1".into(),
                 change_id: None,
                 changes: vec![],
+                why: vec![],
             });
     }
     run.plan = Some(plan);
