@@ -16,6 +16,9 @@ mod stack_smoke;
 mod pipeline_behaviour;
 /// Pipeline helpers: the converged-state check every scenario ends with, manual runs.
 mod pipeline_common;
+/// How the pipeline fails: a FAILED execution with a cause naming the errorType, and
+/// names left on live replicas.
+mod pipeline_failures;
 /// The blog post's scenarios through SNS notifications: failover, node replacement,
 /// replica added, replica removed.
 mod pipeline_scenarios;
