@@ -1,0 +1,322 @@
+//! The failover demo the README's first command runs: a 1 + 5 replication group on the
+//! local stack (real `redis-server` nodes), then a failover, a node replacement, a
+//! replica removed and one added — each driven by the SNS notifications the emulated
+//! ElastiCache publishes, handled by the real state machine and Lambda binaries. After
+//! each step it prints the `replica{n}` records and every node's role.
+//!
+//! Not a test: it asserts nothing beyond "each execution succeeded"; the e2e tests
+//! (`tests/e2e/pipeline_*.rs`) make the same promises with assertions. Run it inside the
+//! stack: `tests/localstack/run -- cargo run -p replica-dns-tests --bin replica-dns-demo`
+//! (that is what `tests/demo` does).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use aws_sdk_sfn::types::ExecutionStatus;
+use hickory_resolver::proto::rr::RecordType;
+use replica_dns_tests::scenario::unique_id;
+use replica_dns_tests::{Execution, Member, Role, Scenario, Stack};
+use serde_json::{json, Value};
+
+/// Long enough for a node replacement on a loaded 2-core machine.
+const TIMEOUT: Duration = Duration::from_secs(240);
+/// No new execution for this long: the notifications of a step have been handled.
+const QUIET: Duration = Duration::from_secs(4);
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let stack = Stack::from_env()
+        .await
+        .context("run the demo inside the local stack: tests/demo")?;
+
+    banner("replica-dns demo: a 1 primary + 5 replica group, as in the AWS blog post");
+    println!("Creating the group (6 real redis-server nodes), a private zone, an SNS topic,");
+    println!("the seven Lambdas and the state machine on the local stack…");
+    let s = stack.scenario("demo").replicas(5).build().await?;
+    s.wait_group_available(TIMEOUT).await?;
+    println!("zone {}   group {}", s.zone_name, s.group_id);
+    print_nodes(&s).await?;
+
+    let result = run_steps(&s).await;
+    if let Err(error) = &result {
+        eprintln!(
+            "\ndemo failed: {error:#}\n--- function logs ---\n{}",
+            s.logs_tail(60)
+        );
+    }
+    s.teardown().await?;
+    result
+}
+
+async fn run_steps(s: &Scenario) -> Result<()> {
+    banner("1. First sync: a manual execution, as an operator starts it from the console");
+    let input = json!({"replicationGroupId": s.group_id});
+    println!("input: {input}");
+    let execution = run_manual(s, input).await?;
+    print_execution(&execution);
+    print_state(s).await?;
+
+    banner(
+        "2. Failover: ElastiCache TestFailover promotes a replica, then replaces the old primary",
+    );
+    let old_primary = s.primary().await?;
+    println!("primary before: {}", old_primary.cache_cluster_id);
+    let seen = known_executions(s).await?;
+    s.failover().await?;
+    step_settled(s, &seen).await?;
+    println!("primary after:  {}", s.primary().await?.cache_cluster_id);
+    print_state(s).await?;
+
+    banner("3. Node replacement: a replica is replaced (unavailable for a while, same endpoint)");
+    let cnames = s.cnames().await?;
+    let first = s.slot_name(1);
+    let members = s.members().await?;
+    let replaced = cnames
+        .get(&first)
+        .and_then(|target| member_at(&members, target))
+        .context("replica1 points at no member")?
+        .cache_cluster_id
+        .clone();
+    println!(
+        "replacing {replaced} (home of {first}); its name goes elsewhere meanwhile, then returns"
+    );
+    let seen = known_executions(s).await?;
+    s.replace_node(&replaced, Some(6.0)).await?;
+    step_settled(s, &seen).await?;
+    print_state(s).await?;
+
+    banner(
+        "4. Replica removed: DecreaseReplicaCount 5 -> 4 (ElastiCache allows at most 5 replicas,",
+    );
+    println!("   so the demo removes one before adding one)");
+    let seen = known_executions(s).await?;
+    s.remove_replicas(4).await?;
+    step_settled(s, &seen).await?;
+    print_state(s).await?;
+
+    banner("5. Replica added: IncreaseReplicaCount 4 -> 5");
+    let seen = known_executions(s).await?;
+    s.add_replicas(5).await?;
+    step_settled(s, &seen).await?;
+    print_state(s).await?;
+
+    banner("Done: every replica{n} name points at a node that answers ROLE = replica");
+    Ok(())
+}
+
+fn banner(text: &str) {
+    println!("\n=== {text}");
+}
+
+/// Starts an execution as the console does (a unique name) and waits for it to end.
+async fn run_manual(s: &Scenario, input: Value) -> Result<Execution> {
+    let arn = s
+        .stack
+        .sfn
+        .start_execution()
+        .state_machine_arn(s.state_machine_arn.as_deref().context("no state machine")?)
+        .name(unique_id("console"))
+        .input(merge_defaults(input).to_string())
+        .send()
+        .await?
+        .execution_arn()
+        .to_string();
+    let start = Instant::now();
+    loop {
+        if let Some(e) = s.executions().await?.into_iter().find(|e| e.arn == arn) {
+            if e.status != ExecutionStatus::Running {
+                ensure_succeeded(&e)?;
+                return Ok(e);
+            }
+        }
+        if start.elapsed() > TIMEOUT {
+            bail!("execution {arn} still running after {TIMEOUT:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// The fast Wait/poll tunables the scenario uses, under the operator's input.
+fn merge_defaults(mut input: Value) -> Value {
+    let defaults = replica_dns_tests::scenario::fast_execution_defaults();
+    if let (Some(object), Some(defaults)) = (input.as_object_mut(), defaults.as_object()) {
+        for (key, value) in defaults {
+            object.entry(key.clone()).or_insert(value.clone());
+        }
+    }
+    input
+}
+
+fn ensure_succeeded(e: &Execution) -> Result<()> {
+    if e.status != ExecutionStatus::Succeeded {
+        bail!(
+            "execution {} ended {:?}: {:?} {:?}",
+            e.name,
+            e.status,
+            e.error,
+            e.cause
+        );
+    }
+    Ok(())
+}
+
+/// The executions that exist now, so a step can tell which ones its action started.
+async fn known_executions(s: &Scenario) -> Result<Vec<String>> {
+    Ok(s.executions().await?.into_iter().map(|e| e.arn).collect())
+}
+
+/// Waits until ElastiCache is done and the executions its notifications started ended;
+/// prints those executions.
+async fn step_settled(s: &Scenario, seen: &[String]) -> Result<()> {
+    s.wait_group_available(TIMEOUT).await?;
+    let executions = s.wait_idle(QUIET, TIMEOUT).await?;
+    let new: Vec<&Execution> = executions
+        .iter()
+        .filter(|e| !seen.contains(&e.arn))
+        .collect();
+    println!(
+        "{} execution(s) started by ElastiCache's SNS notifications:",
+        new.len()
+    );
+    for e in new {
+        ensure_succeeded(e)?;
+        print_execution(e);
+    }
+    Ok(())
+}
+
+fn print_execution(e: &Execution) {
+    let event = e
+        .input
+        .as_ref()
+        .and_then(|i| i.get("message"))
+        .and_then(Value::as_str)
+        .unwrap_or("manual");
+    let output = e.output.clone().unwrap_or(Value::Null);
+    let groups = output["groups"].as_array().cloned().unwrap_or_default();
+    let summary = if groups.is_empty() {
+        format!("no-op: {}", output["reason"].as_str().unwrap_or("-"))
+    } else {
+        groups
+            .iter()
+            .map(|g| {
+                let changes: usize = g["applied"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|p| p["changes"].as_array())
+                            .map(Vec::len)
+                            .sum()
+                    })
+                    .unwrap_or(0);
+                format!(
+                    "{}: {} ({} change(s) in {} batch(es))",
+                    g["replicationGroupId"].as_str().unwrap_or("?"),
+                    g["outcome"].as_str().unwrap_or("?"),
+                    changes,
+                    g["applied"].as_array().map(Vec::len).unwrap_or(0)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    println!("  {:<44} {:?}  {event}  -> {summary}", e.name, e.status);
+    for group in &groups {
+        for applied in group["applied"].as_array().into_iter().flatten() {
+            let phase = applied["phase"].as_str().unwrap_or("?");
+            for why in applied["why"].as_array().into_iter().flatten() {
+                let why = why
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| why.to_string());
+                println!("      [{phase}] {why}");
+            }
+        }
+    }
+}
+
+fn trim(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+fn member_at<'m>(members: &'m [Member], target: &str) -> Option<&'m Member> {
+    members.iter().find(|m| trim(&m.address) == trim(target))
+}
+
+/// Prints the managed names and the nodes.
+async fn print_state(s: &Scenario) -> Result<()> {
+    let members = s.members().await?;
+    let cnames: BTreeMap<String, String> = s.cnames().await?;
+    println!(
+        "\n  {:<40} {:<18} {:<10} {:<8} resolves",
+        "name", "-> node", "EC role", "ROLE"
+    );
+    let mut n = 1u8;
+    while let Some(target) = cnames.get(&s.slot_name(n)) {
+        let name = s.slot_name(n);
+        let (node, ec_role, role) = match member_at(&members, target) {
+            Some(m) => (
+                m.cache_cluster_id.clone(),
+                m.current_role.clone(),
+                role_text(s, m).await,
+            ),
+            None => (target.clone(), "?".into(), "?".into()),
+        };
+        let resolves = s
+            .resolve(&name, RecordType::A)
+            .await
+            .map(|answers| {
+                answers
+                    .iter()
+                    .filter(|a| a.record_type == "A")
+                    .map(|a| a.value.clone())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .unwrap_or_else(|e| format!("error: {e}"));
+        println!(
+            "  {:<40} {:<18} {:<10} {:<8} {resolves}",
+            trim(&name),
+            node,
+            ec_role,
+            role
+        );
+        n += 1;
+    }
+    print_nodes_of(s, &members).await;
+    Ok(())
+}
+
+async fn print_nodes(s: &Scenario) -> Result<()> {
+    let members = s.members().await?;
+    print_nodes_of(s, &members).await;
+    Ok(())
+}
+
+async fn print_nodes_of(s: &Scenario, members: &[Member]) {
+    println!(
+        "\n  {:<18} {:<10} {:<8} {:<12} endpoint",
+        "node", "EC role", "ROLE", "status"
+    );
+    for m in members {
+        println!(
+            "  {:<18} {:<10} {:<8} {:<12} {}:{}",
+            m.cache_cluster_id,
+            m.current_role,
+            role_text(s, m).await,
+            m.cluster_status.as_deref().unwrap_or("-"),
+            m.address,
+            m.port
+        );
+    }
+}
+
+async fn role_text(s: &Scenario, m: &Member) -> String {
+    match s.role(m).await {
+        Ok(Role::Primary { .. }) => "primary".into(),
+        Ok(Role::Replica { .. }) => "replica".into(),
+        Ok(Role::Other(other)) => other,
+        Err(_) => "down".into(),
+    }
+}
