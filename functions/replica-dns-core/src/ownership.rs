@@ -472,14 +472,20 @@ mod tests {
         let template = SlotTemplate::parse("Replica{n}.Orders.cache.internal").unwrap();
         assert_eq!(template.name(4), "replica4.orders.cache.internal.");
         assert_eq!(template.slot_of("replica4.orders.cache.internal."), Some(4));
-        assert_eq!(template.slot_of("replica12.orders.cache.internal."), Some(12));
+        assert_eq!(
+            template.slot_of("replica12.orders.cache.internal."),
+            Some(12)
+        );
         assert_eq!(template.slot_of("replica04.orders.cache.internal."), None);
         assert_eq!(template.slot_of("replica0.orders.cache.internal."), None);
         assert_eq!(template.slot_of("replica.orders.cache.internal."), None);
         assert_eq!(template.slot_of("replica4.orders-eu.cache.internal."), None);
         let txt = template.ownership_template("_rdns");
         assert_eq!(txt.name(4), "_rdns.replica4.orders.cache.internal.");
-        assert_eq!(txt.slot_of("_rdns.replica4.orders.cache.internal."), Some(4));
+        assert_eq!(
+            txt.slot_of("_rdns.replica4.orders.cache.internal."),
+            Some(4)
+        );
     }
 
     #[test]

@@ -98,7 +98,7 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, GroupConfig, NoReplicaPolicy};
-use crate::ownership::OwnershipError;
+use crate::ownership::{OwnershipError, SlotTemplate};
 use crate::records::RecordSet;
 use crate::topology::Topology;
 
@@ -454,99 +454,134 @@ pub fn plan_group(
     topology: &Topology,
     zone_records: &[RecordSet],
 ) -> Result<GroupPlan, PlanError> {
-    let names = index::NormalizedNames::new(zone_records);
-    let zone = index::ZoneIndex::new(zone_records, &names);
-    group::plan_group(owner_id, group, topology, &zone)
+    let templates = group::Templates::of(group)?;
+    let zone = index::ZoneIndex::new(zone_records, &[&templates.slot, &templates.txt]);
+    let positions = group::Positions { slot: 0, txt: 1 };
+    Ok(group::plan_group(
+        owner_id, group, &templates, topology, &zone, positions,
+    ))
 }
 
 /// Plans every group that has a snapshot in `input` (in configuration order) and merges
 /// their changes into exactly one [`ChangeBatch`] per hosted zone.
 pub fn plan(config: &Config, input: &PlanInput) -> Result<Plan, PlanError> {
+    let configured: HashSet<&str> = config
+        .groups
+        .iter()
+        .map(|g| g.replication_group_id.as_str())
+        .collect();
     let mut snapshots: HashMap<&str, &Topology> = HashMap::new();
     for topology in &input.topologies {
         let id = topology.replication_group_id.as_str();
-        if !config.groups.iter().any(|g| g.replication_group_id == id) {
+        if !configured.contains(id) {
             return Err(PlanError::UnknownGroup { group: id.into() });
         }
         if snapshots.insert(id, topology).is_some() {
             return Err(PlanError::DuplicateTopology { group: id.into() });
         }
     }
-    let planned: Vec<(&GroupConfig, &Topology)> = config
-        .groups
-        .iter()
-        .filter_map(|g| Some((g, *snapshots.get(g.replication_group_id.as_str())?)))
-        .collect();
 
-    // Normalise each needed zone's names once, then index them once.
-    let mut zone_slots: Vec<(&str, &ZoneRecords)> = Vec::new();
-    for (group, _) in &planned {
-        let wanted = bare_zone_id(&group.hosted_zone_id);
-        if zone_slots.iter().any(|(id, _)| *id == wanted) {
-            continue;
-        }
-        let zone = input
-            .zones
-            .iter()
-            .find(|z| bare_zone_id(&z.hosted_zone_id) == wanted)
-            .ok_or_else(|| PlanError::MissingZone {
-                group: group.replication_group_id.clone(),
-                hosted_zone_id: group.hosted_zone_id.clone(),
-            })?;
-        zone_slots.push((wanted, zone));
+    // The groups to plan, in configuration order, with their templates and zone.
+    struct Planned<'c> {
+        group: &'c GroupConfig,
+        topology: &'c Topology,
+        templates: group::Templates,
+        zone: usize,
+        positions: group::Positions,
     }
-    let names: Vec<index::NormalizedNames> = zone_slots
+    let zones_by_id: HashMap<&str, &ZoneRecords> = input
+        .zones
         .iter()
-        .map(|(_, z)| index::NormalizedNames::new(&z.records))
+        .map(|z| (bare_zone_id(&z.hosted_zone_id), z))
         .collect();
-    let indexes: Vec<index::ZoneIndex> = zone_slots
+    let mut zone_order: Vec<(&str, &ZoneRecords)> = Vec::new();
+    let mut zone_position: HashMap<&str, usize> = HashMap::new();
+    let mut planned: Vec<Planned> = Vec::new();
+    for group in &config.groups {
+        let Some(topology) = snapshots.get(group.replication_group_id.as_str()) else {
+            continue;
+        };
+        let zone_id = bare_zone_id(&group.hosted_zone_id);
+        let zone = match zone_position.get(zone_id) {
+            Some(&position) => position,
+            None => {
+                let records = zones_by_id
+                    .get(zone_id)
+                    .ok_or_else(|| PlanError::MissingZone {
+                        group: group.replication_group_id.clone(),
+                        hosted_zone_id: group.hosted_zone_id.clone(),
+                    })?;
+                zone_order.push((zone_id, records));
+                zone_position.insert(zone_id, zone_order.len() - 1);
+                zone_order.len() - 1
+            }
+        };
+        let in_zone = planned.iter().filter(|p| p.zone == zone).count();
+        planned.push(Planned {
+            group,
+            topology,
+            templates: group::Templates::of(group)?,
+            zone,
+            positions: group::Positions {
+                slot: 2 * in_zone,
+                txt: 2 * in_zone + 1,
+            },
+        });
+    }
+
+    // Index each zone once, for exactly the templates planned in it.
+    let indexes: Vec<index::ZoneIndex> = zone_order
         .iter()
-        .zip(&names)
-        .map(|((_, z), n)| index::ZoneIndex::new(&z.records, n))
+        .enumerate()
+        .map(|(zone, (_, records))| {
+            let templates: Vec<&SlotTemplate> = planned
+                .iter()
+                .filter(|p| p.zone == zone)
+                .flat_map(|p| [&p.templates.slot, &p.templates.txt])
+                .collect();
+            index::ZoneIndex::new(&records.records, &templates)
+        })
         .collect();
 
     let mut groups = Vec::with_capacity(planned.len());
-    let mut batches: Vec<ChangeBatch> = Vec::new();
-    // Which group claimed each changed record name, to catch overlapping templates.
-    let mut claimed: HashMap<String, String> = HashMap::new();
-    for (group, topology) in planned {
-        let wanted = bare_zone_id(&group.hosted_zone_id);
-        let position = zone_slots
-            .iter()
-            .position(|(id, _)| *id == wanted)
-            .unwrap_or_default();
-        let group_plan =
-            group::plan_group(&config.owner_id, group, topology, &indexes[position])?;
-        let mut names_seen = HashSet::new();
-        for change in &group_plan.changes {
-            if !names_seen.insert(change.record.name.as_str()) {
-                continue;
-            }
-            if let Some(first) = claimed.insert(
-                change.record.name.clone(),
-                group.replication_group_id.clone(),
-            ) {
-                return Err(PlanError::OverlappingGroups {
-                    name: change.record.name.clone(),
-                    first,
-                    second: group.replication_group_id.clone(),
-                });
-            }
-        }
-        if !group_plan.changes.is_empty() {
-            match batches
-                .iter_mut()
-                .find(|b| bare_zone_id(&b.hosted_zone_id) == wanted)
-            {
-                Some(batch) => batch.changes.extend(group_plan.changes.iter().cloned()),
-                None => batches.push(ChangeBatch {
-                    hosted_zone_id: wanted.to_string(),
-                    changes: group_plan.changes.clone(),
-                }),
-            }
-        }
+    let mut batches: Vec<ChangeBatch> = zone_order
+        .iter()
+        .map(|(id, _)| ChangeBatch {
+            hosted_zone_id: id.to_string(),
+            changes: Vec::new(),
+        })
+        .collect();
+    // Which group changes each record name, to catch overlapping templates.
+    let mut claimed: HashMap<&str, &str> = HashMap::new();
+    for p in &planned {
+        let group_plan = group::plan_group(
+            &config.owner_id,
+            p.group,
+            &p.templates,
+            p.topology,
+            &indexes[p.zone],
+            p.positions,
+        );
+        batches[p.zone]
+            .changes
+            .extend(group_plan.changes.iter().cloned());
         groups.push(group_plan);
     }
+    for (p, group_plan) in planned.iter().zip(&groups) {
+        let id = p.group.replication_group_id.as_str();
+        for change in &group_plan.changes {
+            if let Some(first) = claimed.insert(change.record.name.as_str(), id) {
+                if first != id {
+                    return Err(PlanError::OverlappingGroups {
+                        name: change.record.name.clone(),
+                        first: first.to_string(),
+                        second: id.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    batches.retain(|b| !b.changes.is_empty());
     Ok(Plan { groups, batches })
 }
 

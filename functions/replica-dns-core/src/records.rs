@@ -91,7 +91,11 @@ impl RecordSet {
 
     /// The target of a simple CNAME: its only value. `None` for anything else.
     pub fn cname_target(&self) -> Option<&str> {
-        match (&self.record_type, self.values.as_slice(), &self.set_identifier) {
+        match (
+            &self.record_type,
+            self.values.as_slice(),
+            &self.set_identifier,
+        ) {
             (RecordType::Cname, [target], None) => Some(target),
             _ => None,
         }
@@ -114,8 +118,14 @@ mod tests {
 
     #[test]
     fn names_compare_case_insensitively_with_optional_trailing_dot() {
-        assert!(names_equal("Replica1.Cache.Internal", "replica1.cache.internal."));
-        assert!(!names_equal("replica1.cache.internal.", "replica10.cache.internal."));
+        assert!(names_equal(
+            "Replica1.Cache.Internal",
+            "replica1.cache.internal."
+        ));
+        assert!(!names_equal(
+            "replica1.cache.internal.",
+            "replica10.cache.internal."
+        ));
     }
 
     #[test]

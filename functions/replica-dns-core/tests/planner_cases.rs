@@ -865,7 +865,11 @@ fn planner_cases() {
         let plan = plan_zone(&config, std::slice::from_ref(&case.topology), &case.records);
         let group = &plan.groups[0];
 
-        assert_eq!(group.changes.len(), case.expected.changes, "{name}: change count\n{plan}");
+        assert_eq!(
+            group.changes.len(),
+            case.expected.changes,
+            "{name}: change count\n{plan}"
+        );
         assert_eq!(group.warnings, case.expected.warnings, "{name}: warnings");
         let waiting: Vec<String> = case.expected.waiting_for.iter().map(|s| id(s)).collect();
         let status = if waiting.is_empty() {
@@ -882,10 +886,16 @@ fn planner_cases() {
                 .iter()
                 .find(|s| s.slot == *slot)
                 .unwrap_or_else(|| panic!("{name}: slot {slot} not planned\n{plan}"));
-            assert_eq!(&planned.reason, reason, "{name}: reason of slot {slot}\n{plan}");
+            assert_eq!(
+                &planned.reason, reason,
+                "{name}: reason of slot {slot}\n{plan}"
+            );
         }
         assert!(
-            group.changes.iter().all(|c| c.action != ChangeAction::Upsert),
+            group
+                .changes
+                .iter()
+                .all(|c| c.action != ChangeAction::Upsert),
             "{name}: UPSERT planned"
         );
 
@@ -910,7 +920,10 @@ fn planner_cases() {
         assert_eq!(names, expected, "{name}: names after applying\n{plan}");
 
         let again = plan_zone(&config, std::slice::from_ref(&case.topology), &after);
-        assert!(again.is_empty(), "{name}: planning again is not empty\n{again}");
+        assert!(
+            again.is_empty(),
+            "{name}: planning again is not empty\n{again}"
+        );
     }
 }
 
@@ -924,13 +937,24 @@ fn groups_whose_ids_share_a_prefix_share_a_zone_without_touching_each_other() {
     let mut records = unrelated_records();
     records.extend(owned(eu, 1, "001", "001"));
     // A TXT of orders-eu copied under orders' ownership name: foreign to orders.
-    records.push(RecordSet::txt(&txt_name(G, 2), 10, &txt_value(eu, 2, "orders-eu-001")));
+    records.push(RecordSet::txt(
+        &txt_name(G, 2),
+        10,
+        &txt_value(eu, 2, "orders-eu-001"),
+    ));
 
     let plan = plan_zone(&config, &[orders.clone(), orders_eu.clone()], &records);
 
     assert_eq!(plan.batches.len(), 1, "one batch for the shared zone");
-    assert_eq!(plan.batches[0].changes.len(), 2, "orders creates replica1 only\n{plan}");
-    assert!(plan.groups[1].changes.is_empty(), "orders-eu is already right\n{plan}");
+    assert_eq!(
+        plan.batches[0].changes.len(),
+        2,
+        "orders creates replica1 only\n{plan}"
+    );
+    assert!(
+        plan.groups[1].changes.is_empty(),
+        "orders-eu is already right\n{plan}"
+    );
     assert_eq!(
         plan.groups[0].warnings,
         vec![Warning::ForeignRecord {
@@ -950,8 +974,13 @@ fn groups_whose_ids_share_a_prefix_share_a_zone_without_touching_each_other() {
         vec![(1, (id("002"), id("002")))]
     );
     assert_eq!(
-        managed(eu, &orders_eu, &after).into_iter().collect::<Vec<_>>(),
-        vec![(1, ("orders-eu-001".to_string(), "orders-eu-001".to_string()))]
+        managed(eu, &orders_eu, &after)
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![(
+            1,
+            ("orders-eu-001".to_string(), "orders-eu-001".to_string())
+        )]
     );
     assert!(plan_zone(&config, &[orders, orders_eu], &after).is_empty());
 }
@@ -978,7 +1007,11 @@ fn groups_in_different_zones_get_one_batch_each() {
         ],
     };
     let plan = replica_dns_core::plan::plan(&config, &input).unwrap();
-    let zones: Vec<&str> = plan.batches.iter().map(|b| b.hosted_zone_id.as_str()).collect();
+    let zones: Vec<&str> = plan
+        .batches
+        .iter()
+        .map(|b| b.hosted_zone_id.as_str())
+        .collect();
     assert_eq!(zones, vec![ZONE, "ZEU"]);
     assert!(plan.batches.iter().all(|b| b.changes.len() == 2));
 }
@@ -1047,7 +1080,10 @@ fn deletes_carry_the_record_exactly_as_read() {
         &[topology(G, &[("001", 'P', true), ("002", 'R', true)])],
         &records,
     );
-    assert!(steady.is_empty(), "equivalent target is no change\n{steady}");
+    assert!(
+        steady.is_empty(),
+        "equivalent target is no change\n{steady}"
+    );
 
     let failed_over = topology(G, &[("001", 'R', true), ("002", 'P', true)]);
     let plan = plan_zone(&config, &[failed_over], &records);
@@ -1100,9 +1136,19 @@ fn dry_run_table_shows_each_name_its_action_target_and_reason() {
         "{table}"
     );
     assert!(lines[2].contains("unchanged"), "{table}");
-    assert!(table.contains("orders: interim, 4 change(s), waiting for orders-001"), "{table}");
-    assert!(table.contains("replica9.orders.cache.internal. skipped, not ours"), "{table}");
+    assert!(
+        table.contains("orders: interim, 4 change(s), waiting for orders-001"),
+        "{table}"
+    );
+    assert!(
+        table.contains("replica9.orders.cache.internal. skipped, not ours"),
+        "{table}"
+    );
     let first_run = plan_zone(&config, &[blog_topology()], &[]);
-    let routing: Vec<Routing> = first_run.groups[0].slots.iter().map(|s| s.routing).collect();
+    let routing: Vec<Routing> = first_run.groups[0]
+        .slots
+        .iter()
+        .map(|s| s.routing)
+        .collect();
     assert_eq!(routing, vec![Routing::Home; 5]);
 }

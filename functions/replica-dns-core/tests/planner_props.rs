@@ -40,19 +40,29 @@ enum SlotGen {
         cname_present: bool,
     },
     /// A CNAME and no TXT, as the blog's Lambda leaves it.
-    Blog { target: TargetGen },
+    Blog {
+        target: TargetGen,
+    },
     /// TXT of another deployment (other owner id), with a CNAME.
-    OtherOwner { target: TargetGen },
+    OtherOwner {
+        target: TargetGen,
+    },
     /// TXT of the other group (ids share a prefix), with a CNAME.
-    OtherGroup { target: TargetGen },
+    OtherGroup {
+        target: TargetGen,
+    },
     /// A TXT at the ownership name that is not ours at all.
     StrangeTxt,
     /// An A record at the slot name.
     ARecord,
     /// Our TXT, but an A record at the slot name.
-    OursTxtWithA { home: u8 },
+    OursTxtWithA {
+        home: u8,
+    },
     /// A weighted CNAME at the slot name.
-    Weighted { target: TargetGen },
+    Weighted {
+        target: TargetGen,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -394,14 +404,19 @@ fn check(gens: Vec<GroupGen>, shuffle_seed: u64) -> Result<(), TestCaseError> {
 
     // Planning again on the result changes nothing.
     let again = run_plan(&world, &after);
-    prop_assert!(again.is_empty(), "second plan not empty:\n{again}\nfirst:\n{plan}");
+    prop_assert!(
+        again.is_empty(),
+        "second plan not empty:\n{again}\nfirst:\n{plan}"
+    );
 
     // The plan does not depend on the order records were listed in.
     let mut shuffled = records.clone();
     let len = shuffled.len();
     let mut state = shuffle_seed | 1;
     for i in (1..len).rev() {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         shuffled.swap(i, (state >> 33) as usize % (i + 1));
     }
     prop_assert_eq!(&run_plan(&world, &shuffled), &plan, "order-dependent plan");
@@ -418,16 +433,21 @@ fn check(gens: Vec<GroupGen>, shuffle_seed: u64) -> Result<(), TestCaseError> {
             .copied()
             .filter(|n| !blocked.contains(n))
             .collect();
-        let expected_slots: BTreeSet<u32> =
-            (1..=r).filter(|n| !blocked.contains(n)).collect();
+        let expected_slots: BTreeSet<u32> = (1..=r).filter(|n| !blocked.contains(n)).collect();
         let primary_target = topology.primary_target().is_some();
 
-        if !available.is_empty() || (gen.policy == NoReplicaPolicy::Primary && primary_target && r > 0) {
+        if !available.is_empty()
+            || (gen.policy == NoReplicaPolicy::Primary && primary_target && r > 0)
+        {
             // Names are exactly 1..R (less the slots strangers hold).
             prop_assert_eq!(&unblocked_names, &expected_slots, "{} names", group);
         }
         if gen.policy == NoReplicaPolicy::Delete && available.is_empty() {
-            prop_assert!(unblocked_names.is_empty(), "{} delete policy left names", group);
+            prop_assert!(
+                unblocked_names.is_empty(),
+                "{} delete policy left names",
+                group
+            );
         }
         if !available.is_empty() {
             // No managed name targets a primary (or anything but an available replica).
@@ -487,9 +507,11 @@ fn check(gens: Vec<GroupGen>, shuffle_seed: u64) -> Result<(), TestCaseError> {
             if pristine {
                 let slot_names = [slot_name(group, n), txt_name(group, n)];
                 prop_assert!(
-                    !plan.batches.iter().flat_map(|b| &b.changes).any(|c| slot_names
+                    !plan
+                        .batches
                         .iter()
-                        .any(|s| names_equal(s, &c.record.name))),
+                        .flat_map(|b| &b.changes)
+                        .any(|c| slot_names.iter().any(|s| names_equal(s, &c.record.name))),
                     "{} slot {} at home on an available replica was changed\n{}",
                     group,
                     n,

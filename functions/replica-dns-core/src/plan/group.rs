@@ -106,18 +106,40 @@ struct Planner<'a, 't> {
     warnings: Vec<Warning>,
 }
 
+/// A group's slot-name template and the template of its ownership names.
+pub(crate) struct Templates {
+    pub(crate) slot: SlotTemplate,
+    pub(crate) txt: SlotTemplate,
+}
+
+impl Templates {
+    pub(crate) fn of(group: &GroupConfig) -> Result<Self, PlanError> {
+        let slot = SlotTemplate::parse(&group.name_template).map_err(|source| {
+            PlanError::InvalidTemplate {
+                group: group.replication_group_id.clone(),
+                source,
+            }
+        })?;
+        let txt = slot.ownership_template(&group.ownership_prefix);
+        Ok(Templates { slot, txt })
+    }
+}
+
+/// Where a group's templates sit in its zone's [`ZoneIndex`].
+#[derive(Clone, Copy)]
+pub(crate) struct Positions {
+    pub(crate) slot: usize,
+    pub(crate) txt: usize,
+}
+
 pub(crate) fn plan_group(
     owner_id: &str,
     group: &GroupConfig,
+    templates: &Templates,
     topology: &Topology,
     zone: &ZoneIndex<'_>,
-) -> Result<GroupPlan, PlanError> {
-    let template =
-        SlotTemplate::parse(&group.name_template).map_err(|source| PlanError::InvalidTemplate {
-            group: group.replication_group_id.clone(),
-            source,
-        })?;
-    let txt_template = template.ownership_template(&group.ownership_prefix);
+    positions: Positions,
+) -> GroupPlan {
     let mut planner = Planner {
         owner_id,
         group,
@@ -142,11 +164,11 @@ pub(crate) fn plan_group(
     let any_available = replicas.iter().any(|m| m.is_available());
 
     let mut numbers: BTreeSet<u32> = (1..=replica_count).collect();
-    numbers.extend(zone.slots_of(&template));
-    numbers.extend(zone.slots_of(&txt_template));
+    numbers.extend(zone.slots_of(positions.slot));
+    numbers.extend(zone.slots_of(positions.txt));
     let slots: Vec<Slot> = numbers
         .into_iter()
-        .map(|n| planner.classify(n, &template, &txt_template, zone))
+        .map(|n| planner.classify(n, templates, zone, positions))
         .collect();
 
     let mode = if any_available {
@@ -173,7 +195,10 @@ pub(crate) fn plan_group(
             for slot in &slots {
                 planner.keep(slot);
             }
-            replicas.iter().map(|m| m.cache_cluster_id.clone()).collect()
+            replicas
+                .iter()
+                .map(|m| m.cache_cluster_id.clone())
+                .collect()
         }
         Mode::Delete => {
             for slot in &slots {
@@ -181,7 +206,10 @@ pub(crate) fn plan_group(
                     planner.delete(slot, None, DeleteCause::NoReplicaPolicy);
                 }
             }
-            replicas.iter().map(|m| m.cache_cluster_id.clone()).collect()
+            replicas
+                .iter()
+                .map(|m| m.cache_cluster_id.clone())
+                .collect()
         }
         Mode::Primary(endpoint) if replica_count == 0 => {
             // No replica member at all: keep the names answering (from the primary)
@@ -209,14 +237,14 @@ pub(crate) fn plan_group(
     } else {
         PlanStatus::Interim { waiting_for }
     };
-    Ok(GroupPlan {
+    GroupPlan {
         replication_group_id: group.replication_group_id.clone(),
         hosted_zone_id: super::bare_zone_id(&group.hosted_zone_id).to_string(),
         status,
         slots: planner.slots,
         changes: planner.changes,
         warnings: planner.warnings,
-    })
+    }
 }
 
 impl<'a, 't> Planner<'a, 't> {
@@ -225,14 +253,14 @@ impl<'a, 't> Planner<'a, 't> {
     fn classify<'z>(
         &mut self,
         n: u32,
-        template: &SlotTemplate,
-        txt_template: &SlotTemplate,
+        templates: &Templates,
         zone: &ZoneIndex<'z>,
+        positions: Positions,
     ) -> Slot<'z> {
-        let name = template.name(n);
-        let txt_name = txt_template.name(n);
-        let at_name = zone.at(&name);
-        let at_txt = zone.at(&txt_name);
+        let name = templates.slot.name(n);
+        let txt_name = templates.txt.name(n);
+        let at_name = zone.at(positions.slot, n);
+        let at_txt = zone.at(positions.txt, n);
         let types = |records: &[&RecordSet]| -> Vec<String> {
             records
                 .iter()
@@ -264,9 +292,10 @@ impl<'a, 't> Planner<'a, 't> {
                     Class::Foreign
                 }
                 (false, None) => {
-                    self.warnings.push(foreign(ForeignReason::OtherRecordsAtName {
-                        types: types(&at_name),
-                    }));
+                    self.warnings
+                        .push(foreign(ForeignReason::OtherRecordsAtName {
+                            types: types(&at_name),
+                        }));
                     Class::Foreign
                 }
             },
@@ -291,9 +320,10 @@ impl<'a, 't> Planner<'a, 't> {
                         ownership,
                     },
                     Ok(_) => {
-                        self.warnings.push(foreign(ForeignReason::OtherRecordsAtName {
-                            types: types(&at_name),
-                        }));
+                        self.warnings
+                            .push(foreign(ForeignReason::OtherRecordsAtName {
+                                types: types(&at_name),
+                            }));
                         Class::Foreign
                     }
                 }
@@ -327,8 +357,7 @@ impl<'a, 't> Planner<'a, 't> {
         let topology = self.topology;
         let mut claimed: Vec<&str> = Vec::new();
         // slot index -> (home, rehome cause)
-        let mut homes: HashMap<usize, (&'t Member, Option<Rehome>)> =
-            HashMap::new();
+        let mut homes: HashMap<usize, (&'t Member, Option<Rehome>)> = HashMap::new();
         let mut needs: Vec<(usize, Option<Rehome>)> = Vec::new();
 
         // Owned slots keep a home that is still a replica (sticky), lowest slot first.
@@ -420,14 +449,12 @@ impl<'a, 't> Planner<'a, 't> {
             let current = slots[i].class.cname().and_then(RecordSet::cname_target);
             let sticky = current.and_then(|t| available.iter().find(|m| points_at(t, m)));
             let chosen = sticky.or_else(|| {
-                available
-                    .iter()
-                    .min_by_key(|m| {
-                        (
-                            load.get(m.cache_cluster_id.as_str()).copied().unwrap_or(0),
-                            m.cache_cluster_id.as_str(),
-                        )
-                    })
+                available.iter().min_by_key(|m| {
+                    (
+                        load.get(m.cache_cluster_id.as_str()).copied().unwrap_or(0),
+                        m.cache_cluster_id.as_str(),
+                    )
+                })
             });
             if let Some(&m) = chosen {
                 *load.entry(m.cache_cluster_id.as_str()).or_default() += 1;
@@ -486,12 +513,13 @@ impl<'a, 't> Planner<'a, 't> {
                 && old.weight.is_none()
                 && old.cname_target().is_some_and(|t| names_equal(t, address))
         });
+        let old_ownership = match &slot.class {
+            Class::Owned { ownership, .. } => Some(ownership),
+            _ => None,
+        };
         let txt_ok = keep_txt
-            || old_txt.is_some_and(|old| {
-                old.ttl == Some(ttl)
-                    && old.values.len() == 1
-                    && Ownership::parse(&old.values[0]).as_ref() == Ok(&desired_ownership)
-            });
+            || (old_txt.is_some_and(|old| old.ttl == Some(ttl))
+                && old_ownership == Some(&desired_ownership));
         let before = self.changes.len();
         if !cname_ok {
             if let Some(old) = old_cname {
@@ -542,7 +570,11 @@ impl<'a, 't> Planner<'a, 't> {
                         home: home.to_string(),
                     },
                     (true, Routing::Primary) => SlotReason::PrimaryFallback,
-                    (true, _) if old_target.as_deref().is_some_and(|t| self.is_group_endpoint(t)) => {
+                    (true, _)
+                        if old_target
+                            .as_deref()
+                            .is_some_and(|t| self.is_group_endpoint(t)) =>
+                    {
                         SlotReason::ReturnedHome
                     }
                     _ => {

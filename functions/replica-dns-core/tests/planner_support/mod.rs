@@ -125,7 +125,11 @@ pub fn owned(group: &str, n: u32, home: &str, target: &str) -> Vec<RecordSet> {
 
 /// What the blog's Lambda leaves: a CNAME (TTL 10) and no TXT.
 pub fn blog_cname(group: &str, n: u32, target: &str) -> RecordSet {
-    RecordSet::cname(&slot_name(group, n), 10, &addr(&format!("{group}-{target}")))
+    RecordSet::cname(
+        &slot_name(group, n),
+        10,
+        &addr(&format!("{group}-{target}")),
+    )
 }
 
 /// Records that have nothing to do with any group.
@@ -135,11 +139,17 @@ pub fn unrelated_records() -> Vec<RecordSet> {
             name: "cache.internal.".into(),
             record_type: replica_dns_core::records::RecordType::Other("SOA".into()),
             ttl: Some(900),
-            values: vec!["ns-1.awsdns-00.com. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400".into()],
+            values: vec![
+                "ns-1.awsdns-00.com. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400".into(),
+            ],
             set_identifier: None,
             weight: None,
         },
-        RecordSet::cname("writer.cache.internal.", 60, "orders.x1y2z3.ng.0001.use1.cache.amazonaws.com"),
+        RecordSet::cname(
+            "writer.cache.internal.",
+            60,
+            "orders.x1y2z3.ng.0001.use1.cache.amazonaws.com",
+        ),
         RecordSet::txt("cache.internal.", 300, "\"v=spf1 -all\""),
     ]
 }
@@ -176,7 +186,11 @@ pub fn apply(records: &[RecordSet], plan: &Plan) -> Vec<RecordSet> {
 /// The managed names of `group` in `records`: slot → (home, target) where target is
 /// the cluster id the CNAME points at, [`PRIMARY`], the raw value, or "-" if the CNAME is
 /// missing. Only slots with our TXT are listed.
-pub fn managed(group: &str, topology: &Topology, records: &[RecordSet]) -> BTreeMap<u32, (String, String)> {
+pub fn managed(
+    group: &str,
+    topology: &Topology,
+    records: &[RecordSet],
+) -> BTreeMap<u32, (String, String)> {
     let mut out = BTreeMap::new();
     for record in records {
         let Some(value) = record.values.first() else {
@@ -188,16 +202,20 @@ pub fn managed(group: &str, topology: &Topology, records: &[RecordSet]) -> BTree
         if !names_equal(&record.name, &txt_name(group, ownership.slot)) {
             continue;
         }
-        let cname = records
-            .iter()
-            .find(|r| names_equal(&r.name, &slot_name(group, ownership.slot)) && r.cname_target().is_some());
+        let cname = records.iter().find(|r| {
+            names_equal(&r.name, &slot_name(group, ownership.slot)) && r.cname_target().is_some()
+        });
         let target = match cname.and_then(RecordSet::cname_target) {
             None => "-".to_string(),
             Some(t) if names_equal(t, &primary_addr(group)) => PRIMARY.to_string(),
             Some(t) => topology
                 .members
                 .iter()
-                .find(|m| m.read_endpoint.as_ref().is_some_and(|e| names_equal(&e.address, t)))
+                .find(|m| {
+                    m.read_endpoint
+                        .as_ref()
+                        .is_some_and(|e| names_equal(&e.address, t))
+                })
                 .map(|m| m.cache_cluster_id.clone())
                 .unwrap_or_else(|| t.to_string()),
         };

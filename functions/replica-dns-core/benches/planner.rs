@@ -1,0 +1,103 @@
+//! Planner throughput at fleet scale: 1 000 groups × 6 nodes (1 primary + 5 replicas)
+//! sharing one hosted zone of 12 000 records (10 000 ours, 2 000 others), 10 % of the
+//! groups mid-failover so the plan does real work. Target: ≤ 5 ms per full plan.
+//!
+//! `cargo bench -p replica-dns-core --bench planner` prints criterion's estimate and a
+//! plain summary line.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use replica_dns_core::plan::{plan, PlanInput, ZoneRecords};
+use replica_dns_core::records::RecordSet;
+
+#[path = "../tests/planner_support/mod.rs"]
+mod planner_support;
+
+use planner_support::*;
+
+const GROUPS: usize = 1_000;
+const TARGET: Duration = Duration::from_millis(5);
+
+fn fleet() -> (replica_dns_core::config::Config, PlanInput) {
+    let mut groups = Vec::with_capacity(GROUPS);
+    let mut topologies = Vec::with_capacity(GROUPS);
+    let mut records: Vec<RecordSet> = Vec::with_capacity(12_000);
+    for g in 0..GROUPS {
+        let id = format!("grp{g:04}");
+        groups.push(group_config(&id));
+        let failed_over = g % 10 == 0;
+        topologies.push(topology(
+            &id,
+            &[
+                ("001", if failed_over { 'R' } else { 'P' }, !failed_over),
+                ("002", if failed_over { 'P' } else { 'R' }, true),
+                ("003", 'R', true),
+                ("004", 'R', true),
+                ("005", 'R', true),
+                ("006", 'R', true),
+            ],
+        ));
+        for (n, node) in ["002", "003", "004", "005", "006"].iter().enumerate() {
+            records.extend(owned(&id, n as u32 + 1, node, node));
+        }
+        records.push(RecordSet::cname(
+            &format!("writer.{id}.cache.internal."),
+            60,
+            &primary_addr(&id),
+        ));
+        records.push(RecordSet::txt(
+            &format!("{id}.cache.internal."),
+            300,
+            "\"team=payments\"",
+        ));
+    }
+    assert_eq!(records.len(), 12_000);
+    (
+        config_of(groups),
+        PlanInput {
+            topologies,
+            zones: vec![ZoneRecords {
+                hosted_zone_id: ZONE.into(),
+                records,
+            }],
+        },
+    )
+}
+
+fn bench_planner(c: &mut Criterion) {
+    let (config, input) = fleet();
+    let sample = plan(&config, &input).expect("plan");
+    let changes: usize = sample.batches.iter().map(|b| b.changes.len()).sum();
+    assert_eq!(
+        changes,
+        GROUPS / 10 * 4,
+        "each failed-over group re-homes one slot"
+    );
+
+    // A plain figure, independent of criterion's report format.
+    let runs = 50;
+    let started = Instant::now();
+    for _ in 0..runs {
+        black_box(plan(black_box(&config), black_box(&input)).expect("plan"));
+    }
+    let per_plan = started.elapsed() / runs;
+    println!(
+        "planner: {GROUPS} groups x 6 nodes, 12000 records, {changes} changes: {:.3} ms per full plan (target <= {} ms){}",
+        per_plan.as_secs_f64() * 1e3,
+        TARGET.as_millis(),
+        if per_plan <= TARGET { "" } else { "  ** OVER TARGET **" }
+    );
+
+    c.bench_function("plan 1000 groups x 6 nodes, 12000 records", |b| {
+        b.iter(|| plan(black_box(&config), black_box(&input)).expect("plan"))
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30).measurement_time(Duration::from_secs(5));
+    targets = bench_planner
+}
+criterion_main!(benches);
