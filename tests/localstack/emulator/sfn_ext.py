@@ -28,9 +28,25 @@ def _eval_jsonata(expression: str) -> Any:
     return json.loads(json.dumps(result)) if result is not None else None
 
 
+def _generate_missing_execution_names() -> None:
+    """AWS generates a UUID when StartExecution has no name; moto's execution-mode
+    backend passes None through, naming every unnamed execution "None" (so the second
+    one fails with ExecutionAlreadyExists)."""
+    from moto.moto_api._internal import mock_random
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend.start_execution
+
+    def start_execution(self, state_machine_arn, name=None, execution_input=None, trace_header=None):  # type: ignore[no-untyped-def]
+        return original(self, state_machine_arn, name or str(mock_random.uuid4()), execution_input, trace_header)
+
+    StepFunctionsParserBackend.start_execution = start_execution  # type: ignore[method-assign]
+
+
 def install() -> None:
     default_user_config.setdefault("stepfunctions", {})["execute_state_machine"] = True
     default_user_config.setdefault("lambda", {})["use_docker"] = False
     import moto.stepfunctions.parser.asl.jsonata.jsonata as jsonata_mod
 
     jsonata_mod._eval_jsonata = _eval_jsonata
+    _generate_missing_execution_names()

@@ -124,6 +124,21 @@ def test_start_execution_is_idempotent_by_name(emulator):
     assert len(sfn.list_executions(stateMachineArn=sm)["executions"]) == 1
 
 
+def test_start_execution_without_a_name_gets_a_unique_generated_name(emulator):
+    """AWS: StartExecution's name is optional; without one Step Functions generates a
+    UUID, so two unnamed starts are two executions (moto's execution mode named both
+    "None", and the second failed with ExecutionAlreadyExists)."""
+    sfn = emulator.client("stepfunctions")
+    sm = machine(sfn, {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+    first = sfn.start_execution(stateMachineArn=sm, input='{"a": 1}')["executionArn"]
+    second = sfn.start_execution(stateMachineArn=sm, input='{"a": 2}')["executionArn"]
+    assert first != second
+    for arn in (first, second):
+        name = arn.rsplit(":", 1)[-1]
+        assert name != "None" and len(name) == 36, arn
+        assert finish(sfn, arn)["status"] == "SUCCEEDED"
+
+
 def test_wait_state_takes_real_time(emulator):
     """AWS: a Wait state of N seconds delays the execution by N seconds."""
     sfn = emulator.client("stepfunctions")
