@@ -497,6 +497,7 @@ pub fn plan(config: &Config, input: &PlanInput) -> Result<Plan, PlanError> {
     let mut zone_order: Vec<(&str, &ZoneRecords)> = Vec::new();
     let mut zone_position: HashMap<&str, usize> = HashMap::new();
     let mut planned: Vec<Planned> = Vec::new();
+    let mut groups_in_zone: Vec<usize> = Vec::new();
     for group in &config.groups {
         let Some(topology) = snapshots.get(group.replication_group_id.as_str()) else {
             continue;
@@ -516,7 +517,11 @@ pub fn plan(config: &Config, input: &PlanInput) -> Result<Plan, PlanError> {
                 zone_order.len() - 1
             }
         };
-        let in_zone = planned.iter().filter(|p| p.zone == zone).count();
+        if zone == groups_in_zone.len() {
+            groups_in_zone.push(0);
+        }
+        let in_zone = groups_in_zone[zone];
+        groups_in_zone[zone] += 1;
         planned.push(Planned {
             group,
             topology,

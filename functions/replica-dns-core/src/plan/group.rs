@@ -2,7 +2,7 @@
 //! and diff against the records as read. The rules are the decision table in
 //! [`crate::plan`]; this module only carries them out.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::config::{GroupConfig, NoReplicaPolicy};
 use crate::ownership::{Ownership, SlotTemplate};
@@ -163,9 +163,11 @@ pub(crate) fn plan_group(
     let replica_count = u32::try_from(replicas.len()).unwrap_or(u32::MAX);
     let any_available = replicas.iter().any(|m| m.is_available());
 
-    let mut numbers: BTreeSet<u32> = (1..=replica_count).collect();
+    let mut numbers: Vec<u32> = (1..=replica_count).collect();
     numbers.extend(zone.slots_of(positions.slot));
     numbers.extend(zone.slots_of(positions.txt));
+    numbers.sort_unstable();
+    numbers.dedup();
     let slots: Vec<Slot> = numbers
         .into_iter()
         .map(|n| planner.classify(n, templates, zone, positions))
@@ -356,26 +358,25 @@ impl<'a, 't> Planner<'a, 't> {
         let in_range = |s: &&Slot| s.n <= replica_count;
         let topology = self.topology;
         let mut claimed: Vec<&str> = Vec::new();
-        // slot index -> (home, rehome cause)
-        let mut homes: HashMap<usize, (&'t Member, Option<Rehome>)> = HashMap::new();
+        // By slot index: (home, rehome cause).
+        let mut homes: Vec<Option<(&'t Member, Option<Rehome>)>> = vec![None; slots.len()];
         let mut needs: Vec<(usize, Option<Rehome>)> = Vec::new();
 
         // Owned slots keep a home that is still a replica (sticky), lowest slot first.
         for (i, slot) in slots.iter().enumerate().filter(|(_, s)| in_range(s)) {
             if let Class::Owned { ownership, .. } = &slot.class {
                 let home = ownership.home.as_str();
-                let from = Some(home.to_string());
-                match topology.member(home) {
+                let cause = match topology.member(home) {
                     Some(m) if m.role == Role::Replica && !claimed.contains(&home) => {
                         claimed.push(&m.cache_cluster_id);
-                        homes.insert(i, (m, None));
+                        homes[i] = Some((m, None));
+                        continue;
                     }
-                    Some(m) if m.role == Role::Replica => {
-                        needs.push((i, Some((from, RehomeCause::HomeTaken))))
-                    }
-                    Some(_) => needs.push((i, Some((from, RehomeCause::HomeBecamePrimary)))),
-                    None => needs.push((i, Some((from, RehomeCause::HomeRemoved)))),
-                }
+                    Some(m) if m.role == Role::Replica => RehomeCause::HomeTaken,
+                    Some(_) => RehomeCause::HomeBecamePrimary,
+                    None => RehomeCause::HomeRemoved,
+                };
+                needs.push((i, Some((Some(home.to_string()), cause))));
             }
         }
         // Adopted records keep the replica they already point at, when unclaimed.
@@ -387,7 +388,7 @@ impl<'a, 't> Planner<'a, 't> {
                 }) {
                     Some(m) => {
                         claimed.push(&m.cache_cluster_id);
-                        homes.insert(i, (m, None));
+                        homes[i] = Some((m, None));
                     }
                     None => needs.push((i, None)),
                 }
@@ -410,7 +411,7 @@ impl<'a, 't> Planner<'a, 't> {
         let mut candidates = candidates.into_iter();
         for (i, rehome) in needs {
             if let Some(m) = candidates.next() {
-                homes.insert(i, (m, rehome));
+                homes[i] = Some((m, rehome));
             }
         }
         for left in candidates {
@@ -425,40 +426,40 @@ impl<'a, 't> Planner<'a, 't> {
             .copied()
             .filter(|m| m.is_available())
             .collect();
-        let mut load: HashMap<&str, usize> = HashMap::new();
-        let mut targets: HashMap<usize, Target<'t>> = HashMap::new();
-        let mut ordered: Vec<usize> = homes.keys().copied().collect();
-        ordered.sort_by_key(|i| slots[*i].n);
-        for &i in &ordered {
-            let (home, _) = homes[&i];
+        // Names per available replica, aligned with `available` (sorted by id).
+        let mut load: Vec<usize> = vec![0; available.len()];
+        let position = |m: &Member| {
+            available
+                .iter()
+                .position(|a| a.cache_cluster_id == m.cache_cluster_id)
+        };
+        // `slots` is in ascending slot order, so index order is slot order.
+        let mut targets: Vec<Option<Target<'t>>> = (0..slots.len()).map(|_| None).collect();
+        for (i, home) in homes.iter().enumerate() {
+            let Some((home, _)) = home else { continue };
             match mode {
-                Mode::Primary(endpoint) => {
-                    targets.insert(i, Target::Primary(endpoint));
-                }
+                Mode::Primary(endpoint) => targets[i] = Some(Target::Primary(endpoint)),
                 _ if home.is_available() => {
-                    *load.entry(home.cache_cluster_id.as_str()).or_default() += 1;
-                    targets.insert(i, Target::Member(home, Routing::Home));
+                    if let Some(p) = position(home) {
+                        load[p] += 1;
+                    }
+                    targets[i] = Some(Target::Member(home, Routing::Home));
                 }
                 _ => {}
             }
         }
-        for &i in &ordered {
-            if targets.contains_key(&i) {
+        for i in 0..slots.len() {
+            if homes[i].is_none() || targets[i].is_some() {
                 continue;
             }
             let current = slots[i].class.cname().and_then(RecordSet::cname_target);
-            let sticky = current.and_then(|t| available.iter().find(|m| points_at(t, m)));
-            let chosen = sticky.or_else(|| {
-                available.iter().min_by_key(|m| {
-                    (
-                        load.get(m.cache_cluster_id.as_str()).copied().unwrap_or(0),
-                        m.cache_cluster_id.as_str(),
-                    )
-                })
-            });
-            if let Some(&m) = chosen {
-                *load.entry(m.cache_cluster_id.as_str()).or_default() += 1;
-                targets.insert(i, Target::Member(m, Routing::Interim));
+            let sticky = current.and_then(|t| available.iter().position(|m| points_at(t, m)));
+            // Least loaded, then lowest id (`available` is sorted by id; min_by_key keeps
+            // the first of equals).
+            let chosen = sticky.or_else(|| (0..available.len()).min_by_key(|&p| load[p]));
+            if let Some(p) = chosen {
+                load[p] += 1;
+                targets[i] = Some(Target::Member(available[p], Routing::Interim));
             }
         }
 
@@ -477,7 +478,7 @@ impl<'a, 't> Planner<'a, 't> {
                 }
                 continue;
             }
-            let (Some((home, rehome)), Some(target)) = (homes.get(&i), targets.get(&i)) else {
+            let (Some((home, rehome)), Some(target)) = (&homes[i], &targets[i]) else {
                 continue;
             };
             if target.routing() != Routing::Home {
