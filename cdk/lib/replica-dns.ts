@@ -76,12 +76,14 @@ export interface FunctionSettings {
 }
 
 /**
- * Defaults. Every function is a small Rust binary (a few MB RSS) making a handful of AWS
- * calls, so memory is chosen for CPU share, not footprint: 256 MB gives twice the CPU of
- * 128 MB, which halves cold-start TLS handshakes for a negligible price. Timeouts cover
- * the SDK's standard retry budget (3 attempts, exponential backoff with jitter, up to
- * 20 s between attempts) for the calls each step makes, and stay below the Task timeouts
- * of the state machine so that a slow Lambda surfaces as a Lambda error the ASL retries.
+ * Defaults, from measurement and the SDK's retry budget. `scripts/measure-functions`
+ * runs each release binary through one invocation: peak RSS is 10-12 MB for every
+ * function (x86_64, cold start included), so memory is chosen for CPU share, not
+ * footprint: 256 MB gets twice the CPU of 128 MB, which shortens cold-start TLS
+ * handshakes for a negligible price. Timeouts cover the SDK's standard retry budget
+ * (3 attempts, exponential backoff with jitter; a refused call measured 1-3 s with its
+ * retries) for the few calls each step makes, and stay below the state machine's 90 s
+ * Task timeout so that a slow Lambda surfaces as a Lambda error the ASL retries.
  * Waiting is never done inside a Lambda: the state machine's Wait states do it.
  */
 export const DEFAULT_FUNCTION_SETTINGS: Record<FunctionName, Required<FunctionSettings>> = {
@@ -375,6 +377,8 @@ export class ReplicaDns extends Construct {
       const topic = new sns.Topic(this, 'EventTopic', {
         displayName: 'ElastiCache events for replica-dns',
       });
+      // ElastiCache's guide (ECEvents.SNS): the topic policy must use aws:SourceOwner,
+      // not aws:SourceAccount, for ElastiCache's notifications to be delivered.
       topic.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'ElastiCachePublish',
