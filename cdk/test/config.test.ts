@@ -1,6 +1,7 @@
 // Synth-time configuration validation: the Rust CLI's verdict reaches the operator with
 // the field named, and the TypeScript shape check names the field too.
 
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -24,6 +25,22 @@ describe('with the real replica-dns CLI', () => {
 
   test('a TTL of 0 fails the synth, naming groups[0].ttl', () => {
     expect(() => loadConfigFile(fixture('bad-ttl.json'), { cli: findCli() })).toThrow(/groups\[0\]\.ttl/);
+  });
+
+  test('the app itself (bin/app.ts) stops with the field named and no stack trace', () => {
+    const run = spawnSync(path.join(__dirname, '..', 'node_modules', '.bin', 'ts-node'), ['--transpile-only', 'bin/app.ts'], {
+      cwd: path.join(__dirname, '..'),
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify({ configFile: 'test/fixtures/bad-ttl.json' }),
+        CDK_OUTDIR: fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-out-')),
+      },
+    });
+    expect([run.status, run.stderr.trim()]).toEqual([
+      1,
+      expect.stringMatching(/^replica-dns: .*bad-ttl\.json is not a valid replica-dns configuration:\ngroups\[0\]\.ttl: must be between 1 and 3600 seconds, found 0$/),
+    ]);
   });
 });
 
