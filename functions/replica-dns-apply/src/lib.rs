@@ -108,42 +108,24 @@ mod tests {
     use replica_dns_core::config::Config;
     use replica_dns_core::plan::{plan, PlanInput, ZoneRecords};
     use replica_dns_core::records::{RecordSet, RecordType};
-    use replica_dns_core::topology::{Endpoint, Member, Role, Topology};
+    use replica_dns_core::topology::{Role, Topology};
     use replica_dns_lambda::fakes::FakeRecords;
+    use replica_dns_lambda::fixtures::{self, member};
     use replica_dns_lambda::Tunables;
 
     fn config() -> Config {
-        Config::from_json(
-            r#"{"ownerId": "test", "groups": [
-                {"replicationGroupId": "orders", "hostedZoneId": "Z1", "zoneName": "cache.internal.",
-                 "nameTemplate": "replica{n}.orders.cache.internal."}]}"#,
-        )
-        .unwrap()
+        fixtures::config(&["orders"])
     }
 
     fn topology() -> Topology {
-        let member = |id: &str, role| Member {
-            cache_cluster_id: id.into(),
-            role,
-            read_endpoint: Some(Endpoint {
-                address: format!("{id}.example"),
-                port: 6379,
-            }),
-            availability_zone: None,
-            cluster_status: "available".into(),
-            node_status: None,
-        };
-        Topology {
-            replication_group_id: "orders".into(),
-            status: "available".into(),
-            primary_endpoint: None,
-            reader_endpoint: None,
-            members: vec![
-                member("orders-001", Role::Primary),
-                member("orders-002", Role::Replica),
-                member("orders-003", Role::Replica),
+        fixtures::topology(
+            "orders",
+            vec![
+                member("orders-001", Role::Primary, "available"),
+                member("orders-002", Role::Replica, "available"),
+                member("orders-003", Role::Replica, "available"),
             ],
-        }
+        )
     }
 
     fn planned_run(dry_run: bool, records: &[RecordSet]) -> GroupRun {

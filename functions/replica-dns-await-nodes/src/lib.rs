@@ -87,41 +87,23 @@ async fn await_nodes<T: TopologySource>(
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use replica_dns_core::topology::{Endpoint, Member, Role, Topology};
+    use replica_dns_core::topology::{Role, Topology};
     use replica_dns_lambda::fakes::FakeTopology;
+    use replica_dns_lambda::fixtures::{self, member};
     use replica_dns_lambda::Tunables;
 
     fn config() -> Config {
-        Config::from_json(
-            r#"{"ownerId": "test", "groups": [
-                {"replicationGroupId": "orders", "hostedZoneId": "Z1", "zoneName": "cache.internal.",
-                 "nameTemplate": "replica{n}.orders.cache.internal."}]}"#,
-        )
-        .unwrap()
+        fixtures::config(&["orders"])
     }
 
     fn topology(replica_status: &str) -> Topology {
-        let member = |id: &str, role, status: &str| Member {
-            cache_cluster_id: id.into(),
-            role,
-            read_endpoint: Some(Endpoint {
-                address: format!("{id}.example"),
-                port: 6379,
-            }),
-            availability_zone: None,
-            cluster_status: status.into(),
-            node_status: None,
-        };
-        Topology {
-            replication_group_id: "orders".into(),
-            status: "available".into(),
-            primary_endpoint: None,
-            reader_endpoint: None,
-            members: vec![
+        fixtures::topology(
+            "orders",
+            vec![
                 member("orders-001", Role::Primary, "available"),
                 member("orders-002", Role::Replica, replica_status),
             ],
-        }
+        )
     }
 
     fn waiting_run() -> GroupRun {

@@ -127,42 +127,22 @@ fn describe_request(request: &Request) -> String {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use replica_dns_core::topology::{Endpoint, Member, Role, Topology};
+    use replica_dns_core::topology::{Role, Topology};
     use replica_dns_lambda::fakes::FakeTopology;
+    use replica_dns_lambda::fixtures::{self, member};
     use serde_json::json;
 
     fn config() -> Config {
-        Config::from_json(
-            r#"{"ownerId": "test", "groups": [
-                {"replicationGroupId": "orders", "hostedZoneId": "Z1", "zoneName": "cache.internal.",
-                 "nameTemplate": "replica{n}.orders.cache.internal."},
-                {"replicationGroupId": "carts", "hostedZoneId": "Z1", "zoneName": "cache.internal.",
-                 "nameTemplate": "replica{n}.carts.cache.internal."}]}"#,
-        )
-        .unwrap()
+        fixtures::config(&["orders", "carts"])
     }
 
+    /// A group of available replicas (the filter only asks which group a member is in).
     fn topology(group: &str, members: &[&str]) -> Topology {
-        Topology {
-            replication_group_id: group.into(),
-            status: "available".into(),
-            primary_endpoint: None,
-            reader_endpoint: None,
-            members: members
-                .iter()
-                .map(|id| Member {
-                    cache_cluster_id: id.to_string(),
-                    role: Role::Replica,
-                    read_endpoint: Some(Endpoint {
-                        address: format!("{id}.example"),
-                        port: 6379,
-                    }),
-                    availability_zone: None,
-                    cluster_status: "available".into(),
-                    node_status: None,
-                })
-                .collect(),
-        }
+        let members = members
+            .iter()
+            .map(|id| member(id, Role::Replica, "available"))
+            .collect();
+        fixtures::topology(group, members)
     }
 
     fn fake() -> FakeTopology {

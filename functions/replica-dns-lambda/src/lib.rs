@@ -4,10 +4,14 @@
 //!
 //! It holds no domain logic (that is `replica-dns-core`) and no AWS calls (that is
 //! `replica-dns-aws`): only the glue that would otherwise be copied into seven `main`s.
+//! With feature `fakes`, it also carries what the functions' unit tests share: in-memory
+//! ports ([`fakes`]) and test data ([`fixtures`]).
 
 pub mod error;
 #[cfg(feature = "fakes")]
 pub mod fakes;
+#[cfg(feature = "fakes")]
+pub mod fixtures;
 pub mod run;
 pub mod startup;
 

@@ -83,42 +83,17 @@ async fn make_plan<R: RecordStore>(
 mod tests {
     use super::*;
     use replica_dns_core::records::{RecordSet, RecordType};
-    use replica_dns_core::topology::{Endpoint, Member, Role, Topology};
+    use replica_dns_core::topology::{Member, Role};
     use replica_dns_lambda::fakes::FakeRecords;
-    use replica_dns_lambda::Tunables;
+    use replica_dns_lambda::fixtures::{self, group_run, member, topology};
 
     fn config() -> Config {
-        Config::from_json(
-            r#"{"ownerId": "test", "groups": [
-                {"replicationGroupId": "orders", "hostedZoneId": "Z1", "zoneName": "cache.internal.",
-                 "nameTemplate": "replica{n}.orders.cache.internal."}]}"#,
-        )
-        .unwrap()
-    }
-
-    fn member(id: &str, role: Role, status: &str) -> Member {
-        Member {
-            cache_cluster_id: id.into(),
-            role,
-            read_endpoint: Some(Endpoint {
-                address: format!("{id}.example"),
-                port: 6379,
-            }),
-            availability_zone: None,
-            cluster_status: status.into(),
-            node_status: None,
-        }
+        fixtures::config(&["orders"])
     }
 
     fn run_with(members: Vec<Member>) -> GroupRun {
-        let mut run = GroupRun::new("exec", "orders", "test", false, Tunables::default());
-        run.topology = Some(Topology {
-            replication_group_id: "orders".into(),
-            status: "available".into(),
-            primary_endpoint: None,
-            reader_endpoint: None,
-            members,
-        });
+        let mut run = group_run("orders");
+        run.topology = Some(topology("orders", members));
         run
     }
 
@@ -179,7 +154,7 @@ mod tests {
 
     #[tokio::test]
     async fn missing_topology_is_fatal() {
-        let run = GroupRun::new("exec", "orders", "test", false, Tunables::default());
+        let run = group_run("orders");
         let err = handle(run, &config(), &FakeRecords::default())
             .await
             .unwrap_err();

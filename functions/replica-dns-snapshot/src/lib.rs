@@ -57,48 +57,22 @@ async fn snapshot<T: TopologySource>(
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use replica_dns_core::topology::{Endpoint, Member, Role, Topology};
+    use replica_dns_core::topology::Role;
     use replica_dns_lambda::fakes::{throttled, FakeTopology};
-    use replica_dns_lambda::Tunables;
+    use replica_dns_lambda::fixtures::{self, group_run as run, member, topology};
 
     fn config() -> Config {
-        Config::from_json(
-            r#"{"ownerId": "test", "groups": [
-                {"replicationGroupId": "orders", "hostedZoneId": "Z1", "zoneName": "cache.internal.",
-                 "nameTemplate": "replica{n}.orders.cache.internal."}]}"#,
-        )
-        .unwrap()
-    }
-
-    fn member(id: &str, role: Role, status: &str) -> Member {
-        Member {
-            cache_cluster_id: id.into(),
-            role,
-            read_endpoint: Some(Endpoint {
-                address: format!("{id}.example"),
-                port: 6379,
-            }),
-            availability_zone: None,
-            cluster_status: status.into(),
-            node_status: None,
-        }
+        fixtures::config(&["orders"])
     }
 
     fn fake() -> FakeTopology {
-        FakeTopology::with([Topology {
-            replication_group_id: "orders".into(),
-            status: "available".into(),
-            primary_endpoint: None,
-            reader_endpoint: None,
-            members: vec![
+        FakeTopology::with([topology(
+            "orders",
+            vec![
                 member("orders-001", Role::Primary, "available"),
                 member("orders-002", Role::Replica, "modifying"),
             ],
-        }])
-    }
-
-    fn run(group: &str) -> GroupRun {
-        GroupRun::new("exec", group, "test", false, Tunables::default())
+        )])
     }
 
     #[tokio::test]

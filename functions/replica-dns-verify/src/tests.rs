@@ -2,53 +2,39 @@
 //! state machine runs it, with each way verification can say "not yet" or "again".
 
 use super::*;
-use replica_dns_core::topology::{Endpoint, Member, Role, Topology};
+use replica_dns_core::topology::{Role, Topology};
 use replica_dns_lambda::fakes::{FakeRecords, FakeTopology};
-use replica_dns_lambda::Tunables;
+use replica_dns_lambda::fixtures::{self, group_run, member};
 
 use crate::probe::{Findings, NoProbe};
 
 fn config() -> Config {
-    Config::from_json(
-        r#"{"ownerId": "test", "groups": [
-            {"replicationGroupId": "orders", "hostedZoneId": "Z1", "zoneName": "cache.internal.",
-             "nameTemplate": "replica{n}.orders.cache.internal."}]}"#,
-    )
-    .unwrap()
+    fixtures::config(&["orders"])
 }
 
+/// orders-001..003, all available, with `primary` the primary.
 fn topology(primary: &str) -> Topology {
-    let member = |id: &str| Member {
-        cache_cluster_id: id.into(),
-        role: if id == primary {
+    let member = |id: &str| {
+        let role = if id == primary {
             Role::Primary
         } else {
             Role::Replica
-        },
-        read_endpoint: Some(Endpoint {
-            address: format!("{id}.example"),
-            port: 6379,
-        }),
-        availability_zone: None,
-        cluster_status: "available".into(),
-        node_status: None,
+        };
+        member(id, role, "available")
     };
-    Topology {
-        replication_group_id: "orders".into(),
-        status: "available".into(),
-        primary_endpoint: None,
-        reader_endpoint: None,
-        members: vec![
+    fixtures::topology(
+        "orders",
+        vec![
             member("orders-001"),
             member("orders-002"),
             member("orders-003"),
         ],
-    }
+    )
 }
 
 /// Plans against the fake zone and applies the plan to it, as Plan + Apply would.
 async fn applied_run(records: &FakeRecords, primary: &str) -> GroupRun {
-    let mut run = GroupRun::new("exec", "orders", "test", false, Tunables::default());
+    let mut run = group_run("orders");
     let input = PlanInput {
         topologies: vec![topology(primary)],
         zones: vec![ZoneRecords {
