@@ -110,6 +110,42 @@ impl Ownership {
     /// exactly a well-formed ownership value is an error: the planner treats such a record
     /// as foreign and never touches it.
     pub fn parse(value: &str) -> Result<Self, OwnershipError> {
+        OwnershipRef::parse(value).map(|o| o.to_owned())
+    }
+
+    /// Parses and checks that the value belongs to this deployment and this group:
+    /// the one question the planner asks of every TXT at an ownership name.
+    pub fn parse_for(value: &str, owner_id: &str, group_id: &str) -> Result<Self, OwnershipError> {
+        let ownership = Self::parse(value)?;
+        if ownership.owner_id != owner_id {
+            return Err(OwnershipError::OtherOwner {
+                found: ownership.owner_id,
+                expected: owner_id.to_string(),
+            });
+        }
+        if ownership.group_id != group_id {
+            return Err(OwnershipError::OtherGroup {
+                found: ownership.group_id,
+                expected: group_id.to_string(),
+            });
+        }
+        Ok(ownership)
+    }
+}
+
+/// An [`Ownership`] borrowed from the TXT value it was parsed from: the planner reads
+/// thousands of these per plan and needs owned strings only for what it outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OwnershipRef<'a> {
+    pub owner_id: &'a str,
+    pub group_id: &'a str,
+    pub slot: u32,
+    pub home: &'a str,
+}
+
+impl<'a> OwnershipRef<'a> {
+    /// Same rules as [`Ownership::parse`], without copying the fields.
+    pub fn parse(value: &'a str) -> Result<Self, OwnershipError> {
         let inner = value
             .strip_prefix('"')
             .and_then(|v| v.strip_suffix('"'))
@@ -147,23 +183,23 @@ impl Ownership {
                 });
             }
         }
-        let require = |field: &str, found: Option<&str>| -> Result<String, OwnershipError> {
+        let require = |field: &str, found: Option<&'a str>| -> Result<&'a str, OwnershipError> {
             let found = found.ok_or_else(|| OwnershipError::MissingField {
                 field: field.to_string(),
             })?;
             validate_token(field, found)?;
-            Ok(found.to_string())
+            Ok(found)
         };
         let owner_id = require("owner", owner)?;
         let group_id = require("group", group)?;
         let home = require("home", home)?;
         let slot_text = require("slot", slot)?;
-        let slot = parse_slot_number(&slot_text).ok_or_else(|| OwnershipError::InvalidField {
+        let slot = parse_slot_number(slot_text).ok_or_else(|| OwnershipError::InvalidField {
             field: "slot".to_string(),
-            value: slot_text.clone(),
+            value: slot_text.to_string(),
             reason: "not a slot number 1..=4294967295 without leading zeros".to_string(),
         })?;
-        Ok(Ownership {
+        Ok(OwnershipRef {
             owner_id,
             group_id,
             slot,
@@ -171,23 +207,36 @@ impl Ownership {
         })
     }
 
-    /// Parses and checks that the value belongs to this deployment and this group:
-    /// the one question the planner asks of every TXT at an ownership name.
-    pub fn parse_for(value: &str, owner_id: &str, group_id: &str) -> Result<Self, OwnershipError> {
+    /// Same rules as [`Ownership::parse_for`], without copying the fields.
+    pub fn parse_for(
+        value: &'a str,
+        owner_id: &str,
+        group_id: &str,
+    ) -> Result<Self, OwnershipError> {
         let ownership = Self::parse(value)?;
         if ownership.owner_id != owner_id {
             return Err(OwnershipError::OtherOwner {
-                found: ownership.owner_id,
+                found: ownership.owner_id.to_string(),
                 expected: owner_id.to_string(),
             });
         }
         if ownership.group_id != group_id {
             return Err(OwnershipError::OtherGroup {
-                found: ownership.group_id,
+                found: ownership.group_id.to_string(),
                 expected: group_id.to_string(),
             });
         }
         Ok(ownership)
+    }
+
+    /// An owned copy.
+    pub fn to_owned(&self) -> Ownership {
+        Ownership {
+            owner_id: self.owner_id.to_string(),
+            group_id: self.group_id.to_string(),
+            slot: self.slot,
+            home: self.home.to_string(),
+        }
     }
 }
 

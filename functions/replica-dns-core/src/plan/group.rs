@@ -5,11 +5,11 @@
 use std::collections::BTreeSet;
 
 use crate::config::{GroupConfig, NoReplicaPolicy};
-use crate::ownership::{Ownership, SlotTemplate};
+use crate::ownership::{OwnershipRef, SlotTemplate};
 use crate::records::{names_equal, RecordSet, RecordType};
 use crate::topology::{Endpoint, Member, Role, Topology};
 
-use super::index::ZoneIndex;
+use super::index::{Entry, ZoneIndex};
 use super::{
     Change, ChangeAction, DeleteCause, ForeignReason, GroupPlan, PlanError, PlanStatus,
     RehomeCause, Routing, SlotAction, SlotPlan, SlotReason, Warning,
@@ -30,7 +30,7 @@ enum Class<'a> {
     Owned {
         cname: Option<&'a RecordSet>,
         txt: &'a RecordSet,
-        ownership: Ownership,
+        ownership: OwnershipRef<'a>,
     },
     /// A lone CNAME without TXT, and the operator asked to adopt such records.
     Adoptable { cname: &'a RecordSet },
@@ -218,13 +218,7 @@ pub(crate) fn plan_group(
             // without inventing homes; TXT records stay as they are.
             for slot in &slots {
                 if let Class::Owned { ownership, .. } = &slot.class {
-                    planner.write(
-                        slot,
-                        &ownership.home,
-                        &Target::Primary(endpoint),
-                        None,
-                        true,
-                    );
+                    planner.write(slot, ownership.home, &Target::Primary(endpoint), None, true);
                 }
             }
             Vec::new()
@@ -263,17 +257,17 @@ impl<'a, 't> Planner<'a, 't> {
         let txt_name = templates.txt.name(n);
         let at_name = zone.at(positions.slot, n);
         let at_txt = zone.at(positions.txt, n);
-        let types = |records: &[&RecordSet]| -> Vec<String> {
+        let types = |records: &[Entry]| -> Vec<String> {
             records
                 .iter()
-                .map(|r| match &r.set_identifier {
+                .map(|(_, _, r)| match &r.set_identifier {
                     Some(id) => format!("{} (set {id})", r.record_type.as_str()),
                     None => r.record_type.as_str().to_string(),
                 })
                 .collect()
         };
-        let lone_cname = match at_name.as_slice() {
-            [record] if record.cname_target().is_some() => Some(*record),
+        let lone_cname = match at_name {
+            [(_, _, record)] if record.cname_target().is_some() => Some(*record),
             _ => None,
         };
         let foreign = |reason: ForeignReason| Warning::ForeignRecord {
@@ -282,7 +276,7 @@ impl<'a, 't> Planner<'a, 't> {
             reason,
         };
 
-        let class = match at_txt.as_slice() {
+        let class = match at_txt {
             [] => match (at_name.is_empty(), lone_cname) {
                 (true, _) => Class::Free,
                 (false, Some(cname)) if self.group.adopt_existing => Class::Adoptable { cname },
@@ -296,17 +290,17 @@ impl<'a, 't> Planner<'a, 't> {
                 (false, None) => {
                     self.warnings
                         .push(foreign(ForeignReason::OtherRecordsAtName {
-                            types: types(&at_name),
+                            types: types(at_name),
                         }));
                     Class::Foreign
                 }
             },
-            [txt]
+            [(_, _, txt)]
                 if txt.record_type == RecordType::Txt
                     && txt.set_identifier.is_none()
                     && txt.values.len() == 1 =>
             {
-                match Ownership::parse_for(
+                match OwnershipRef::parse_for(
                     &txt.values[0],
                     self.owner_id,
                     &self.group.replication_group_id,
@@ -324,7 +318,7 @@ impl<'a, 't> Planner<'a, 't> {
                     Ok(_) => {
                         self.warnings
                             .push(foreign(ForeignReason::OtherRecordsAtName {
-                                types: types(&at_name),
+                                types: types(at_name),
                             }));
                         Class::Foreign
                     }
@@ -333,7 +327,7 @@ impl<'a, 't> Planner<'a, 't> {
             _ => {
                 self.warnings
                     .push(foreign(ForeignReason::OtherRecordsAtOwnershipName {
-                        types: types(&at_txt),
+                        types: types(at_txt),
                     }));
                 Class::Foreign
             }
@@ -365,7 +359,7 @@ impl<'a, 't> Planner<'a, 't> {
         // Owned slots keep a home that is still a replica (sticky), lowest slot first.
         for (i, slot) in slots.iter().enumerate().filter(|(_, s)| in_range(s)) {
             if let Class::Owned { ownership, .. } = &slot.class {
-                let home = ownership.home.as_str();
+                let home = ownership.home;
                 let cause = match topology.member(home) {
                     Some(m) if m.role == Role::Replica && !claimed.contains(&home) => {
                         claimed.push(&m.cache_cluster_id);
@@ -469,7 +463,7 @@ impl<'a, 't> Planner<'a, 't> {
                 match slot.class {
                     Class::Owned { .. } | Class::Adoptable { .. } => {
                         let home = match &slot.class {
-                            Class::Owned { ownership, .. } => Some(ownership.home.clone()),
+                            Class::Owned { ownership, .. } => Some(ownership.home.to_string()),
                             _ => None,
                         };
                         self.delete(slot, home, DeleteCause::AboveReplicaCount);
@@ -503,11 +497,11 @@ impl<'a, 't> Planner<'a, 't> {
         let address = target.address();
         let old_cname = slot.class.cname();
         let old_txt = slot.class.txt();
-        let desired_ownership = Ownership {
-            owner_id: self.owner_id.to_string(),
-            group_id: self.group.replication_group_id.clone(),
+        let desired_ownership = OwnershipRef {
+            owner_id: self.owner_id,
+            group_id: &self.group.replication_group_id,
             slot: slot.n,
-            home: home.to_string(),
+            home,
         };
         let cname_ok = old_cname.is_some_and(|old| {
             old.ttl == Some(ttl)
@@ -541,7 +535,7 @@ impl<'a, 't> Planner<'a, 't> {
         if !txt_ok {
             self.push(
                 ChangeAction::Create,
-                RecordSet::txt(&slot.txt_name, ttl, &desired_ownership.render()),
+                RecordSet::txt(&slot.txt_name, ttl, &desired_ownership.to_owned().render()),
             );
         }
         let changed = self.changes.len() > before;
@@ -651,7 +645,7 @@ impl<'a, 't> Planner<'a, 't> {
         self.slots.push(SlotPlan {
             slot: slot.n,
             name: slot.name.clone(),
-            home: Some(ownership.home.clone()),
+            home: Some(ownership.home.to_string()),
             target_cluster_id: address.and_then(|a| {
                 self.topology
                     .members

@@ -19,8 +19,11 @@ const MAX_SLOT_DIGITS: usize = 9;
 pub(crate) struct ZoneIndex<'a> {
     /// (template position, slot number, record), sorted: records of one name are
     /// contiguous and in a fixed order whatever order the zone listed them in.
-    entries: Vec<(usize, u32, &'a RecordSet)>,
+    entries: Vec<Entry<'a>>,
 }
+
+/// (template position, slot number, record).
+pub(crate) type Entry<'a> = (usize, u32, &'a RecordSet);
 
 impl<'a> ZoneIndex<'a> {
     pub(crate) fn new(records: &'a [RecordSet], templates: &[&SlotTemplate]) -> Self {
@@ -44,14 +47,15 @@ impl<'a> ZoneIndex<'a> {
         ZoneIndex { entries }
     }
 
-    /// The records at slot `n` of template `position`.
-    pub(crate) fn at(&self, position: usize, n: u32) -> Vec<&'a RecordSet> {
+    /// The records at slot `n` of template `position` (as index entries, whose third
+    /// field is the record).
+    pub(crate) fn at(&self, position: usize, n: u32) -> &[Entry<'a>] {
         let start = self.entries.partition_point(|e| (e.0, e.1) < (position, n));
-        self.entries[start..]
+        let len = self.entries[start..]
             .iter()
             .take_while(|e| e.0 == position && e.1 == n)
-            .map(|e| e.2)
-            .collect()
+            .count();
+        &self.entries[start..start + len]
     }
 
     /// Slot numbers n of template `position` that have at least one record.
@@ -182,9 +186,9 @@ mod tests {
         let index = ZoneIndex::new(&records, &[&slot, &txt]);
         assert_eq!(index.slots_of(0).collect::<Vec<_>>(), vec![2, 12]);
         assert_eq!(index.slots_of(1).collect::<Vec<_>>(), vec![2]);
-        assert_eq!(index.at(0, 2), vec![&records[0]]);
-        assert_eq!(index.at(0, 12), vec![&records[2]]);
-        assert_eq!(index.at(1, 2), vec![&records[1]]);
+        assert_eq!(index.at(0, 2), &[(0, 2, &records[0])]);
+        assert_eq!(index.at(0, 12), &[(0, 12, &records[2])]);
+        assert_eq!(index.at(1, 2), &[(1, 2, &records[1])]);
         assert!(index.at(0, 3).is_empty());
     }
 }
