@@ -33,16 +33,59 @@ fn event(method: &str, uri: &str, body: &str, status: u16, response: &str) -> Re
     )
 }
 
+/// An ElastiCache (awsQuery) exchange: every action is a POST of a form to [`EC`].
+fn ec(request: &str, status: u16, response: &str) -> ReplayEvent {
+    event("POST", EC, request, status, response)
+}
+
+/// DescribeReplicationGroups for one group, as the adapter asks it.
+fn group_event(group_id: &str, status: u16, response: &str) -> ReplayEvent {
+    let request = format!(
+        "Action=DescribeReplicationGroups&Version=2015-02-02&ReplicationGroupId={group_id}"
+    );
+    ec(&request, status, response)
+}
+
+/// DescribeCacheClusters (with node info) for one member, as the adapter asks it.
+fn cluster_event(cache_cluster_id: &str, status: u16, response: &str) -> ReplayEvent {
+    ec(
+        &describe_cluster_request(cache_cluster_id),
+        status,
+        response,
+    )
+}
+
+/// A member's DescribeCacheClusters answered with its cluster and node status.
+fn member_event(cache_cluster_id: &str, cluster_status: &str, node_status: &str) -> ReplayEvent {
+    let body = describe_cluster_body(cache_cluster_id, cluster_status, node_status);
+    cluster_event(cache_cluster_id, 200, &body)
+}
+
+/// A Route 53 (restXml) exchange on a path below [`R53`].
+fn r53(method: &str, path: &str, request: &str, status: u16, response: &str) -> ReplayEvent {
+    event(method, &format!("{R53}{path}"), request, status, response)
+}
+
+/// The StartExecution of [`start_request`], answered with `status` and `response`.
+fn start_event(status: u16, response: &str) -> ReplayEvent {
+    event("POST", SFN, &start_request(), status, response)
+}
+
+/// An SDK client answered by `$replay`, with test credentials in us-east-1. Without a
+/// retry configuration the SDK does not retry: one response per request, since its
+/// own retries would consume extra ones.
 macro_rules! client {
-    ($sdk:ident, $replay:expr) => {{
+    ($sdk:ident, $replay:expr) => {
+        client!($sdk, $replay, $sdk::config::retry::RetryConfig::disabled())
+    };
+    ($sdk:ident, $replay:expr, $retry:expr) => {{
         let config = $sdk::Config::builder()
             .behavior_version($sdk::config::BehaviorVersion::latest())
             .region($sdk::config::Region::from_static("us-east-1"))
             .credentials_provider($sdk::config::Credentials::new(
                 "AKIDTEST", "secret", None, None, "test",
             ))
-            // One response per request: the SDK's own retries would consume extra ones.
-            .retry_config($sdk::config::retry::RetryConfig::disabled())
+            .retry_config($retry)
             .http_client($replay.clone())
             .build();
         $sdk::Client::from_conf(config)
@@ -144,35 +187,11 @@ fn describe_cluster_request(id: &str) -> String {
 #[tokio::test]
 async fn describe_group_builds_topology_with_member_statuses() {
     let replay = StaticReplayClient::new(vec![
-        event(
-            "POST",
-            EC,
-            "Action=DescribeReplicationGroups&Version=2015-02-02&ReplicationGroupId=orders",
-            200,
-            describe_groups_body(),
-        ),
-        event(
-            "POST",
-            EC,
-            &describe_cluster_request("orders-001"),
-            200,
-            &describe_cluster_body("orders-001", "available", "available"),
-        ),
-        event(
-            "POST",
-            EC,
-            &describe_cluster_request("orders-002"),
-            200,
-            &describe_cluster_body("orders-002", "available", "available"),
-        ),
+        group_event("orders", 200, describe_groups_body()),
+        member_event("orders-001", "available", "available"),
+        member_event("orders-002", "available", "available"),
         // orders-003 is being replaced: the cluster reads available, the node does not.
-        event(
-            "POST",
-            EC,
-            &describe_cluster_request("orders-003"),
-            200,
-            &describe_cluster_body("orders-003", "available", "creating"),
-        ),
+        member_event("orders-003", "available", "creating"),
     ]);
     let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));
 
@@ -242,34 +261,14 @@ async fn describe_group_builds_topology_with_member_statuses() {
 #[tokio::test]
 async fn member_whose_cluster_is_gone_is_left_out() {
     let replay = StaticReplayClient::new(vec![
-        event(
-            "POST",
-            EC,
-            "Action=DescribeReplicationGroups&Version=2015-02-02&ReplicationGroupId=orders",
-            200,
-            describe_groups_body(),
-        ),
-        event(
-            "POST",
-            EC,
-            &describe_cluster_request("orders-001"),
-            200,
-            &describe_cluster_body("orders-001", "available", "available"),
-        ),
-        event(
-            "POST",
-            EC,
-            &describe_cluster_request("orders-002"),
+        group_event("orders", 200, describe_groups_body()),
+        member_event("orders-001", "available", "available"),
+        cluster_event(
+            "orders-002",
             404,
             &ec_error("CacheClusterNotFound", "CacheCluster not found: orders-002"),
         ),
-        event(
-            "POST",
-            EC,
-            &describe_cluster_request("orders-003"),
-            200,
-            &describe_cluster_body("orders-003", "available", "available"),
-        ),
+        member_event("orders-003", "available", "available"),
     ]);
     let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));
 
@@ -286,10 +285,8 @@ async fn member_whose_cluster_is_gone_is_left_out() {
 
 #[tokio::test]
 async fn missing_group_is_not_found() {
-    let replay = StaticReplayClient::new(vec![event(
-        "POST",
-        EC,
-        "Action=DescribeReplicationGroups&Version=2015-02-02&ReplicationGroupId=nope",
+    let replay = StaticReplayClient::new(vec![group_event(
+        "nope",
         404,
         &ec_error(
             "ReplicationGroupNotFoundFault",
@@ -307,16 +304,12 @@ async fn missing_group_is_not_found() {
 #[tokio::test]
 async fn group_of_cluster_reads_the_replication_group_field() {
     let replay = StaticReplayClient::new(vec![
-        event(
-            "POST",
-            EC,
+        ec(
             "Action=DescribeCacheClusters&Version=2015-02-02&CacheClusterId=orders-002",
             200,
             &describe_cluster_body("orders-002", "available", "available"),
         ),
-        event(
-            "POST",
-            EC,
+        ec(
             "Action=DescribeCacheClusters&Version=2015-02-02&CacheClusterId=gone-001",
             404,
             &ec_error("CacheClusterNotFound", "CacheCluster not found: gone-001"),
@@ -374,9 +367,9 @@ fn r53_error(code: &str, message: &str) -> String {
 #[tokio::test]
 async fn listing_reads_every_page_and_decodes_names() {
     let replay = StaticReplayClient::new(vec![
-        event(
+        r53(
             "GET",
-            &format!("{R53}/hostedzone/Z123/rrset"),
+            "/hostedzone/Z123/rrset",
             "",
             200,
             &list_page(
@@ -387,9 +380,9 @@ async fn listing_reads_every_page_and_decodes_names() {
                 Some(("replica1.cache.internal.", "CNAME")),
             ),
         ),
-        event(
+        r53(
             "GET",
-            &format!("{R53}/hostedzone/Z123/rrset?name=replica1.cache.internal.&type=CNAME"),
+            "/hostedzone/Z123/rrset?name=replica1.cache.internal.&type=CNAME",
             "",
             200,
             &list_page(
@@ -445,9 +438,9 @@ async fn listing_reads_every_page_and_decodes_names() {
 
 #[tokio::test]
 async fn subtree_listing_starts_at_the_apex_and_stops_after_it() {
-    let replay = StaticReplayClient::new(vec![event(
+    let replay = StaticReplayClient::new(vec![r53(
         "GET",
-        &format!("{R53}/hostedzone/Z123/rrset?name=orders.cache.internal."),
+        "/hostedzone/Z123/rrset?name=orders.cache.internal.",
         "",
         200,
         &list_page(
@@ -513,9 +506,9 @@ const SWAP_REQUEST: &str = r#"<ChangeResourceRecordSetsRequest xmlns="https://ro
 
 #[tokio::test]
 async fn change_batch_sends_one_request_and_returns_the_bare_change_id() {
-    let replay = StaticReplayClient::new(vec![event(
+    let replay = StaticReplayClient::new(vec![r53(
         "POST",
-        &format!("{R53}/hostedzone/Z123/rrset"),
+        "/hostedzone/Z123/rrset",
         SWAP_REQUEST,
         200,
         r#"<?xml version="1.0"?>
@@ -534,9 +527,9 @@ async fn change_batch_sends_one_request_and_returns_the_bare_change_id() {
 
 #[tokio::test]
 async fn invalid_change_batch_is_a_conflict() {
-    let replay = StaticReplayClient::new(vec![event(
+    let replay = StaticReplayClient::new(vec![r53(
         "POST",
-        &format!("{R53}/hostedzone/Z123/rrset"),
+        "/hostedzone/Z123/rrset",
         SWAP_REQUEST,
         400,
         &r53_error(
@@ -560,9 +553,9 @@ async fn invalid_change_batch_is_a_conflict() {
 
 #[tokio::test]
 async fn throttling_is_transient() {
-    let replay = StaticReplayClient::new(vec![event(
+    let replay = StaticReplayClient::new(vec![r53(
         "GET",
-        &format!("{R53}/hostedzone/Z123/rrset"),
+        "/hostedzone/Z123/rrset",
         "",
         400,
         &r53_error("Throttling", "Rate exceeded"),
@@ -577,9 +570,9 @@ async fn throttling_is_transient() {
 
 #[tokio::test]
 async fn prior_request_not_complete_is_transient() {
-    let replay = StaticReplayClient::new(vec![event(
+    let replay = StaticReplayClient::new(vec![r53(
         "POST",
-        &format!("{R53}/hostedzone/Z123/rrset"),
+        "/hostedzone/Z123/rrset",
         SWAP_REQUEST,
         400,
         &r53_error(
@@ -599,9 +592,9 @@ async fn prior_request_not_complete_is_transient() {
 
 #[tokio::test]
 async fn missing_zone_is_not_found() {
-    let replay = StaticReplayClient::new(vec![event(
+    let replay = StaticReplayClient::new(vec![r53(
         "GET",
-        &format!("{R53}/hostedzone/ZNOPE/rrset"),
+        "/hostedzone/ZNOPE/rrset",
         "",
         404,
         &r53_error("NoSuchHostedZone", "No hosted zone found with ID: ZNOPE"),
@@ -622,20 +615,8 @@ async fn change_status_reads_pending_then_insync() {
         )
     };
     let replay = StaticReplayClient::new(vec![
-        event(
-            "GET",
-            &format!("{R53}/change/C0123ABC"),
-            "",
-            200,
-            &body("PENDING"),
-        ),
-        event(
-            "GET",
-            &format!("{R53}/change/C0123ABC"),
-            "",
-            200,
-            &body("INSYNC"),
-        ),
+        r53("GET", "/change/C0123ABC", "", 200, &body("PENDING")),
+        r53("GET", "/change/C0123ABC", "", 200, &body("INSYNC")),
     ]);
     let store = Route53Records::new(client!(aws_sdk_route53, replay));
 
@@ -663,10 +644,7 @@ fn start_request() -> String {
 #[tokio::test]
 async fn start_execution_returns_the_new_execution() {
     let arn = format!("arn:aws:states:us-east-1:123456789012:execution:replica-dns:{MESSAGE_ID}");
-    let replay = StaticReplayClient::new(vec![event(
-        "POST",
-        SFN,
-        &start_request(),
+    let replay = StaticReplayClient::new(vec![start_event(
         200,
         &format!(r#"{{"executionArn":"{arn}","startDate":1.795E9}}"#),
     )]);
@@ -683,10 +661,7 @@ async fn start_execution_returns_the_new_execution() {
 
 #[tokio::test]
 async fn execution_already_exists_is_an_outcome_not_an_error() {
-    let replay = StaticReplayClient::new(vec![event(
-        "POST",
-        SFN,
-        &start_request(),
+    let replay = StaticReplayClient::new(vec![start_event(
         400,
         &format!(
             r#"{{"__type":"com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists","message":"Execution Already Exists: 'arn:aws:states:us-east-1:123456789012:execution:replica-dns:{MESSAGE_ID}'"}}"#
@@ -716,10 +691,7 @@ async fn execution_already_exists_is_an_outcome_not_an_error() {
 
 #[tokio::test]
 async fn missing_state_machine_is_not_found() {
-    let replay = StaticReplayClient::new(vec![event(
-        "POST",
-        SFN,
-        &start_request(),
+    let replay = StaticReplayClient::new(vec![start_event(
         400,
         r#"{"__type":"com.amazonaws.swf.service.v2.model#StateMachineDoesNotExist","message":"State Machine Does Not Exist"}"#,
     )]);
@@ -735,10 +707,7 @@ async fn missing_state_machine_is_not_found() {
 
 #[tokio::test]
 async fn access_denied_is_fatal() {
-    let replay = StaticReplayClient::new(vec![event(
-        "POST",
-        SFN,
-        &start_request(),
+    let replay = StaticReplayClient::new(vec![start_event(
         400,
         r#"{"__type":"AccessDeniedException","message":"not authorized to perform: states:StartExecution"}"#,
     )]);
@@ -757,35 +726,25 @@ async fn sdk_retries_throttling_before_reporting_success() {
     // Retries on: one Throttling answer, then success. Guards the claim in ErrorKind
     // that the SDK retries throttling before the state machine ever sees it.
     let replay = StaticReplayClient::new(vec![
-        event(
+        r53(
             "GET",
-            &format!("{R53}/hostedzone/Z123/rrset"),
+            "/hostedzone/Z123/rrset",
             "",
             400,
             &r53_error("Throttling", "Rate exceeded"),
         ),
-        event(
+        r53(
             "GET",
-            &format!("{R53}/hostedzone/Z123/rrset"),
+            "/hostedzone/Z123/rrset",
             "",
             200,
             &list_page(&[rrset("a.cache.internal.", "CNAME", "x.")], None),
         ),
     ]);
-    let config = aws_sdk_route53::Config::builder()
-        .behavior_version(aws_sdk_route53::config::BehaviorVersion::latest())
-        .region(aws_sdk_route53::config::Region::from_static("us-east-1"))
-        .credentials_provider(aws_sdk_route53::config::Credentials::new(
-            "AKIDTEST", "secret", None, None, "test",
-        ))
-        .retry_config(
-            aws_sdk_route53::config::retry::RetryConfig::standard()
-                .with_initial_backoff(std::time::Duration::from_millis(1))
-                .with_max_backoff(std::time::Duration::from_millis(5)),
-        )
-        .http_client(replay.clone())
-        .build();
-    let store = Route53Records::new(aws_sdk_route53::Client::from_conf(config));
+    let retry = aws_sdk_route53::config::retry::RetryConfig::standard()
+        .with_initial_backoff(std::time::Duration::from_millis(1))
+        .with_max_backoff(std::time::Duration::from_millis(5));
+    let store = Route53Records::new(client!(aws_sdk_route53, replay, retry));
 
     let records = store.list_records("Z123", None).await.unwrap();
 
@@ -800,20 +759,8 @@ async fn empty_cluster_answer_is_an_error_not_a_removed_member() {
   <ResponseMetadata><RequestId>r-4</RequestId></ResponseMetadata>
 </DescribeCacheClustersResponse>"#;
     let replay = StaticReplayClient::new(vec![
-        event(
-            "POST",
-            EC,
-            "Action=DescribeReplicationGroups&Version=2015-02-02&ReplicationGroupId=orders",
-            200,
-            describe_groups_body(),
-        ),
-        event(
-            "POST",
-            EC,
-            &describe_cluster_request("orders-001"),
-            200,
-            empty,
-        ),
+        group_event("orders", 200, describe_groups_body()),
+        cluster_event("orders-001", 200, empty),
     ]);
     let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));
 
