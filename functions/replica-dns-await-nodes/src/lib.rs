@@ -10,6 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use replica_dns_aws::ports::TopologySource;
 use replica_dns_core::config::Config;
 use replica_dns_lambda::startup::group_config;
+use replica_dns_lambda::steps::describe_group;
 use replica_dns_lambda::{GroupRun, HandlerError};
 use tracing::Instrument;
 
@@ -49,15 +50,7 @@ async fn await_nodes<T: TopologySource>(
     let deadline = *run
         .await_deadline_epoch
         .get_or_insert(now + u64::from(run.tunables.await_deadline_seconds));
-    let snapshot = topology
-        .describe_group(&run.replication_group_id)
-        .await
-        .map_err(|e| {
-            HandlerError::aws(
-                format!("describing replication group {}", run.replication_group_id),
-                e,
-            )
-        })?;
+    let snapshot = describe_group(topology, &run.replication_group_id).await?;
     // A member that left the group is no longer waited for: the next plan re-homes it.
     let still: Vec<String> = run
         .awaiting

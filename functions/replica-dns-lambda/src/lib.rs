@@ -1,6 +1,7 @@
 //! What every replica-dns Lambda shares: the per-group state ([`run::GroupRun`]) the
 //! state machine carries from function to function, the errorType contract
-//! ([`error::HandlerError`] → `Diagnostic`), and start-up wiring ([`startup`]).
+//! ([`error::HandlerError`] → `Diagnostic`), start-up wiring ([`startup`]), and the
+//! snapshot/read/plan calls several steps make alike ([`steps`]).
 //!
 //! It holds no domain logic (that is `replica-dns-core`) and no AWS calls (that is
 //! `replica-dns-aws`): only the glue that would otherwise be copied into seven `main`s.
@@ -14,6 +15,7 @@ pub mod fakes;
 pub mod fixtures;
 pub mod run;
 pub mod startup;
+pub mod steps;
 
 pub use error::{ErrorType, HandlerError};
 pub use run::{Counters, GroupRun, Report, Tunables};

@@ -7,8 +7,9 @@
 
 use replica_dns_aws::ports::RecordStore;
 use replica_dns_core::config::Config;
-use replica_dns_core::plan::{plan, PlanInput, PlanStatus, ZoneRecords};
-use replica_dns_lambda::startup::{group_config, records_subtree};
+use replica_dns_core::plan::PlanStatus;
+use replica_dns_lambda::startup::group_config;
+use replica_dns_lambda::steps::{group_records, plan_group};
 use replica_dns_lambda::{GroupRun, HandlerError};
 use tracing::Instrument;
 
@@ -33,27 +34,8 @@ async fn make_plan<R: RecordStore>(
 ) -> Result<GroupRun, HandlerError> {
     let group = group_config(config, &run.replication_group_id)?;
     let topology = run.require_topology()?.clone();
-    let subtree = records_subtree(group);
-    let current = records
-        .list_records(&group.hosted_zone_id, subtree.as_deref())
-        .await
-        .map_err(|e| {
-            HandlerError::aws(
-                format!("listing records of hosted zone {}", group.hosted_zone_id),
-                e,
-            )
-        })?;
-    let input = PlanInput {
-        topologies: vec![topology],
-        zones: vec![ZoneRecords {
-            hosted_zone_id: group.hosted_zone_id.clone(),
-            records: current,
-        }],
-    };
-    let plan = plan(config, &input).map_err(|e| HandlerError::Plan {
-        group: run.replication_group_id.clone(),
-        source: Box::new(e),
-    })?;
+    let current = group_records(records, group).await?;
+    let plan = plan_group(config, group, topology, current)?;
     let mut waiting_for: Vec<String> = Vec::new();
     for group_plan in &plan.groups {
         run.warn_all(&group_plan.warnings);
@@ -86,6 +68,7 @@ mod tests {
     use replica_dns_core::topology::{Member, Role};
     use replica_dns_lambda::fakes::FakeRecords;
     use replica_dns_lambda::fixtures::{self, group_run, member, topology};
+    use replica_dns_lambda::startup::records_subtree;
 
     fn config() -> Config {
         fixtures::config(&["orders"])

@@ -7,6 +7,7 @@
 use replica_dns_aws::ports::TopologySource;
 use replica_dns_core::config::Config;
 use replica_dns_lambda::startup::group_config;
+use replica_dns_lambda::steps::describe_group;
 use replica_dns_lambda::{GroupRun, HandlerError};
 use tracing::Instrument;
 
@@ -30,15 +31,7 @@ async fn snapshot<T: TopologySource>(
     topology: &T,
 ) -> Result<GroupRun, HandlerError> {
     group_config(config, &run.replication_group_id)?;
-    let snapshot = topology
-        .describe_group(&run.replication_group_id)
-        .await
-        .map_err(|e| {
-            HandlerError::aws(
-                format!("describing replication group {}", run.replication_group_id),
-                e,
-            )
-        })?;
+    let snapshot = describe_group(topology, &run.replication_group_id).await?;
     run.note_unavailable(&snapshot);
     tracing::info!(
         status = %snapshot.status,

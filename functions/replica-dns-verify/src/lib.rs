@@ -15,10 +15,11 @@ pub mod probe;
 
 use replica_dns_aws::ports::{ChangeStatus, RecordStore, TopologySource};
 use replica_dns_core::config::Config;
-use replica_dns_core::plan::{plan, ChangeAction, Plan, PlanInput, ZoneRecords};
+use replica_dns_core::plan::{ChangeAction, Plan};
 use replica_dns_core::records::{normalize_name, RecordSet};
 use replica_dns_lambda::run::{Outcome, Verification, VerifyStatus};
-use replica_dns_lambda::startup::{group_config, records_subtree};
+use replica_dns_lambda::startup::group_config;
+use replica_dns_lambda::steps::{describe_group, group_records, plan_group};
 use replica_dns_lambda::{GroupRun, HandlerError};
 use tracing::Instrument;
 
@@ -106,17 +107,7 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
         }
     }
 
-    let subtree = records_subtree(group);
-    let current = deps
-        .records
-        .list_records(&group.hosted_zone_id, subtree.as_deref())
-        .await
-        .map_err(|e| {
-            HandlerError::aws(
-                format!("listing records of hosted zone {}", group.hosted_zone_id),
-                e,
-            )
-        })?;
+    let current = group_records(&deps.records, group).await?;
     let mismatches = readback_mismatches(&applied, &current);
     if !mismatches.is_empty() {
         let detail = format!(
@@ -127,27 +118,8 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
         return Ok(run);
     }
 
-    let fresh = deps
-        .topology
-        .describe_group(&run.replication_group_id)
-        .await
-        .map_err(|e| {
-            HandlerError::aws(
-                format!("describing replication group {}", run.replication_group_id),
-                e,
-            )
-        })?;
-    let input = PlanInput {
-        topologies: vec![fresh.clone()],
-        zones: vec![ZoneRecords {
-            hosted_zone_id: group.hosted_zone_id.clone(),
-            records: current,
-        }],
-    };
-    let check = plan(&deps.config, &input).map_err(|e| HandlerError::Plan {
-        group: run.replication_group_id.clone(),
-        source: Box::new(e),
-    })?;
+    let fresh = describe_group(&deps.topology, &run.replication_group_id).await?;
+    let check = plan_group(&deps.config, group, fresh.clone(), current)?;
     run.topology = Some(fresh.clone());
     if !check.is_empty() || !check.is_final() {
         let changes: usize = check.batches.iter().map(|b| b.changes.len()).sum();

@@ -2,6 +2,7 @@
 //! state machine runs it, with each way verification can say "not yet" or "again".
 
 use super::*;
+use replica_dns_core::plan::{plan, PlanInput, ZoneRecords};
 use replica_dns_core::topology::{Role, Topology};
 use replica_dns_lambda::fakes::{FakeRecords, FakeTopology};
 use replica_dns_lambda::fixtures::{self, group_run, member};
