@@ -66,11 +66,6 @@ fn r53(method: &str, path: &str, request: &str, status: u16, response: &str) -> 
     event(method, &format!("{R53}{path}"), request, status, response)
 }
 
-/// The StartExecution of [`start_request`], answered with `status` and `response`.
-fn start_event(status: u16, response: &str) -> ReplayEvent {
-    event("POST", SFN, &start_request(), status, response)
-}
-
 /// An SDK client answered by `$replay`, with test credentials in us-east-1. Without a
 /// retry configuration the SDK does not retry: one response per request, since its
 /// own retries would consume extra ones.
@@ -504,22 +499,35 @@ fn swap() -> Vec<Change> {
 
 const SWAP_REQUEST: &str = r#"<ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeBatch><Comment>replica-dns: orders</Comment><Changes><Change><Action>DELETE</Action><ResourceRecordSet><Name>replica1.cache.internal.</Name><Type>CNAME</Type><TTL>10</TTL><ResourceRecords><ResourceRecord><Value>orders-002.abc.cache.amazonaws.com</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change><Change><Action>CREATE</Action><ResourceRecordSet><Name>replica1.cache.internal.</Name><Type>CNAME</Type><TTL>10</TTL><ResourceRecords><ResourceRecord><Value>orders-003.abc.cache.amazonaws.com</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"#;
 
-#[tokio::test]
-async fn change_batch_sends_one_request_and_returns_the_bare_change_id() {
+/// Submits [`swap`] to zone Z123 (the request [`SWAP_REQUEST`]) against Route 53
+/// answering `status`, `response`.
+async fn submit_swap(
+    status: u16,
+    response: &str,
+) -> (StaticReplayClient, Result<String, replica_dns_aws::Error>) {
     let replay = StaticReplayClient::new(vec![r53(
         "POST",
         "/hostedzone/Z123/rrset",
         SWAP_REQUEST,
+        status,
+        response,
+    )]);
+    let store = Route53Records::new(client!(aws_sdk_route53, replay));
+    let result = store
+        .change_batch("Z123", &swap(), "replica-dns: orders")
+        .await;
+    (replay, result)
+}
+
+#[tokio::test]
+async fn change_batch_sends_one_request_and_returns_the_bare_change_id() {
+    let (replay, result) = submit_swap(
         200,
         r#"<?xml version="1.0"?>
 <ChangeResourceRecordSetsResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeInfo><Id>/change/C0123ABC</Id><Status>PENDING</Status><SubmittedAt>2026-11-27T02:00:00.000Z</SubmittedAt><Comment>replica-dns: orders</Comment></ChangeInfo></ChangeResourceRecordSetsResponse>"#,
-    )]);
-    let store = Route53Records::new(client!(aws_sdk_route53, replay));
-
-    let id = store
-        .change_batch("Z123", &swap(), "replica-dns: orders")
-        .await
-        .unwrap();
+    )
+    .await;
+    let id = result.unwrap();
 
     replay.relaxed_requests_match();
     assert_eq!(id, "C0123ABC");
@@ -527,22 +535,15 @@ async fn change_batch_sends_one_request_and_returns_the_bare_change_id() {
 
 #[tokio::test]
 async fn invalid_change_batch_is_a_conflict() {
-    let replay = StaticReplayClient::new(vec![r53(
-        "POST",
-        "/hostedzone/Z123/rrset",
-        SWAP_REQUEST,
+    let (_, result) = submit_swap(
         400,
         &r53_error(
             "InvalidChangeBatch",
             "[Tried to delete resource record set [name='replica1.cache.internal.', type='CNAME'] but the values provided do not match the current values]",
         ),
-    )]);
-    let store = Route53Records::new(client!(aws_sdk_route53, replay));
-
-    let err = store
-        .change_batch("Z123", &swap(), "replica-dns: orders")
-        .await
-        .unwrap_err();
+    )
+    .await;
+    let err = result.unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
     assert!(
@@ -570,22 +571,15 @@ async fn throttling_is_transient() {
 
 #[tokio::test]
 async fn prior_request_not_complete_is_transient() {
-    let replay = StaticReplayClient::new(vec![r53(
-        "POST",
-        "/hostedzone/Z123/rrset",
-        SWAP_REQUEST,
+    let (_, result) = submit_swap(
         400,
         &r53_error(
             "PriorRequestNotComplete",
             "The request was rejected because Route 53 was still processing a prior request.",
         ),
-    )]);
-    let store = Route53Records::new(client!(aws_sdk_route53, replay));
-
-    let err = store
-        .change_batch("Z123", &swap(), "replica-dns: orders")
-        .await
-        .unwrap_err();
+    )
+    .await;
+    let err = result.unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::Transient, "{err}");
 }
@@ -641,19 +635,33 @@ fn start_request() -> String {
     format!(r#"{{"stateMachineArn":"{SM_ARN}","name":"{MESSAGE_ID}","input":"{{\"all\":true}}"}}"#)
 }
 
+/// Starts execution [`MESSAGE_ID`] of [`SM_ARN`] with input `{"all":true}` (the
+/// request [`start_request`]) against Step Functions answering `status`, `response`.
+async fn start_all(
+    status: u16,
+    response: &str,
+) -> (
+    StaticReplayClient,
+    Result<StartOutcome, replica_dns_aws::Error>,
+) {
+    let replay =
+        StaticReplayClient::new(vec![event("POST", SFN, &start_request(), status, response)]);
+    let starter = SfnExecutions::new(client!(aws_sdk_sfn, replay));
+    let result = starter
+        .start_execution(SM_ARN, MESSAGE_ID, r#"{"all":true}"#)
+        .await;
+    (replay, result)
+}
+
 #[tokio::test]
 async fn start_execution_returns_the_new_execution() {
     let arn = format!("arn:aws:states:us-east-1:123456789012:execution:replica-dns:{MESSAGE_ID}");
-    let replay = StaticReplayClient::new(vec![start_event(
+    let (replay, result) = start_all(
         200,
         &format!(r#"{{"executionArn":"{arn}","startDate":1.795E9}}"#),
-    )]);
-    let starter = SfnExecutions::new(client!(aws_sdk_sfn, replay));
-
-    let outcome = starter
-        .start_execution(SM_ARN, MESSAGE_ID, r#"{"all":true}"#)
-        .await
-        .unwrap();
+    )
+    .await;
+    let outcome = result.unwrap();
 
     replay.relaxed_requests_match();
     assert_eq!(outcome, StartOutcome::Started { execution_arn: arn });
@@ -661,18 +669,14 @@ async fn start_execution_returns_the_new_execution() {
 
 #[tokio::test]
 async fn execution_already_exists_is_an_outcome_not_an_error() {
-    let replay = StaticReplayClient::new(vec![start_event(
+    let (_, result) = start_all(
         400,
         &format!(
             r#"{{"__type":"com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists","message":"Execution Already Exists: 'arn:aws:states:us-east-1:123456789012:execution:replica-dns:{MESSAGE_ID}'"}}"#
         ),
-    )]);
-    let starter = SfnExecutions::new(client!(aws_sdk_sfn, replay));
-
-    let outcome = starter
-        .start_execution(SM_ARN, MESSAGE_ID, r#"{"all":true}"#)
-        .await
-        .unwrap();
+    )
+    .await;
+    let outcome = result.unwrap();
 
     match outcome {
         StartOutcome::AlreadyRunningOrDone {
@@ -691,32 +695,24 @@ async fn execution_already_exists_is_an_outcome_not_an_error() {
 
 #[tokio::test]
 async fn missing_state_machine_is_not_found() {
-    let replay = StaticReplayClient::new(vec![start_event(
+    let (_, result) = start_all(
         400,
         r#"{"__type":"com.amazonaws.swf.service.v2.model#StateMachineDoesNotExist","message":"State Machine Does Not Exist"}"#,
-    )]);
-    let starter = SfnExecutions::new(client!(aws_sdk_sfn, replay));
-
-    let err = starter
-        .start_execution(SM_ARN, MESSAGE_ID, r#"{"all":true}"#)
-        .await
-        .unwrap_err();
+    )
+    .await;
+    let err = result.unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
 }
 
 #[tokio::test]
 async fn access_denied_is_fatal() {
-    let replay = StaticReplayClient::new(vec![start_event(
+    let (_, result) = start_all(
         400,
         r#"{"__type":"AccessDeniedException","message":"not authorized to perform: states:StartExecution"}"#,
-    )]);
-    let starter = SfnExecutions::new(client!(aws_sdk_sfn, replay));
-
-    let err = starter
-        .start_execution(SM_ARN, MESSAGE_ID, r#"{"all":true}"#)
-        .await
-        .unwrap_err();
+    )
+    .await;
+    let err = result.unwrap_err();
 
     assert_eq!(err.kind(), ErrorKind::Fatal, "{err}");
 }
