@@ -10,16 +10,12 @@ use replica_dns_aws::ports::RecordStore;
 use replica_dns_core::plan::Change;
 use replica_dns_core::plan::Plan;
 use replica_dns_lambda::run::{describe_slot, AppliedBatch, Outcome};
-use replica_dns_lambda::{GroupRun, HandlerError};
+use replica_dns_lambda::{group_span, GroupRun, HandlerError};
 use tracing::Instrument;
 
 /// Applies (or, in a dry-run, renders) the run's plan.
 pub async fn handle<R: RecordStore>(run: GroupRun, records: &R) -> Result<GroupRun, HandlerError> {
-    let span = tracing::info_span!(
-        "apply",
-        execution_id = %run.execution_id,
-        group_id = %run.replication_group_id
-    );
+    let span = group_span!("apply", run);
     apply(run, records).instrument(span).await
 }
 

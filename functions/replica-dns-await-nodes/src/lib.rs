@@ -11,7 +11,7 @@ use replica_dns_aws::ports::TopologySource;
 use replica_dns_core::config::Config;
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::describe_group;
-use replica_dns_lambda::{GroupRun, HandlerError};
+use replica_dns_lambda::{group_span, GroupRun, HandlerError};
 use tracing::Instrument;
 
 /// Seconds since the Unix epoch (the clock is read here, in `main`'s closure, so the
@@ -30,11 +30,7 @@ pub async fn handle<T: TopologySource>(
     topology: &T,
     now: u64,
 ) -> Result<GroupRun, HandlerError> {
-    let span = tracing::info_span!(
-        "await_nodes",
-        execution_id = %run.execution_id,
-        group_id = %run.replication_group_id
-    );
+    let span = group_span!("await_nodes", run);
     await_nodes(run, config, topology, now)
         .instrument(span)
         .await

@@ -18,4 +18,22 @@ pub mod startup;
 pub mod steps;
 
 pub use error::{ErrorType, HandlerError};
+
+/// What [`group_span!`] expands to uses; not for callers.
+#[doc(hidden)]
+pub use tracing as __tracing;
+
+/// The span a per-group step runs in (`group_span!("plan", run)`): the step's name with
+/// the run's execution and group ids, so one run's lines can be followed across the
+/// functions' logs. A macro because a span's name must be a literal.
+#[macro_export]
+macro_rules! group_span {
+    ($step:literal, $run:ident) => {
+        $crate::__tracing::info_span!(
+            $step,
+            execution_id = %$run.execution_id,
+            group_id = %$run.replication_group_id
+        )
+    };
+}
 pub use run::{Counters, GroupRun, Report, Tunables};

@@ -10,7 +10,7 @@ use replica_dns_core::config::Config;
 use replica_dns_core::plan::PlanStatus;
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::{group_records, plan_group};
-use replica_dns_lambda::{GroupRun, HandlerError};
+use replica_dns_lambda::{group_span, GroupRun, HandlerError};
 use tracing::Instrument;
 
 /// Computes the plan for the run's group.
@@ -19,11 +19,7 @@ pub async fn handle<R: RecordStore>(
     config: &Config,
     records: &R,
 ) -> Result<GroupRun, HandlerError> {
-    let span = tracing::info_span!(
-        "plan",
-        execution_id = %run.execution_id,
-        group_id = %run.replication_group_id
-    );
+    let span = group_span!("plan", run);
     make_plan(run, config, records).instrument(span).await
 }
 

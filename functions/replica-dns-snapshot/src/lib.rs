@@ -8,7 +8,7 @@ use replica_dns_aws::ports::TopologySource;
 use replica_dns_core::config::Config;
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::describe_group;
-use replica_dns_lambda::{GroupRun, HandlerError};
+use replica_dns_lambda::{group_span, GroupRun, HandlerError};
 use tracing::Instrument;
 
 /// Takes a fresh snapshot of the run's group.
@@ -17,11 +17,7 @@ pub async fn handle<T: TopologySource>(
     config: &Config,
     topology: &T,
 ) -> Result<GroupRun, HandlerError> {
-    let span = tracing::info_span!(
-        "snapshot",
-        execution_id = %run.execution_id,
-        group_id = %run.replication_group_id
-    );
+    let span = group_span!("snapshot", run);
     snapshot(run, config, topology).instrument(span).await
 }
 

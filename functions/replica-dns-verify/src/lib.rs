@@ -20,7 +20,7 @@ use replica_dns_core::records::{normalize_name, RecordSet};
 use replica_dns_lambda::run::{Outcome, Verification, VerifyStatus};
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::{describe_group, group_records, plan_group};
-use replica_dns_lambda::{GroupRun, HandlerError};
+use replica_dns_lambda::{group_span, GroupRun, HandlerError};
 use tracing::Instrument;
 
 pub use probe::Probe;
@@ -38,11 +38,7 @@ pub async fn handle<T: TopologySource, R: RecordStore, P: Probe>(
     run: GroupRun,
     deps: &Deps<T, R, P>,
 ) -> Result<GroupRun, HandlerError> {
-    let span = tracing::info_span!(
-        "verify",
-        execution_id = %run.execution_id,
-        group_id = %run.replication_group_id
-    );
+    let span = group_span!("verify", run);
     verify(run, deps).instrument(span).await
 }
 
