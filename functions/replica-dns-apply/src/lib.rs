@@ -101,17 +101,12 @@ async fn apply<R: RecordStore>(mut run: GroupRun, records: &R) -> Result<GroupRu
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use replica_dns_core::config::Config;
     use replica_dns_core::plan::{plan, PlanInput, ZoneRecords};
     use replica_dns_core::records::{RecordSet, RecordType};
     use replica_dns_core::topology::{Role, Topology};
     use replica_dns_lambda::fakes::FakeRecords;
-    use replica_dns_lambda::fixtures::{self, member};
+    use replica_dns_lambda::fixtures::{self, config, member};
     use replica_dns_lambda::Tunables;
-
-    fn config() -> Config {
-        fixtures::config(&["orders"])
-    }
 
     fn topology() -> Topology {
         fixtures::topology(

@@ -78,12 +78,8 @@ mod tests {
     use super::*;
     use replica_dns_core::topology::{Role, Topology};
     use replica_dns_lambda::fakes::FakeTopology;
-    use replica_dns_lambda::fixtures::{self, member};
+    use replica_dns_lambda::fixtures::{self, config, member};
     use replica_dns_lambda::Tunables;
-
-    fn config() -> Config {
-        fixtures::config(&["orders"])
-    }
 
     fn topology(replica_status: &str) -> Topology {
         fixtures::topology(

@@ -133,7 +133,7 @@ mod tests {
     use serde_json::json;
 
     fn config() -> Config {
-        fixtures::config(&["orders", "carts"])
+        fixtures::config_of(&["orders", "carts"])
     }
 
     /// A group of available replicas (the filter only asks which group a member is in).

@@ -10,11 +10,16 @@ use serde_json::json;
 
 use crate::run::{GroupRun, Tunables};
 
+/// The configuration most tests use: the one group `orders` ([`config_of`]).
+pub fn config() -> Config {
+    config_of(&["orders"])
+}
+
 /// A valid configuration (owner `test`) with one group per id, each in hosted zone
 /// `Z1` (`cache.internal.`) with names `replica{n}.<id>.cache.internal.`.
 ///
 /// Panics if the ids make the configuration invalid: that is a broken test, not input.
-pub fn config(group_ids: &[&str]) -> Config {
+pub fn config_of(group_ids: &[&str]) -> Config {
     let groups: Vec<_> = group_ids
         .iter()
         .map(|id| {

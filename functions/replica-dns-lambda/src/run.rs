@@ -294,6 +294,15 @@ impl GroupRun {
         self.nodes_pending = !self.awaiting.is_empty();
     }
 
+    /// Puts `plan` in force (`None` before planning again). The change ids and the
+    /// verification belong to the plan they were made for, so they go with it: verify
+    /// must never poll or judge a previous plan's changes.
+    pub fn replace_plan(&mut self, plan: Option<Plan>) {
+        self.plan = plan;
+        self.change_ids.clear();
+        self.verify = None;
+    }
+
     /// The topology a step needs, or an error saying which step should have set it.
     pub fn require_topology(&self) -> Result<&Topology, HandlerError> {
         self.topology.as_ref().ok_or_else(|| {

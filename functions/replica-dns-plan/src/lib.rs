@@ -50,9 +50,7 @@ async fn make_plan<R: RecordStore>(
         waiting_for = ?run.awaiting,
         "plan computed"
     );
-    run.plan = Some(plan);
-    run.change_ids.clear();
-    run.verify = None;
+    run.replace_plan(Some(plan));
     Ok(run)
 }
 
@@ -63,12 +61,8 @@ mod tests {
     use replica_dns_core::records::{RecordSet, RecordType};
     use replica_dns_core::topology::{Member, Role};
     use replica_dns_lambda::fakes::FakeRecords;
-    use replica_dns_lambda::fixtures::{self, group_run, member, topology};
+    use replica_dns_lambda::fixtures::{config, group_run, member, topology};
     use replica_dns_lambda::startup::records_subtree;
-
-    fn config() -> Config {
-        fixtures::config(&["orders"])
-    }
 
     fn run_with(members: Vec<Member>) -> GroupRun {
         let mut run = group_run("orders");

@@ -36,9 +36,7 @@ async fn snapshot<T: TopologySource>(
         "snapshot taken"
     );
     run.topology = Some(snapshot);
-    run.plan = None;
-    run.change_ids.clear();
-    run.verify = None;
+    run.replace_plan(None);
     Ok(run)
 }
 
@@ -48,11 +46,7 @@ mod tests {
     use super::*;
     use replica_dns_core::topology::Role;
     use replica_dns_lambda::fakes::{throttled, FakeTopology};
-    use replica_dns_lambda::fixtures::{self, group_run as run, member, topology};
-
-    fn config() -> Config {
-        fixtures::config(&["orders"])
-    }
+    use replica_dns_lambda::fixtures::{config, group_run as run, member, topology};
 
     fn fake() -> FakeTopology {
         FakeTopology::with([topology(

@@ -5,13 +5,9 @@ use super::*;
 use replica_dns_core::plan::{plan, PlanInput, ZoneRecords};
 use replica_dns_core::topology::{Role, Topology};
 use replica_dns_lambda::fakes::{FakeRecords, FakeTopology};
-use replica_dns_lambda::fixtures::{self, group_run, member};
+use replica_dns_lambda::fixtures::{self, config, group_run, member};
 
 use crate::probe::{Findings, NoProbe};
-
-fn config() -> Config {
-    fixtures::config(&["orders"])
-}
 
 /// orders-001..003, all available, with `primary` the primary.
 fn topology(primary: &str) -> Topology {
