@@ -256,9 +256,12 @@ pub fn validate_token(field: &str, value: &str) -> Result<(), OwnershipError> {
     if value.len() > MAX_TOKEN_LEN {
         return Err(invalid(&format!("longer than {MAX_TOKEN_LEN} characters")));
     }
+    // Scan bytes (every allowed character is ASCII), decode only the offender.
     if let Some(bad) = value
-        .chars()
-        .find(|c| !c.is_ascii_graphic() || matches!(c, '"' | '\\' | '='))
+        .bytes()
+        .position(|b| !b.is_ascii_graphic() || matches!(b, b'"' | b'\\' | b'='))
+        .and_then(|at| value.get(at..))
+        .and_then(|rest| rest.chars().next())
     {
         return Err(invalid(&format!(
             "character {bad:?} is not allowed (printable ASCII except space, '\"', '\\' and '=')"
@@ -329,7 +332,24 @@ impl SlotTemplate {
 
     /// The name of slot `n`, normalised.
     pub fn name(&self, n: u32) -> String {
-        format!("{}{}{}", self.prefix, n, self.suffix)
+        // Built by hand rather than with format!: the planner renders thousands per plan.
+        let mut digits = [0u8; 10];
+        let mut at = digits.len();
+        let mut rest = n;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        let mut name =
+            String::with_capacity(self.prefix.len() + (digits.len() - at) + self.suffix.len());
+        name.push_str(&self.prefix);
+        name.extend(digits[at..].iter().map(|&d| char::from(d)));
+        name.push_str(&self.suffix);
+        name
     }
 
     /// The slot number a normalised name stands for under this template, if any.
@@ -520,6 +540,11 @@ mod tests {
     fn template_renders_and_recognises_slot_names() {
         let template = SlotTemplate::parse("Replica{n}.Orders.cache.internal").unwrap();
         assert_eq!(template.name(4), "replica4.orders.cache.internal.");
+        assert_eq!(template.name(10), "replica10.orders.cache.internal.");
+        assert_eq!(
+            template.name(u32::MAX),
+            "replica4294967295.orders.cache.internal."
+        );
         assert_eq!(template.slot_of("replica4.orders.cache.internal."), Some(4));
         assert_eq!(
             template.slot_of("replica12.orders.cache.internal."),

@@ -105,8 +105,8 @@ impl RecordSet {
 /// Compares two DNS names as Route 53 does (case-insensitive, trailing dot optional)
 /// without allocating.
 pub fn names_equal(a: &str, b: &str) -> bool {
-    let a = a.trim();
-    let b = b.trim();
+    let a = a.trim_ascii();
+    let b = b.trim_ascii();
     a.strip_suffix('.')
         .unwrap_or(a)
         .eq_ignore_ascii_case(b.strip_suffix('.').unwrap_or(b))

@@ -2,8 +2,6 @@
 //! and diff against the records as read. The rules are the decision table in
 //! [`crate::plan`]; this module only carries them out.
 
-use std::collections::BTreeSet;
-
 use crate::config::{GroupConfig, NoReplicaPolicy};
 use crate::ownership::{OwnershipRef, SlotTemplate};
 use crate::records::{names_equal, RecordSet, RecordType};
@@ -18,8 +16,6 @@ use super::{
 /// One slot number as found in the zone.
 struct Slot<'a> {
     n: u32,
-    name: String,
-    txt_name: String,
     class: Class<'a>,
 }
 
@@ -100,6 +96,7 @@ type Rehome = (Option<String>, RehomeCause);
 struct Planner<'a, 't> {
     owner_id: &'a str,
     group: &'a GroupConfig,
+    templates: &'a Templates,
     topology: &'t Topology,
     slots: Vec<SlotPlan>,
     changes: Vec<Change>,
@@ -143,6 +140,7 @@ pub(crate) fn plan_group(
     let mut planner = Planner {
         owner_id,
         group,
+        templates,
         topology,
         slots: Vec::new(),
         changes: Vec::new(),
@@ -253,8 +251,6 @@ impl<'a, 't> Planner<'a, 't> {
         zone: &ZoneIndex<'z>,
         positions: Positions,
     ) -> Slot<'z> {
-        let name = templates.slot.name(n);
-        let txt_name = templates.txt.name(n);
         let at_name = zone.at(positions.slot, n);
         let at_txt = zone.at(positions.txt, n);
         let types = |records: &[Entry]| -> Vec<String> {
@@ -272,7 +268,7 @@ impl<'a, 't> Planner<'a, 't> {
         };
         let foreign = |reason: ForeignReason| Warning::ForeignRecord {
             slot: n,
-            name: name.clone(),
+            name: templates.slot.name(n),
             reason,
         };
 
@@ -332,12 +328,7 @@ impl<'a, 't> Planner<'a, 't> {
                 Class::Foreign
             }
         };
-        Slot {
-            n,
-            name,
-            txt_name,
-            class,
-        }
+        Slot { n, class }
     }
 
     /// Rules 1–4 when a target exists (some replica available, or the primary endpoint
@@ -351,7 +342,11 @@ impl<'a, 't> Planner<'a, 't> {
     ) -> Vec<String> {
         let in_range = |s: &&Slot| s.n <= replica_count;
         let topology = self.topology;
-        let mut claimed: Vec<&str> = Vec::new();
+        // Members already home to a slot (compared by identity: they all come from
+        // `topology`, one struct per member).
+        let mut claimed: Vec<&Member> = Vec::new();
+        let is_claimed =
+            |claimed: &[&Member], m: &Member| claimed.iter().any(|c| std::ptr::eq(*c, m));
         // By slot index: (home, rehome cause).
         let mut homes: Vec<Option<(&'t Member, Option<Rehome>)>> = vec![None; slots.len()];
         let mut needs: Vec<(usize, Option<Rehome>)> = Vec::new();
@@ -361,8 +356,8 @@ impl<'a, 't> Planner<'a, 't> {
             if let Class::Owned { ownership, .. } = &slot.class {
                 let home = ownership.home;
                 let cause = match topology.member(home) {
-                    Some(m) if m.role == Role::Replica && !claimed.contains(&home) => {
-                        claimed.push(&m.cache_cluster_id);
+                    Some(m) if m.role == Role::Replica && !is_claimed(&claimed, m) => {
+                        claimed.push(m);
                         homes[i] = Some((m, None));
                         continue;
                     }
@@ -377,11 +372,12 @@ impl<'a, 't> Planner<'a, 't> {
         for (i, slot) in slots.iter().enumerate().filter(|(_, s)| in_range(s)) {
             if let Class::Adoptable { cname } = &slot.class {
                 let target = cname.cname_target().unwrap_or_default();
-                match replicas.iter().find(|m| {
-                    points_at(target, m) && !claimed.contains(&m.cache_cluster_id.as_str())
-                }) {
+                match replicas
+                    .iter()
+                    .find(|m| points_at(target, m) && !is_claimed(&claimed, m))
+                {
                     Some(m) => {
-                        claimed.push(&m.cache_cluster_id);
+                        claimed.push(m);
                         homes[i] = Some((m, None));
                     }
                     None => needs.push((i, None)),
@@ -399,7 +395,7 @@ impl<'a, 't> Planner<'a, 't> {
         let mut candidates: Vec<&'t Member> = replicas
             .iter()
             .copied()
-            .filter(|m| !claimed.contains(&m.cache_cluster_id.as_str()))
+            .filter(|m| !is_claimed(&claimed, m))
             .collect();
         candidates.sort_by_key(|m| !m.is_available());
         let mut candidates = candidates.into_iter();
@@ -422,11 +418,7 @@ impl<'a, 't> Planner<'a, 't> {
             .collect();
         // Names per available replica, aligned with `available` (sorted by id).
         let mut load: Vec<usize> = vec![0; available.len()];
-        let position = |m: &Member| {
-            available
-                .iter()
-                .position(|a| a.cache_cluster_id == m.cache_cluster_id)
-        };
+        let position = |m: &Member| available.iter().position(|a| std::ptr::eq(*a, m));
         // `slots` is in ascending slot order, so index order is slot order.
         let mut targets: Vec<Option<Target<'t>>> = (0..slots.len()).map(|_| None).collect();
         for (i, home) in homes.iter().enumerate() {
@@ -457,7 +449,7 @@ impl<'a, 't> Planner<'a, 't> {
             }
         }
 
-        let mut waiting: BTreeSet<String> = BTreeSet::new();
+        let mut waiting: Vec<String> = Vec::new();
         for (i, slot) in slots.iter().enumerate() {
             if slot.n > replica_count {
                 match slot.class {
@@ -476,11 +468,13 @@ impl<'a, 't> Planner<'a, 't> {
                 continue;
             };
             if target.routing() != Routing::Home {
-                waiting.insert(home.cache_cluster_id.clone());
+                waiting.push(home.cache_cluster_id.clone());
             }
             self.write(slot, &home.cache_cluster_id, target, rehome.clone(), false);
         }
-        waiting.into_iter().collect()
+        waiting.sort_unstable();
+        waiting.dedup();
+        waiting
     }
 
     /// Makes slot `slot` say `home` and point at `target`, emitting DELETE(old)+CREATE(new)
@@ -529,13 +523,17 @@ impl<'a, 't> Planner<'a, 't> {
         if !cname_ok {
             self.push(
                 ChangeAction::Create,
-                RecordSet::cname(&slot.name, ttl, address),
+                RecordSet::cname(&self.templates.slot.name(slot.n), ttl, address),
             );
         }
         if !txt_ok {
             self.push(
                 ChangeAction::Create,
-                RecordSet::txt(&slot.txt_name, ttl, &desired_ownership.to_owned().render()),
+                RecordSet::txt(
+                    &self.templates.txt.name(slot.n),
+                    ttl,
+                    &desired_ownership.to_owned().render(),
+                ),
             );
         }
         let changed = self.changes.len() > before;
@@ -549,7 +547,7 @@ impl<'a, 't> Planner<'a, 't> {
                 let previous_target = old_target.clone().unwrap_or_default();
                 self.warnings.push(Warning::Adopted {
                     slot: slot.n,
-                    name: slot.name.clone(),
+                    name: self.templates.slot.name(slot.n),
                     previous_target: previous_target.clone(),
                 });
                 SlotReason::Adopted { previous_target }
@@ -575,7 +573,7 @@ impl<'a, 't> Planner<'a, 't> {
                     _ => {
                         self.warnings.push(Warning::Repaired {
                             slot: slot.n,
-                            name: slot.name.clone(),
+                            name: self.templates.slot.name(slot.n),
                             found_target: old_target.clone(),
                         });
                         SlotReason::Repaired {
@@ -596,7 +594,7 @@ impl<'a, 't> Planner<'a, 't> {
         };
         self.slots.push(SlotPlan {
             slot: slot.n,
-            name: slot.name.clone(),
+            name: self.templates.slot.name(slot.n),
             home: Some(home.to_string()),
             target_cluster_id,
             target_address: Some(address.to_string()),
@@ -611,7 +609,7 @@ impl<'a, 't> Planner<'a, 't> {
         if let Class::Adoptable { cname } = &slot.class {
             self.warnings.push(Warning::Adopted {
                 slot: slot.n,
-                name: slot.name.clone(),
+                name: self.templates.slot.name(slot.n),
                 previous_target: cname.cname_target().unwrap_or_default().to_string(),
             });
         }
@@ -623,7 +621,7 @@ impl<'a, 't> Planner<'a, 't> {
         }
         self.slots.push(SlotPlan {
             slot: slot.n,
-            name: slot.name.clone(),
+            name: self.templates.slot.name(slot.n),
             home,
             target_cluster_id: None,
             target_address: None,
@@ -644,7 +642,7 @@ impl<'a, 't> Planner<'a, 't> {
         let address = cname.and_then(RecordSet::cname_target);
         self.slots.push(SlotPlan {
             slot: slot.n,
-            name: slot.name.clone(),
+            name: self.templates.slot.name(slot.n),
             home: Some(ownership.home.to_string()),
             target_cluster_id: address.and_then(|a| {
                 self.topology
