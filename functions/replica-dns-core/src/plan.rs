@@ -183,8 +183,15 @@ impl Plan {
         self.groups.iter().all(|g| g.status == PlanStatus::Final)
     }
 
-    /// A short table for a dry-run: one row per slot (name, action, target, why), then
-    /// the warnings. See [`render`](self::render) for the format.
+    /// A short table for a dry-run: one row per slot (group, name, action, target, home,
+    /// why), then one status line per group and its warnings:
+    ///
+    /// ```text
+    /// GROUP   NAME                             ACTION   TARGET                HOME        WHY
+    /// orders  replica1.orders.cache.internal.  replace  orders-003 (interim)  orders-001  rehomed from orders-002: home became primary
+    /// orders  replica2.orders.cache.internal.  -        orders-003            orders-003  unchanged
+    /// orders: interim, 4 change(s), waiting for orders-001
+    /// ```
     pub fn render_table(&self) -> String {
         render::table(self)
     }
