@@ -4,7 +4,6 @@
 //!
 //! Not a cache and not shared between plans: it borrows the records it indexes.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -36,12 +35,23 @@ impl<'a> ZoneIndex<'a> {
         }
         let mut entries = Vec::new();
         for record in records {
-            let name = normalized(&record.name);
-            for_each_pattern(&name, |prefix, n, suffix| {
+            // One pass over the name as stored (Route 53 returns it normalised); only a
+            // name that turns out not to be normalised is copied and scanned again.
+            let before = entries.len();
+            let clean = for_each_pattern(&record.name, |prefix, n, suffix| {
                 if let Some(positions) = by_pattern.get(&(prefix, suffix)) {
                     entries.extend(positions.iter().map(|&p| (p, n, record)));
                 }
             });
+            if !clean {
+                entries.truncate(before);
+                let name = normalize_name(&record.name);
+                for_each_pattern(&name, |prefix, n, suffix| {
+                    if let Some(positions) = by_pattern.get(&(prefix, suffix)) {
+                        entries.extend(positions.iter().map(|&p| (p, n, record)));
+                    }
+                });
+            }
         }
         entries.sort_unstable();
         ZoneIndex { entries }
@@ -68,23 +78,19 @@ impl<'a> ZoneIndex<'a> {
     }
 }
 
-/// Route 53 returns names normalised already; borrow them then.
-fn normalized(name: &str) -> Cow<'_, str> {
-    let normal = name.ends_with('.')
-        && !name
-            .bytes()
-            .any(|b| b.is_ascii_uppercase() || b.is_ascii_whitespace());
-    if normal {
-        Cow::Borrowed(name)
-    } else {
-        Cow::Owned(normalize_name(name))
-    }
-}
-
 /// Calls `f(prefix, n, suffix)` for every split of `name` around a decimal number without
-/// leading zero, i.e. every template `prefix{n}suffix` that renders `name`.
-fn for_each_pattern<'n>(name: &'n str, mut f: impl FnMut(&'n str, u32, &'n str)) {
+/// leading zero, i.e. every template `prefix{n}suffix` that renders `name`. Returns
+/// whether `name` was already normalised (lower case, no blanks, trailing dot); when it
+/// was not, the calls made are meaningless and the caller retries on a normalised copy.
+fn for_each_pattern<'n>(name: &'n str, mut f: impl FnMut(&'n str, u32, &'n str)) -> bool {
     let bytes = name.as_bytes();
+    let clean = bytes.last() == Some(&b'.')
+        && !bytes
+            .iter()
+            .any(|b| b.is_ascii_uppercase() || b.is_ascii_whitespace());
+    if !clean {
+        return false;
+    }
     let mut run_start = None;
     for end_of_run in 0..=bytes.len() {
         let is_digit = bytes.get(end_of_run).is_some_and(u8::is_ascii_digit);
@@ -106,6 +112,7 @@ fn for_each_pattern<'n>(name: &'n str, mut f: impl FnMut(&'n str, u32, &'n str))
             _ => {}
         }
     }
+    true
 }
 
 type FxBuild = BuildHasherDefault<FxHasher>;
@@ -165,7 +172,9 @@ mod tests {
     #[test]
     fn every_digit_substring_without_leading_zero_is_a_pattern() {
         let mut seen = Vec::new();
-        for_each_pattern("r10.a2.", |p, n, s| seen.push((p, n, s)));
+        assert!(for_each_pattern("r10.a2.", |p, n, s| seen.push((p, n, s))));
+        assert!(!for_each_pattern("R1.a.", |_, _, _| {}));
+        assert!(!for_each_pattern("r1.a", |_, _, _| {}));
         assert_eq!(
             seen,
             vec![("r", 1, "0.a2."), ("r", 10, ".a2."), ("r10.a", 2, ".")]
