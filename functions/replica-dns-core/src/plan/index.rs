@@ -19,6 +19,9 @@ pub(crate) struct ZoneIndex<'a> {
     /// (template position, slot number, record), sorted: records of one name are
     /// contiguous and in a fixed order whatever order the zone listed them in.
     entries: Vec<Entry<'a>>,
+    /// `entries[starts[p]..starts[p + 1]]` are the entries of template position `p`:
+    /// a group's records are found by offset, not by searching the whole zone.
+    starts: Vec<usize>,
 }
 
 /// (template position, slot number, record).
@@ -26,55 +29,136 @@ pub(crate) type Entry<'a> = (usize, u32, &'a RecordSet);
 
 impl<'a> ZoneIndex<'a> {
     pub(crate) fn new(records: &'a [RecordSet], templates: &[&SlotTemplate]) -> Self {
-        let mut by_pattern: HashMap<(&str, &str), Vec<usize>, FxBuild> = HashMap::default();
+        let mut by_pattern: HashMap<(&str, &str), Vec<usize>, FxBuild> =
+            HashMap::with_capacity_and_hasher(templates.len(), FxBuild::default());
+        let mut prefix_lengths = LengthSet::default();
         for (position, template) in templates.iter().enumerate() {
+            prefix_lengths.insert(template.prefix().len());
             by_pattern
                 .entry((template.prefix(), template.suffix()))
                 .or_default()
                 .push(position);
         }
-        let mut entries = Vec::new();
+        // Most splits of a name cannot be a template (their prefix has no template's
+        // length): rejected before hashing, which dominated building the index.
+        let mut found: Vec<Entry<'a>> = Vec::with_capacity(records.len());
         for record in records {
             // One pass over the name as stored (Route 53 returns it normalised); only a
             // name that turns out not to be normalised is copied and scanned again.
-            let before = entries.len();
+            let before = found.len();
             let clean = for_each_pattern(&record.name, |prefix, n, suffix| {
-                if let Some(positions) = by_pattern.get(&(prefix, suffix)) {
-                    entries.extend(positions.iter().map(|&p| (p, n, record)));
-                }
+                add(
+                    &by_pattern,
+                    &prefix_lengths,
+                    (prefix, n, suffix),
+                    record,
+                    &mut found,
+                );
             });
             if !clean {
-                entries.truncate(before);
+                found.truncate(before);
                 let name = normalize_name(&record.name);
                 for_each_pattern(&name, |prefix, n, suffix| {
-                    if let Some(positions) = by_pattern.get(&(prefix, suffix)) {
-                        entries.extend(positions.iter().map(|&p| (p, n, record)));
-                    }
+                    add(
+                        &by_pattern,
+                        &prefix_lengths,
+                        (prefix, n, suffix),
+                        record,
+                        &mut found,
+                    );
                 });
             }
         }
-        entries.sort_unstable();
-        ZoneIndex { entries }
+        // Counting sort by template position, then each (small) bucket on its own: the
+        // same order as sorting every entry, without comparing across templates.
+        let mut starts = vec![0usize; templates.len() + 1];
+        for entry in &found {
+            starts[entry.0 + 1] += 1;
+        }
+        for p in 0..templates.len() {
+            starts[p + 1] += starts[p];
+        }
+        let mut next = starts.clone();
+        let mut entries: Vec<Entry<'a>> = vec![(0, 0, &EMPTY); found.len()];
+        for entry in found {
+            entries[next[entry.0]] = entry;
+            next[entry.0] += 1;
+        }
+        for p in 0..templates.len() {
+            entries[starts[p]..starts[p + 1]].sort_unstable();
+        }
+        ZoneIndex { entries, starts }
+    }
+
+    /// The entries of template `position`, in slot order.
+    fn bucket(&self, position: usize) -> &[Entry<'a>] {
+        match (self.starts.get(position), self.starts.get(position + 1)) {
+            (Some(&start), Some(&end)) => &self.entries[start..end],
+            _ => &[],
+        }
     }
 
     /// The records at slot `n` of template `position` (as index entries, whose third
     /// field is the record).
     pub(crate) fn at(&self, position: usize, n: u32) -> &[Entry<'a>] {
-        let start = self.entries.partition_point(|e| (e.0, e.1) < (position, n));
-        let len = self.entries[start..]
-            .iter()
-            .take_while(|e| e.0 == position && e.1 == n)
-            .count();
-        &self.entries[start..start + len]
+        let bucket = self.bucket(position);
+        let start = bucket.partition_point(|e| e.1 < n);
+        let len = bucket[start..].iter().take_while(|e| e.1 == n).count();
+        &bucket[start..start + len]
     }
 
     /// Slot numbers n of template `position` that have at least one record.
     pub(crate) fn slots_of(&self, position: usize) -> impl Iterator<Item = u32> + '_ {
-        let start = self.entries.partition_point(|e| e.0 < position);
-        self.entries[start..]
-            .iter()
-            .take_while(move |e| e.0 == position)
-            .map(|e| e.1)
+        self.bucket(position).iter().map(|e| e.1)
+    }
+}
+
+/// Adds `record` at slot `n` of every template shaped `prefix{n}suffix`.
+fn add<'a>(
+    by_pattern: &HashMap<(&str, &str), Vec<usize>, FxBuild>,
+    prefix_lengths: &LengthSet,
+    (prefix, n, suffix): (&str, u32, &str),
+    record: &'a RecordSet,
+    found: &mut Vec<Entry<'a>>,
+) {
+    if !prefix_lengths.contains(prefix.len()) {
+        return;
+    }
+    if let Some(positions) = by_pattern.get(&(prefix, suffix)) {
+        found.extend(positions.iter().map(|&p| (p, n, record)));
+    }
+}
+
+/// Placeholder filling the counting sort's output before every slot is written.
+static EMPTY: RecordSet = RecordSet {
+    name: String::new(),
+    record_type: crate::records::RecordType::Txt,
+    ttl: None,
+    values: Vec::new(),
+    set_identifier: None,
+    weight: None,
+};
+
+/// Which name lengths some template prefix has (a bitmap up to 255, one flag beyond).
+#[derive(Default)]
+struct LengthSet {
+    bits: [u64; 4],
+    any_long: bool,
+}
+
+impl LengthSet {
+    fn insert(&mut self, len: usize) {
+        match self.bits.get_mut(len / 64) {
+            Some(word) => *word |= 1 << (len % 64),
+            None => self.any_long = true,
+        }
+    }
+
+    fn contains(&self, len: usize) -> bool {
+        match self.bits.get(len / 64) {
+            Some(word) => word & (1 << (len % 64)) != 0,
+            None => self.any_long,
+        }
     }
 }
 
@@ -84,10 +168,12 @@ impl<'a> ZoneIndex<'a> {
 /// was not, the calls made are meaningless and the caller retries on a normalised copy.
 fn for_each_pattern<'n>(name: &'n str, mut f: impl FnMut(&'n str, u32, &'n str)) -> bool {
     let bytes = name.as_bytes();
+    // Folded without short-circuit so that the scan vectorises: names are short and
+    // nearly always clean, so stopping early saves nothing.
     let clean = bytes.last() == Some(&b'.')
-        && !bytes
-            .iter()
-            .any(|b| b.is_ascii_uppercase() || b.is_ascii_whitespace());
+        && !bytes.iter().fold(false, |dirty, b| {
+            dirty | b.is_ascii_uppercase() | b.is_ascii_whitespace()
+        });
     if !clean {
         return false;
     }
