@@ -29,43 +29,40 @@ pub(crate) type Entry<'a> = (usize, u32, &'a RecordSet);
 
 impl<'a> ZoneIndex<'a> {
     pub(crate) fn new(records: &'a [RecordSet], templates: &[&SlotTemplate]) -> Self {
-        let mut by_pattern: HashMap<(&str, &str), Vec<usize>, FxBuild> =
+        // Pattern → first template position of that shape; `same_shape[p]` chains the
+        // others (two groups may share a template): no allocation per template.
+        let mut by_pattern: HashMap<(&str, &str), usize, FxBuild> =
             HashMap::with_capacity_and_hasher(templates.len(), FxBuild::default());
+        let mut same_shape = vec![NONE; templates.len()];
         let mut prefix_lengths = LengthSet::default();
-        for (position, template) in templates.iter().enumerate() {
+        for (position, template) in templates.iter().enumerate().rev() {
             prefix_lengths.insert(template.prefix().len());
-            by_pattern
-                .entry((template.prefix(), template.suffix()))
-                .or_default()
-                .push(position);
+            if let Some(first) = by_pattern.insert((template.prefix(), template.suffix()), position)
+            {
+                same_shape[position] = first;
+            }
         }
-        // Most splits of a name cannot be a template (their prefix has no template's
-        // length): rejected before hashing, which dominated building the index.
+        let patterns = Patterns {
+            by_pattern,
+            same_shape,
+            prefix_lengths,
+        };
+        // Whether each stored name is normalised (Route 53 returns them so), in a pass of
+        // its own: the names live in as many heap blocks as there are records, and a tight
+        // loop without data-dependent branches lets the CPU fetch many of them at once
+        // instead of stalling on each in turn.
+        let clean: Vec<bool> = records.iter().map(|r| is_normalised(&r.name)).collect();
         let mut found: Vec<Entry<'a>> = Vec::with_capacity(records.len());
-        for record in records {
-            // One pass over the name as stored (Route 53 returns it normalised); only a
-            // name that turns out not to be normalised is copied and scanned again.
-            let before = found.len();
-            let clean = for_each_pattern(&record.name, |prefix, n, suffix| {
-                add(
-                    &by_pattern,
-                    &prefix_lengths,
-                    (prefix, n, suffix),
-                    record,
-                    &mut found,
-                );
-            });
-            if !clean {
-                found.truncate(before);
+        for (record, clean) in records.iter().zip(clean) {
+            if clean {
+                splits(&record.name, |prefix, n, suffix| {
+                    patterns.add((prefix, n, suffix), record, &mut found);
+                });
+            } else {
+                // Only a name that is not normalised is copied.
                 let name = normalize_name(&record.name);
                 for_each_pattern(&name, |prefix, n, suffix| {
-                    add(
-                        &by_pattern,
-                        &prefix_lengths,
-                        (prefix, n, suffix),
-                        record,
-                        &mut found,
-                    );
+                    patterns.add((prefix, n, suffix), record, &mut found);
                 });
             }
         }
@@ -113,19 +110,37 @@ impl<'a> ZoneIndex<'a> {
     }
 }
 
-/// Adds `record` at slot `n` of every template shaped `prefix{n}suffix`.
-fn add<'a>(
-    by_pattern: &HashMap<(&str, &str), Vec<usize>, FxBuild>,
-    prefix_lengths: &LengthSet,
-    (prefix, n, suffix): (&str, u32, &str),
-    record: &'a RecordSet,
-    found: &mut Vec<Entry<'a>>,
-) {
-    if !prefix_lengths.contains(prefix.len()) {
-        return;
-    }
-    if let Some(positions) = by_pattern.get(&(prefix, suffix)) {
-        found.extend(positions.iter().map(|&p| (p, n, record)));
+/// End of a [`Patterns::same_shape`] chain.
+const NONE: usize = usize::MAX;
+
+/// The templates being indexed, keyed by their shape `prefix{n}suffix`.
+struct Patterns<'t> {
+    by_pattern: HashMap<(&'t str, &'t str), usize, FxBuild>,
+    same_shape: Vec<usize>,
+    /// Most splits of a name cannot be a template (their prefix has no template's
+    /// length): rejected before hashing, which dominated building the index.
+    prefix_lengths: LengthSet,
+}
+
+impl Patterns<'_> {
+    /// Adds `record` at slot `n` of every template shaped `prefix{n}suffix`.
+    fn add<'a>(
+        &self,
+        (prefix, n, suffix): (&str, u32, &str),
+        record: &'a RecordSet,
+        found: &mut Vec<Entry<'a>>,
+    ) {
+        if !self.prefix_lengths.contains(prefix.len()) {
+            return;
+        }
+        let mut position = match self.by_pattern.get(&(prefix, suffix)) {
+            Some(&first) => first,
+            None => return,
+        };
+        while position != NONE {
+            found.push((position, n, record));
+            position = self.same_shape[position];
+        }
     }
 }
 
@@ -165,18 +180,29 @@ impl LengthSet {
 /// Calls `f(prefix, n, suffix)` for every split of `name` around a decimal number without
 /// leading zero, i.e. every template `prefix{n}suffix` that renders `name`. Returns
 /// whether `name` was already normalised (lower case, no blanks, trailing dot); when it
-/// was not, the calls made are meaningless and the caller retries on a normalised copy.
-fn for_each_pattern<'n>(name: &'n str, mut f: impl FnMut(&'n str, u32, &'n str)) -> bool {
+/// was not, nothing is called and the caller retries on a normalised copy.
+fn for_each_pattern<'n>(name: &'n str, f: impl FnMut(&'n str, u32, &'n str)) -> bool {
+    if !is_normalised(name) {
+        return false;
+    }
+    splits(name, f);
+    true
+}
+
+/// Lower case, no blanks, trailing dot: the form [`normalize_name`] produces.
+fn is_normalised(name: &str) -> bool {
     let bytes = name.as_bytes();
     // Folded without short-circuit so that the scan vectorises: names are short and
     // nearly always clean, so stopping early saves nothing.
-    let clean = bytes.last() == Some(&b'.')
+    bytes.last() == Some(&b'.')
         && !bytes.iter().fold(false, |dirty, b| {
             dirty | b.is_ascii_uppercase() | b.is_ascii_whitespace()
-        });
-    if !clean {
-        return false;
-    }
+        })
+}
+
+/// The splits of [`for_each_pattern`], for a name known to be normalised.
+fn splits<'n>(name: &'n str, mut f: impl FnMut(&'n str, u32, &'n str)) {
+    let bytes = name.as_bytes();
     let mut run_start = None;
     for end_of_run in 0..=bytes.len() {
         let is_digit = bytes.get(end_of_run).is_some_and(u8::is_ascii_digit);
@@ -198,7 +224,6 @@ fn for_each_pattern<'n>(name: &'n str, mut f: impl FnMut(&'n str, u32, &'n str))
             _ => {}
         }
     }
-    true
 }
 
 type FxBuild = BuildHasherDefault<FxHasher>;
