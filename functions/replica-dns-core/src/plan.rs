@@ -102,6 +102,8 @@ use crate::ownership::{OwnershipError, SlotTemplate};
 use crate::records::RecordSet;
 use crate::topology::Topology;
 
+use index::FxBuild;
+
 pub use apply::{apply_changes, ApplyError};
 
 /// What the planner needs besides the configuration: the groups to plan (their
@@ -472,12 +474,18 @@ pub fn plan_group(
 /// Plans every group that has a snapshot in `input` (in configuration order) and merges
 /// their changes into exactly one [`ChangeBatch`] per hosted zone.
 pub fn plan(config: &Config, input: &PlanInput) -> Result<Plan, PlanError> {
-    let configured: HashSet<&str> = config
-        .groups
-        .iter()
-        .map(|g| g.replication_group_id.as_str())
-        .collect();
-    let mut snapshots: HashMap<&str, &Topology> = HashMap::new();
+    // Fx rather than SipHash: the keys are the caller's own ids, and these maps are
+    // probed once or twice per group.
+    let mut configured: HashSet<&str, FxBuild> =
+        HashSet::with_capacity_and_hasher(config.groups.len(), FxBuild::default());
+    configured.extend(
+        config
+            .groups
+            .iter()
+            .map(|g| g.replication_group_id.as_str()),
+    );
+    let mut snapshots: HashMap<&str, &Topology, FxBuild> =
+        HashMap::with_capacity_and_hasher(input.topologies.len(), FxBuild::default());
     for topology in &input.topologies {
         let id = topology.replication_group_id.as_str();
         if !configured.contains(id) {
@@ -496,14 +504,14 @@ pub fn plan(config: &Config, input: &PlanInput) -> Result<Plan, PlanError> {
         zone: usize,
         positions: group::Positions,
     }
-    let zones_by_id: HashMap<&str, &ZoneRecords> = input
+    let zones_by_id: HashMap<&str, &ZoneRecords, FxBuild> = input
         .zones
         .iter()
         .map(|z| (bare_zone_id(&z.hosted_zone_id), z))
         .collect();
     let mut zone_order: Vec<(&str, &ZoneRecords)> = Vec::new();
-    let mut zone_position: HashMap<&str, usize> = HashMap::new();
-    let mut planned: Vec<Planned> = Vec::new();
+    let mut zone_position: HashMap<&str, usize, FxBuild> = HashMap::default();
+    let mut planned: Vec<Planned> = Vec::with_capacity(snapshots.len());
     let mut groups_in_zone: Vec<usize> = Vec::new();
     for group in &config.groups {
         let Some(topology) = snapshots.get(group.replication_group_id.as_str()) else {
@@ -564,7 +572,7 @@ pub fn plan(config: &Config, input: &PlanInput) -> Result<Plan, PlanError> {
         })
         .collect();
     // Which group changes each record name, to catch overlapping templates.
-    let mut claimed: HashMap<&str, &str> = HashMap::new();
+    let mut claimed: HashMap<&str, &str, FxBuild> = HashMap::default();
     for p in &planned {
         let group_plan = group::plan_group(
             &config.owner_id,
@@ -599,5 +607,11 @@ pub fn plan(config: &Config, input: &PlanInput) -> Result<Plan, PlanError> {
 
 /// `Z123` from `/hostedzone/Z123` or `Z123`: Route 53 returns both spellings.
 pub fn bare_zone_id(id: &str) -> &str {
-    id.trim().trim_start_matches("/hostedzone/")
+    // As `trim_start_matches("/hostedzone/")`, without building a substring searcher
+    // on every call (twice per planned group).
+    let mut id = id.trim();
+    while let Some(rest) = id.strip_prefix("/hostedzone/") {
+        id = rest;
+    }
+    id
 }

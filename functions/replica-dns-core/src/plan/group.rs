@@ -161,11 +161,14 @@ pub(crate) fn plan_group(
     let replica_count = u32::try_from(replicas.len()).unwrap_or(u32::MAX);
     let any_available = replicas.iter().any(|m| m.is_available());
 
-    let mut numbers: Vec<u32> = (1..=replica_count).collect();
+    let found_slots = zone.slots_of(positions.slot).len() + zone.slots_of(positions.txt).len();
+    let mut numbers: Vec<u32> = Vec::with_capacity(replicas.len() + found_slots);
+    numbers.extend(1..=replica_count);
     numbers.extend(zone.slots_of(positions.slot));
     numbers.extend(zone.slots_of(positions.txt));
     numbers.sort_unstable();
     numbers.dedup();
+    planner.slots.reserve(numbers.len());
     let slots: Vec<Slot> = numbers
         .into_iter()
         .map(|n| planner.classify(n, templates, zone, positions))
@@ -344,7 +347,7 @@ impl<'a, 't> Planner<'a, 't> {
         let topology = self.topology;
         // Members already home to a slot (compared by identity: they all come from
         // `topology`, one struct per member).
-        let mut claimed: Vec<&Member> = Vec::new();
+        let mut claimed: Vec<&Member> = Vec::with_capacity(replicas.len());
         let is_claimed =
             |claimed: &[&Member], m: &Member| claimed.iter().any(|c| std::ptr::eq(*c, m));
         // By slot index: (home, rehome cause).

@@ -105,7 +105,7 @@ impl<'a> ZoneIndex<'a> {
     }
 
     /// Slot numbers n of template `position` that have at least one record.
-    pub(crate) fn slots_of(&self, position: usize) -> impl Iterator<Item = u32> + '_ {
+    pub(crate) fn slots_of(&self, position: usize) -> impl ExactSizeIterator<Item = u32> + '_ {
         self.bucket(position).iter().map(|e| e.1)
     }
 }
@@ -226,12 +226,13 @@ fn splits<'n>(name: &'n str, mut f: impl FnMut(&'n str, u32, &'n str)) {
     }
 }
 
-type FxBuild = BuildHasherDefault<FxHasher>;
+/// Hash maps of the planner keyed by names and ids from the input: see [`FxHasher`].
+pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
 
 /// A small multiplicative hasher (the rustc "Fx" scheme): the keys are the zone's own
 /// names, not attacker-chosen, and SipHash dominated the planner's profile.
 #[derive(Default, Clone, Copy)]
-struct FxHasher {
+pub(crate) struct FxHasher {
     hash: u64,
 }
 
