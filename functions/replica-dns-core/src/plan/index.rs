@@ -42,10 +42,15 @@ impl<'a> ZoneIndex<'a> {
                 same_shape[position] = first;
             }
         }
+        let mut short_prefix_lengths: Vec<usize> = (0..LengthSet::SHORT)
+            .filter(|&len| prefix_lengths.contains(len))
+            .collect();
+        short_prefix_lengths.sort_unstable();
         let patterns = Patterns {
             by_pattern,
             same_shape,
             prefix_lengths,
+            short_prefix_lengths,
         };
         // Whether each stored name is normalised (Route 53 returns them so), in a pass of
         // its own: the names live in as many heap blocks as there are records, and a tight
@@ -55,9 +60,7 @@ impl<'a> ZoneIndex<'a> {
         let mut found: Vec<Entry<'a>> = Vec::with_capacity(records.len());
         for (record, clean) in records.iter().zip(clean) {
             if clean {
-                splits(&record.name, |prefix, n, suffix| {
-                    patterns.add((prefix, n, suffix), record, &mut found);
-                });
+                patterns.add_splits(&record.name, record, &mut found);
             } else {
                 // Only a name that is not normalised is copied.
                 let name = normalize_name(&record.name);
@@ -120,9 +123,41 @@ struct Patterns<'t> {
     /// Most splits of a name cannot be a template (their prefix has no template's
     /// length): rejected before hashing, which dominated building the index.
     prefix_lengths: LengthSet,
+    /// The prefix lengths below [`LengthSet::SHORT`], ascending.
+    short_prefix_lengths: Vec<usize>,
 }
 
 impl Patterns<'_> {
+    /// Adds `record` (whose name is normalised) under every template that renders its
+    /// name. Same splits as [`for_each_pattern`], but a number is looked for only where
+    /// some template's prefix ends, instead of scanning every byte for digit runs.
+    fn add_splits<'a>(&self, name: &str, record: &'a RecordSet, found: &mut Vec<Entry<'a>>) {
+        if self.prefix_lengths.any_long {
+            splits(name, |prefix, n, suffix| {
+                self.add((prefix, n, suffix), record, found)
+            });
+            return;
+        }
+        let bytes = name.as_bytes();
+        for &i in &self.short_prefix_lengths {
+            // A slot number starts here: a digit other than 0 (one spelling per number).
+            match bytes.get(i) {
+                Some(b'1'..=b'9') => {}
+                Some(_) => continue,
+                None => break,
+            }
+            let end_of_run = bytes[i..]
+                .iter()
+                .position(|b| !b.is_ascii_digit())
+                .map_or(bytes.len(), |k| i + k);
+            for j in (i + 1)..=end_of_run.min(i + MAX_SLOT_DIGITS) {
+                if let Ok(n) = name[i..j].parse::<u32>() {
+                    self.add((&name[..i], n, &name[j..]), record, found);
+                }
+            }
+        }
+    }
+
     /// Adds `record` at slot `n` of every template shaped `prefix{n}suffix`.
     fn add<'a>(
         &self,
@@ -162,6 +197,9 @@ struct LengthSet {
 }
 
 impl LengthSet {
+    /// Lengths below this are kept exactly; longer ones only as "some".
+    const SHORT: usize = 256;
+
     fn insert(&mut self, len: usize) {
         match self.bits.get_mut(len / 64) {
             Some(word) => *word |= 1 << (len % 64),
