@@ -332,6 +332,52 @@ mod tests {
     }
 
     #[test]
+    fn splits_at_template_prefixes_find_what_the_full_scan_finds() {
+        let templates: Vec<SlotTemplate> = [
+            "r{n}.a.",
+            "r1{n}.a.",
+            "r{n}0.a.",
+            "x.r{n}.a.",
+            "{n}.a.",
+            "r12.{n}.",
+        ]
+        .iter()
+        .map(|t| SlotTemplate::parse(t).unwrap())
+        .collect();
+        let refs: Vec<&SlotTemplate> = templates.iter().collect();
+        let names = [
+            "r1.a.",
+            "r12.a.",
+            "r120.a.",
+            "r10.a.",
+            "r0.a.",
+            "x.r7.a.",
+            "7.a.",
+            "07.a.",
+            "r12.3.",
+            "r12.30.",
+            "r1234567891.a.",
+            "r.a.",
+            "a.",
+        ];
+        let records: Vec<RecordSet> = names.iter().map(|n| RecordSet::cname(n, 1, "t.")).collect();
+        let index = ZoneIndex::new(&records, &refs);
+        let mut expected: Vec<(usize, u32, &RecordSet)> = Vec::new();
+        for record in &records {
+            for_each_pattern(&record.name, |prefix, n, suffix| {
+                for (p, t) in templates.iter().enumerate() {
+                    if t.prefix() == prefix && t.suffix() == suffix {
+                        expected.push((p, n, record));
+                    }
+                }
+            });
+        }
+        expected.sort_unstable();
+        assert!(expected.len() > names.len() / 2);
+        assert_eq!(index.entries, expected);
+    }
+
+    #[test]
     fn records_are_found_by_template_and_slot_whatever_their_spelling() {
         let slot = SlotTemplate::parse("replica{n}.g1.z.").unwrap();
         let txt = slot.ownership_template("_rdns");
