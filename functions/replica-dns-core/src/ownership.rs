@@ -161,11 +161,14 @@ impl<'a> OwnershipRef<'a> {
         }
         let (mut owner, mut group, mut slot, mut home) = (None, None, None, None);
         for word in words {
-            let (key, field_value) =
-                word.split_once('=')
-                    .ok_or_else(|| OwnershipError::UnknownField {
-                        word: word.to_string(),
-                    })?;
+            // A byte search: `split_once('=')` builds a char searcher per word.
+            let (key, field_value) = word
+                .bytes()
+                .position(|b| b == b'=')
+                .map(|at| (&word[..at], &word[at + 1..]))
+                .ok_or_else(|| OwnershipError::UnknownField {
+                    word: word.to_string(),
+                })?;
             let place = match key {
                 "owner" => &mut owner,
                 "group" => &mut group,
@@ -256,10 +259,19 @@ pub fn validate_token(field: &str, value: &str) -> Result<(), OwnershipError> {
     if value.len() > MAX_TOKEN_LEN {
         return Err(invalid(&format!("longer than {MAX_TOKEN_LEN} characters")));
     }
-    // Scan bytes (every allowed character is ASCII), decode only the offender.
+    // Scan bytes (every allowed character is ASCII), without stopping early so that
+    // the common, valid case vectorises; find and decode the offender only if any.
+    let is_bad = |b: &u8| !b.is_ascii_graphic() | matches!(b, b'"' | b'\\' | b'=');
+    if !value
+        .as_bytes()
+        .iter()
+        .fold(false, |bad, b| bad | is_bad(b))
+    {
+        return Ok(());
+    }
     if let Some(bad) = value
         .bytes()
-        .position(|b| !b.is_ascii_graphic() || matches!(b, b'"' | b'\\' | b'='))
+        .position(|b| is_bad(&b))
         .and_then(|at| value.get(at..))
         .and_then(|rest| rest.chars().next())
     {
