@@ -1,5 +1,6 @@
 // Contract between each function's Rust code and its IAM permissions: the AWS port
-// methods a function calls (functions/replica-dns-<name>/src, tests excluded) map to
+// methods a function calls (functions/replica-dns-<name>/src, tests excluded, directly or
+// through the shared steps in functions/replica-dns-lambda/src/steps.rs) map to
 // exactly the capabilities the construct grants it. A new call without a grant fails
 // here instead of as AccessDenied in production; a grant without a call fails too.
 
@@ -18,17 +19,39 @@ const PORT_CALLS: Record<string, Capability[]> = {
   change_status: ['getChange'],
 };
 
-function callsOf(name: string): Capability[] {
-  const dir = path.join(REPO_ROOT, 'functions', `replica-dns-${name}`, 'src');
-  const source = fs
+/** Port methods called in `source` (as `.method(`), mapped to their capabilities. */
+function portCallsIn(source: string): Capability[] {
+  return Object.entries(PORT_CALLS)
+    .filter(([method]) => new RegExp(`\\.${method}\\s*\\(`).test(source))
+    .flatMap(([, c]) => c);
+}
+
+/** Non-test Rust source of a crate's src/ folder. */
+function sourceOf(dir: string): string {
+  return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.rs') && f !== 'tests.rs')
     .map((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('#[cfg(test)]')[0])
     .join('\n');
-  const caps = Object.entries(PORT_CALLS)
-    .filter(([method]) => new RegExp(`\\.${method}\\s*\\(`).test(source))
+}
+
+/**
+ * The shared pipeline steps (functions/replica-dns-lambda/src/steps.rs) call ports on a
+ * function's behalf: each step function → the capabilities of the port calls in its body,
+ * so a Lambda calling `describe_group(…)` from there needs what the port call needs.
+ */
+function sharedStepCalls(): Record<string, Capability[]> {
+  const steps = fs.readFileSync(path.join(REPO_ROOT, 'functions', 'replica-dns-lambda', 'src', 'steps.rs'), 'utf8');
+  const parts = steps.split(/\bpub (?:async )?fn /).slice(1);
+  return Object.fromEntries(parts.map((part) => [part.split(/[<(\s]/)[0], portCallsIn(part)]));
+}
+
+function callsOf(name: string): Capability[] {
+  const source = sourceOf(path.join(REPO_ROOT, 'functions', `replica-dns-${name}`, 'src'));
+  const viaSteps = Object.entries(sharedStepCalls())
+    .filter(([step]) => new RegExp(`(^|[^.\\w])${step}\\s*\\(`, 'm').test(source))
     .flatMap(([, c]) => c);
-  return [...new Set(caps)].sort();
+  return [...new Set([...portCallsIn(source), ...viaSteps])].sort();
 }
 
 test.each(FUNCTIONS)('%s is granted exactly the AWS calls its code makes', (name) => {
