@@ -865,6 +865,26 @@ impl Scenario {
         Ok(out)
     }
 
+    /// Waits until the execution `arn` has ended; returns it. On timeout the error names
+    /// the execution and carries the tails of the function logs.
+    pub async fn wait_execution(&self, arn: &str, timeout: Duration) -> Result<Execution> {
+        let start = Instant::now();
+        loop {
+            if let Some(e) = self.executions().await?.into_iter().find(|e| e.arn == arn) {
+                if e.status != ExecutionStatus::Running {
+                    return Ok(e);
+                }
+            }
+            if start.elapsed() > timeout {
+                bail!(
+                    "execution {arn} still running after {timeout:?}\n{}",
+                    self.logs_tail(40)
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
     /// Waits until at least `n` executions exist and none is running; returns them all.
     /// On timeout the error lists the executions and the tails of the function logs.
     pub async fn wait_for_executions(&self, n: usize, timeout: Duration) -> Result<Vec<Execution>> {

@@ -5,11 +5,10 @@
 //! local DNS server. Helpers only; the tests live in the other `pipeline_*` modules.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_sfn::types::ExecutionStatus;
 use hickory_resolver::proto::rr::RecordType;
-use replica_dns_tests::scenario::{fast_execution_defaults, unique_id};
 use replica_dns_tests::{Execution, Scenario, Stack};
 use serde_json::{json, Value};
 
@@ -32,29 +31,10 @@ fn trim(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
 
-/// Starts an execution with `input` (the fast tunables merged under it) under a unique
-/// name, as the console does, and returns its ARN.
+/// Starts an execution with `input` (the scenario's execution defaults merged under it)
+/// as the console does without a name (Step Functions names it), and returns its ARN.
 pub async fn start_named(s: &Scenario, input: Value) -> String {
-    let mut input = input;
-    if let (Some(object), Some(defaults)) = (
-        input.as_object_mut(),
-        fast_execution_defaults().as_object().cloned(),
-    ) {
-        for (key, value) in defaults {
-            object.entry(key).or_insert(value);
-        }
-    }
-    s.stack
-        .sfn
-        .start_execution()
-        .state_machine_arn(s.state_machine_arn.as_deref().unwrap())
-        .name(unique_id("manual"))
-        .input(input.to_string())
-        .send()
-        .await
-        .unwrap()
-        .execution_arn()
-        .to_string()
+    s.start_execution(&input).await.unwrap()
 }
 
 /// Starts an execution with `input` and waits until it ends; returns it.
@@ -65,21 +45,7 @@ pub async fn run_execution(s: &Scenario, input: Value) -> Execution {
 
 /// Waits until the execution `arn` ends; returns it.
 pub async fn wait_finished(s: &Scenario, arn: &str) -> Execution {
-    let start = Instant::now();
-    loop {
-        let executions = s.executions().await.unwrap();
-        if let Some(e) = executions.iter().find(|e| e.arn == arn) {
-            if e.status != ExecutionStatus::Running {
-                return e.clone();
-            }
-        }
-        assert!(
-            start.elapsed() < TIMEOUT,
-            "execution {arn} still running after {TIMEOUT:?}\n{}",
-            s.logs_tail(40)
-        );
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
+    s.wait_execution(arn, TIMEOUT).await.unwrap()
 }
 
 /// A manual resync of the scenario's group that must succeed; returns its output.

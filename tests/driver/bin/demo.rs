@@ -10,12 +10,11 @@
 //! (that is what `tests/demo` does).
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use aws_sdk_sfn::types::ExecutionStatus;
 use hickory_resolver::proto::rr::RecordType;
-use replica_dns_tests::scenario::unique_id;
 use replica_dns_tests::{Execution, Member, Role, Scenario, Stack};
 use serde_json::{json, Value};
 
@@ -109,43 +108,13 @@ fn banner(text: &str) {
     println!("\n=== {text}");
 }
 
-/// Starts an execution as the console does (a unique name) and waits for it to end.
+/// Starts an execution as the console does (no name: Step Functions generates one) and
+/// waits for it to end.
 async fn run_manual(s: &Scenario, input: Value) -> Result<Execution> {
-    let arn = s
-        .stack
-        .sfn
-        .start_execution()
-        .state_machine_arn(s.state_machine_arn.as_deref().context("no state machine")?)
-        .name(unique_id("console"))
-        .input(merge_defaults(input).to_string())
-        .send()
-        .await?
-        .execution_arn()
-        .to_string();
-    let start = Instant::now();
-    loop {
-        if let Some(e) = s.executions().await?.into_iter().find(|e| e.arn == arn) {
-            if e.status != ExecutionStatus::Running {
-                ensure_succeeded(&e)?;
-                return Ok(e);
-            }
-        }
-        if start.elapsed() > TIMEOUT {
-            bail!("execution {arn} still running after {TIMEOUT:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-}
-
-/// The fast Wait/poll tunables the scenario uses, under the operator's input.
-fn merge_defaults(mut input: Value) -> Value {
-    let defaults = replica_dns_tests::scenario::fast_execution_defaults();
-    if let (Some(object), Some(defaults)) = (input.as_object_mut(), defaults.as_object()) {
-        for (key, value) in defaults {
-            object.entry(key.clone()).or_insert(value.clone());
-        }
-    }
-    input
+    let arn = s.start_execution(&input).await?;
+    let execution = s.wait_execution(&arn, TIMEOUT).await?;
+    ensure_succeeded(&execution)?;
+    Ok(execution)
 }
 
 fn ensure_succeeded(e: &Execution) -> Result<()> {
