@@ -166,21 +166,27 @@ describe('event topic and subscription', () => {
     expect(s.template.toJSON().Resources[topicId()].Properties.KmsMasterKeyId).toBeUndefined();
   });
 
-  test('the topic policy lets ElastiCache of this account publish', () => {
+  test('the topic policy carries ElastiCache\'s documented statement exactly: {"AWS": "*"}, SNS:Publish, AWS:SourceOwner = this account', () => {
     s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId() }],
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({
+          Match.objectEquals({
+            Sid: 'AllowElastiCachePublish',
             Effect: 'Allow',
-            Principal: { Service: 'elasticache.amazonaws.com' },
-            Action: 'sns:Publish',
+            Principal: { AWS: '*' },
+            Action: 'SNS:Publish',
             Resource: { Ref: topicId() },
-            Condition: { StringEquals: { 'aws:SourceOwner': { Ref: 'AWS::AccountId' } } },
+            Condition: { StringEquals: { 'AWS:SourceOwner': { Ref: 'AWS::AccountId' } } },
           }),
         ]),
       },
     });
+  });
+
+  test('no topic policy statement names a service principal (ElastiCache cannot publish as one)', () => {
+    const statements = Object.values(s.template.findResources('AWS::SNS::TopicPolicy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements.filter((st: { Principal?: { Service?: unknown } }) => st.Principal?.Service !== undefined)).toEqual([]);
   });
 
   test('the trigger is subscribed to the event topic with a message-body filter policy', () => {
