@@ -81,14 +81,13 @@ pub async fn load_config() -> SdkConfig {
 }
 
 /// Per-attempt and per-operation timeouts. The SDK sets none by default (only connect),
-/// so a hung request would run into the Lambda's own timeout, which the state machine
-/// sees as `States.Timeout` instead of this crate's Transient error. Every call here is
-/// small (one describe, one page of 300 records, one batch), so 10 s per attempt and 30 s
-/// including the SDK's retries are generous.
+/// so a hung request would run into the Lambda's own timeout. The numbers and how they
+/// relate to the Lambda and Task timeouts live in one place: `replica_dns_core::limits`.
 pub fn timeouts() -> TimeoutConfig {
+    use replica_dns_core::limits;
     TimeoutConfig::builder()
-        .connect_timeout(Duration::from_millis(3100))
-        .operation_attempt_timeout(Duration::from_secs(10))
-        .operation_timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_millis(limits::SDK_CONNECT_TIMEOUT_MS))
+        .operation_attempt_timeout(Duration::from_millis(limits::SDK_ATTEMPT_TIMEOUT_MS))
+        .operation_timeout(Duration::from_millis(limits::SDK_OPERATION_TIMEOUT_MS))
         .build()
 }

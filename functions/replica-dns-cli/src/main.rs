@@ -15,6 +15,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use replica_dns_core::config::{Config, ConfigErrors};
 use replica_dns_core::event::{resolve, Request};
+use replica_dns_core::limits;
 
 #[derive(Parser)]
 #[command(
@@ -56,6 +57,31 @@ enum Command {
         #[arg(long = "cluster", value_name = "CLUSTER=GROUP", value_parser = parse_cluster)]
         clusters: Vec<(String, String)>,
     },
+    /// Print, as JSON, each function's Lambda timeout and memory, the SDK timeouts inside
+    /// them and the state machine's Task timeout (how they relate: core `limits`). The
+    /// CDK reads this at synth. With `--check NAME=SECONDS` (repeatable), checks timeouts
+    /// an operator wants instead and exits 1 with the reason if one breaks the chain.
+    FunctionLimits {
+        #[arg(long = "check", value_name = "NAME=SECONDS", value_parser = parse_timeout)]
+        check: Vec<(String, u32)>,
+    },
+}
+
+fn parse_timeout(text: &str) -> Result<(String, u32), String> {
+    let (name, seconds) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not NAME=SECONDS"))?;
+    if limits::function(name).is_none() {
+        let known: Vec<_> = limits::FUNCTIONS.iter().map(|f| f.name).collect();
+        return Err(format!(
+            "unknown function `{name}`; expected one of {}",
+            known.join(", ")
+        ));
+    }
+    let seconds = seconds
+        .parse()
+        .map_err(|_| format!("`{seconds}` is not a whole number of seconds"))?;
+    Ok((name.to_string(), seconds))
 }
 
 fn parse_cluster(text: &str) -> Result<(String, String), String> {
@@ -116,7 +142,44 @@ fn run(command: Command) -> Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&output)?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::FunctionLimits { check } => {
+            let problems: Vec<String> = check
+                .iter()
+                .filter_map(|(name, seconds)| limits::check_lambda_timeout(name, *seconds).err())
+                .collect();
+            if !problems.is_empty() {
+                for problem in problems {
+                    eprintln!("{problem}");
+                }
+                return Ok(ExitCode::FAILURE);
+            }
+            println!("{}", serde_json::to_string_pretty(&function_limits())?);
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+/// The JSON the CDK reads: see `replica_dns_core::limits` for what the numbers mean.
+fn function_limits() -> serde_json::Value {
+    let functions: serde_json::Map<String, serde_json::Value> = limits::FUNCTIONS
+        .iter()
+        .map(|f| {
+            (
+                f.name.to_string(),
+                serde_json::json!({"timeoutSeconds": f.timeout_seconds, "memoryMb": f.memory_mb}),
+            )
+        })
+        .collect();
+    serde_json::json!({
+        "functions": functions,
+        "sdk": {
+            "connectTimeoutMs": limits::SDK_CONNECT_TIMEOUT_MS,
+            "attemptTimeoutMs": limits::SDK_ATTEMPT_TIMEOUT_MS,
+            "operationTimeoutMs": limits::SDK_OPERATION_TIMEOUT_MS,
+        },
+        "minimumLambdaTimeoutSeconds": limits::minimum_lambda_timeout_seconds(),
+        "taskTimeoutSeconds": limits::TASK_TIMEOUT_SECONDS,
+    })
 }
 
 /// Parses and validates, including the environment-variable size budget: the Lambdas

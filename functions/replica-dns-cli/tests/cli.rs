@@ -201,3 +201,39 @@ fn config_too_large_for_the_lambda_environment_fails_validation() {
         "{stderr}"
     );
 }
+
+#[test]
+fn function_limits_print_the_timeout_chain_the_cdk_reads() {
+    let out = run(&["function-limits"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let limits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let task = limits["taskTimeoutSeconds"].as_u64().unwrap();
+    let operation_ms = limits["sdk"]["operationTimeoutMs"].as_u64().unwrap();
+    let functions = limits["functions"].as_object().unwrap();
+    assert_eq!(functions.len(), 7, "{limits}");
+    for (name, f) in functions {
+        let timeout = f["timeoutSeconds"].as_u64().unwrap();
+        assert!(
+            operation_ms / 1000 < timeout && timeout < task,
+            "{name}: {limits}"
+        );
+    }
+}
+
+#[test]
+fn function_limits_refuse_a_timeout_outside_the_chain_with_the_reason() {
+    let out = run(&["function-limits", "--check", "apply=5"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("apply: a Lambda timeout of 5 s"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["function-limits", "--check", "nope=40"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("unknown function `nope`"),
+        "{}",
+        text(&out.stderr)
+    );
+}

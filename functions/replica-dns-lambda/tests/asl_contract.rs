@@ -89,6 +89,10 @@ fn every_function_error_type_is_matched_by_the_asl() {
         "Lambda.AWSLambdaException",
         "Lambda.SdkClientException",
         "Lambda.TooManyRequestsException",
+        "Lambda.ClientExecutionTimeoutException",
+        // A crash, out-of-memory or Lambda timeout (Step Functions guide, "Handle Lambda
+        // service exceptions"): safe to retry, a replayed apply fails its compare-and-swap.
+        "Lambda.Unknown",
         "States.Timeout",
     ] {
         assert!(matched.contains(name), "{name} missing from the ASL");
@@ -109,6 +113,27 @@ fn every_retry_backs_off_with_full_jitter_and_a_cap() {
         }
     });
     assert!(retriers >= 6 * 3);
+}
+
+/// core `limits`: every Task outlives every function's Lambda timeout, so a Lambda
+/// timeout surfaces as a retried `Lambda.Unknown`, never as `States.Timeout`.
+#[test]
+fn every_task_timeout_is_the_one_the_limits_chain_expects() {
+    let mut tasks = 0;
+    walk(&asl(), &mut |object| {
+        if object.get("Type").and_then(Value::as_str) == Some("Task") {
+            tasks += 1;
+            assert_eq!(
+                object["TimeoutSeconds"].as_u64(),
+                Some(u64::from(replica_dns_core::limits::TASK_TIMEOUT_SECONDS)),
+                "{object:?}"
+            );
+        }
+    });
+    assert_eq!(tasks, 6);
+    for f in replica_dns_core::limits::FUNCTIONS {
+        assert!(f.timeout_seconds < replica_dns_core::limits::TASK_TIMEOUT_SECONDS);
+    }
 }
 
 #[test]
