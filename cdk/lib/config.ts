@@ -6,7 +6,7 @@
 // the operator CLI `replica-dns validate-config <file>` at synth time, so the app and the
 // Lambdas can never disagree about what a valid configuration is. The TypeScript check
 // below covers only the fields CDK itself reads to build resources and IAM policies
-// (zone ids, group ids, name templates), so that a broken file fails with a message that
+// (zone ids, group ids, name templates, secret ARNs), so that a broken file fails with a message that
 // names the field instead of a confusing template error.
 
 import { spawnSync } from 'child_process';
@@ -28,6 +28,13 @@ export interface GroupConfig {
   readonly ownershipPrefix?: string;
   readonly azNames?: { readonly template: string };
   readonly pooledName?: { readonly name: string };
+  /**
+   * Full ARN of the Secrets Manager secret (with its random suffix) that the verify
+   * probe reads to AUTH against a TLS + AUTH group. The CDK grants verify
+   * `secretsmanager:GetSecretValue` on exactly these ARNs; the Rust validator owns the
+   * format.
+   */
+  readonly authSecretArn?: string;
   /** Fields the Rust schema grows later are passed through to the functions untouched. */
   readonly [extra: string]: unknown;
 }
@@ -110,6 +117,7 @@ export function checkConfigShape(value: unknown): ReplicaDnsConfig {
       throw new ConfigError(`${where}.nameTemplate: "${template}" has no {n} placeholder for the slot number`);
     }
     optionalString(group, 'ownershipPrefix', where);
+    optionalString(group, 'authSecretArn', where);
     if (group.azNames !== undefined) {
       const az = requireObject(group.azNames, `${where}.azNames`);
       const azTemplate = requireString(az, 'template', `${where}.azNames`);

@@ -9,6 +9,7 @@
 import * as path from 'path';
 import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -39,6 +40,8 @@ export interface ReplicaDnsStackSettings {
   readonly logRetention: logs.RetentionDays;
   readonly verifyVpc?: VerifyVpcContext;
   readonly executionDefaults?: Record<string, number | boolean>;
+  /** ARNs of the customer-managed KMS keys of the groups' AUTH secrets (verify may decrypt). */
+  readonly probeSecretKeyArns?: string[];
 }
 
 export interface ReplicaDnsStackProps extends StackProps {
@@ -79,7 +82,8 @@ const RETENTION_DAYS = new Set(Object.values(logs.RetentionDays).filter((v): v i
 /**
  * Reads the stack's settings from CDK context. Keys (all optional except configFile):
  * configFile, architecture (arm64 | x86_64), assetsDir, eventTopicArn, alarmTopicArn,
- * driftCheckMinutes (number or "off"), logRetentionDays, verifyVpc (JSON), executionDefaults (JSON).
+ * driftCheckMinutes (number or "off"), logRetentionDays, verifyVpc (JSON), executionDefaults (JSON),
+ * probeSecretKeyArns (JSON array of KMS key ARNs).
  */
 export function settingsFromContext(ctx: Context, options: LoadConfigOptions & { baseDir?: string } = {}): ReplicaDnsStackSettings {
   const baseDir = options.baseDir ?? process.cwd();
@@ -144,6 +148,18 @@ export function settingsFromContext(ctx: Context, options: LoadConfigOptions & {
     throw new SettingsError(`context executionDefaults must be a JSON object such as {"waitSeconds":30}, found ${JSON.stringify(defaults)}`);
   }
 
+  const keysRaw = contextJson(ctx, 'probeSecretKeyArns');
+  let probeSecretKeyArns: string[] | undefined;
+  if (keysRaw !== undefined && keysRaw !== null && keysRaw !== '') {
+    const keyArn = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+    if (!Array.isArray(keysRaw) || keysRaw.some((k) => typeof k !== 'string' || !keyArn.test(k))) {
+      throw new SettingsError(
+        `context probeSecretKeyArns must be a JSON array of KMS key ARNs (arn:aws:kms:<region>:<account>:key/<id>, not an alias), found ${JSON.stringify(keysRaw)}`,
+      );
+    }
+    probeSecretKeyArns = keysRaw as string[];
+  }
+
   return {
     config,
     configFile: configPath,
@@ -155,6 +171,7 @@ export function settingsFromContext(ctx: Context, options: LoadConfigOptions & {
     logRetention: retention as logs.RetentionDays,
     verifyVpc,
     executionDefaults: defaults as Record<string, number | boolean> | undefined,
+    probeSecretKeyArns,
   };
 }
 
@@ -185,6 +202,7 @@ export class ReplicaDnsStack extends Stack {
         ? { vpc, vpcSubnets: { subnets: vpc.privateSubnets }, redisPort: s.verifyVpc?.redisPort }
         : undefined,
       executionDefaults: s.executionDefaults,
+      probeSecretKeys: s.probeSecretKeyArns?.map((arn, i) => kms.Key.fromKeyArn(this, `ProbeSecretKey${i}`, arn)),
     });
     new CfnOutput(this, 'EventTopicArn', {
       value: this.replicaDns.eventTopic.topicArn,

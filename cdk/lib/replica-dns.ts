@@ -51,7 +51,8 @@ export type Capability =
   | 'lookupAnyCluster' // elasticache:DescribeCacheClusters on any cluster (event → group)
   | 'listRecords' // route53:ListResourceRecordSets on the configured zones
   | 'changeRecords' // route53:ChangeResourceRecordSets, managed names only
-  | 'getChange'; // route53:GetChange
+  | 'getChange' // route53:GetChange
+  | 'readProbeSecrets'; // secretsmanager:GetSecretValue on the groups' authSecretArn (none configured: no statement)
 
 /**
  * Which function calls what: each gets only the permissions of the calls it makes
@@ -66,7 +67,8 @@ export const FUNCTION_CAPABILITIES: Record<FunctionName, readonly Capability[]> 
   'await-nodes': ['describeGroups', 'describeMembers'],
   plan: ['listRecords'],
   apply: ['changeRecords'],
-  verify: ['getChange', 'listRecords', 'describeGroups', 'describeMembers'],
+  // The probe AUTHs against TLS + AUTH groups with the secret a group names.
+  verify: ['getChange', 'listRecords', 'describeGroups', 'describeMembers', 'readProbeSecrets'],
 };
 
 /** Memory and timeout of one function. */
@@ -146,6 +148,13 @@ export interface ReplicaDnsProps {
    * statemachine/README.md. @default none: the state machine's defaults
    */
   readonly executionDefaults?: Record<string, number | boolean>;
+  /**
+   * Customer-managed KMS keys that encrypt the groups' `authSecretArn` secrets: verify
+   * may `kms:Decrypt` with them, through Secrets Manager only. The key policy must allow
+   * it too (it does when it delegates to IAM, as a key's default policy does).
+   * @default none: the secrets use the AWS managed key `aws/secretsmanager`
+   */
+  readonly probeSecretKeys?: kms.IKey[];
 }
 
 /**
@@ -386,6 +395,17 @@ export class ReplicaDns extends Construct {
         );
       }
     }
+    if (props.probeSecretKeys && props.probeSecretKeys.length > 0) {
+      functions.verify.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'DecryptProbeSecrets',
+          actions: ['kms:Decrypt'],
+          resources: props.probeSecretKeys.map((k) => k.keyArn),
+          // Only as Secrets Manager decrypts a secret for GetSecretValue.
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+        }),
+      );
+    }
     functions.trigger.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
     if (props.executionDefaults && Object.keys(props.executionDefaults).length > 0) {
       functions.trigger.addEnvironment('REPLICA_DNS_EXECUTION_DEFAULTS', JSON.stringify(props.executionDefaults));
@@ -571,6 +591,13 @@ export class ReplicaDns extends Construct {
         ];
       case 'changeRecords':
         return zones.map((zone) => this.changeRecordsStatement(zone, config));
+      case 'readProbeSecrets': {
+        // Exact ARNs (with the random suffix): no wildcard, nothing when none is configured.
+        const secrets = [...new Set(config.groups.flatMap((g) => (g.authSecretArn === undefined ? [] : [g.authSecretArn])))];
+        return secrets.length === 0
+          ? []
+          : [new iam.PolicyStatement({ sid: 'ReadProbeSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secrets })];
+      }
     }
   }
 

@@ -93,6 +93,10 @@ describe('checkConfigShape (what CDK itself reads)', () => {
     expect(() => checkConfigShape({ ownerId: 'x', groups: [{ ...group, azNames: { template: 'az.x.' } }] })).toThrow(/^groups\[0\]\.azNames\.template: /);
   });
 
+  test('names an authSecretArn that is not a string (CDK grants GetSecretValue on it)', () => {
+    expect(() => checkConfigShape({ ownerId: 'x', groups: [{ ...group, authSecretArn: 42 }] })).toThrow(/^groups\[0\]\.authSecretArn: must be a non-empty string, found number 42$/);
+  });
+
   test('names a group configured twice', () => {
     expect(() => checkConfigShape({ ownerId: 'x', groups: [group, { ...group, replicationGroupId: 'ORDERS' }] })).toThrow(
       /^groups\[1\]\.replicationGroupId: "ORDERS" is configured twice/,

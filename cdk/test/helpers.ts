@@ -17,7 +17,13 @@ export const REGION = 'eu-west-1';
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const ASL_FILE = path.join(REPO_ROOT, 'statemachine', 'replica-dns.asl.json');
 
-/** Two zones; the second group has AZ and pooled names and its own ownership prefix. */
+/** The Secrets Manager secret the second group's verify probe AUTHs with. */
+export const SESSIONS_SECRET_ARN = `arn:aws:secretsmanager:eu-west-1:123456789012:secret:replica-dns/sessions-auth-AbCdEf`;
+
+/**
+ * Two zones; the second group has AZ and pooled names, its own ownership prefix and an
+ * AUTH secret for the probe.
+ */
 export const TEST_CONFIG: ReplicaDnsConfig = {
   ownerId: 'replica-dns-test',
   groups: [
@@ -36,6 +42,7 @@ export const TEST_CONFIG: ReplicaDnsConfig = {
       ownershipPrefix: '_own',
       azNames: { template: 'replica-{az}.sessions.example.' },
       pooledName: { name: 'pool.sessions.example.' },
+      authSecretArn: SESSIONS_SECRET_ARN,
     },
   ],
 };

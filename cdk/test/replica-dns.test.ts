@@ -4,12 +4,14 @@
 import * as fs from 'fs';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { elastiCacheFilterPolicy } from '../lib/filter-policy';
 import { DEFINITION_PLACEHOLDERS, FUNCTIONS, STEP_FUNCTIONS } from '../lib/replica-dns';
-import { ASL_FILE, REGION, Synth, TEST_CONFIG, asArray, functionActions, logicalId, roleStatements, synthConstruct } from './helpers';
+import { ASL_FILE, REGION, SESSIONS_SECRET_ARN, Synth, TEST_CONFIG, asArray, functionActions, logicalId, roleStatements, synthConstruct } from './helpers';
 
 let s: Synth;
 let vpc: ec2.IVpc;
+const SECRET_KEY_ARN = `arn:aws:kms:${REGION}:123456789012:key/0e6f3c2a-1111-2222-3333-444455556666`;
 
 beforeAll(() => {
   s = synthConstruct({}, (stack) => {
@@ -19,7 +21,10 @@ beforeAll(() => {
       availabilityZones: [`${REGION}a`, `${REGION}b`],
       privateSubnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'],
     });
-    return { verifyVpc: { vpc, vpcSubnets: { subnets: vpc.privateSubnets } } };
+    return {
+      verifyVpc: { vpc, vpcSubnets: { subnets: vpc.privateSubnets } },
+      probeSecretKeys: [kms.Key.fromKeyArn(stack, 'SecretKey', SECRET_KEY_ARN)],
+    };
   });
 });
 
@@ -275,7 +280,7 @@ describe('least privilege', () => {
     ['await-nodes', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups']],
     ['plan', ['route53:ListResourceRecordSets']],
     ['apply', ['route53:ChangeResourceRecordSets']],
-    ['verify', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'route53:GetChange', 'route53:ListResourceRecordSets']],
+    ['verify', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'kms:Decrypt', 'route53:GetChange', 'route53:ListResourceRecordSets', 'secretsmanager:GetSecretValue']],
   ] as const)('%s may call only what it uses', (name, actions) => {
     const own = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
     expect(functionActions(s, s.construct.functions[name])).toEqual([...own, ...actions].sort());
@@ -356,6 +361,23 @@ describe('least privilege', () => {
   test('snapshot may describe only the member clusters of the configured groups', () => {
     const st = roleStatements(s, s.construct.functions.snapshot.role!).find((x) => x.Action === 'elasticache:DescribeCacheClusters')!;
     expect(JSON.stringify(st.Resource)).toMatch(/:cluster:orders-\*"\]\]\},\{.*:cluster:sessions-\*"\]\]\}\]$/);
+  });
+
+  test('verify may read exactly the configured AUTH secret, in one statement', () => {
+    const st = roleStatements(s, s.construct.functions.verify.role!).filter((x) => asArray(x.Action).includes('secretsmanager:GetSecretValue'));
+    expect(st.map((x) => [x.Action, x.Resource, x.Condition])).toEqual([['secretsmanager:GetSecretValue', SESSIONS_SECRET_ARN, undefined]]);
+  });
+
+  test('no function but verify may read a secret', () => {
+    const readers = FUNCTIONS.filter((f) => f !== 'verify' && functionActions(s, s.construct.functions[f]).includes('secretsmanager:GetSecretValue'));
+    expect(readers).toEqual([]);
+  });
+
+  test('verify may decrypt with the given probe secret keys, through Secrets Manager only', () => {
+    const st = roleStatements(s, s.construct.functions.verify.role!).filter((x) => asArray(x.Action).includes('kms:Decrypt'));
+    expect(st.map((x) => [x.Action, x.Resource, x.Condition])).toEqual([
+      ['kms:Decrypt', SECRET_KEY_ARN, { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } }],
+    ]);
   });
 
   test('StartExecution is allowed on this state machine only', () => {

@@ -48,6 +48,15 @@ describe('settingsFromContext', () => {
     expect(() => read({ eventTopicArn: 'elasticache-events' })).toThrow(/context eventTopicArn "elasticache-events" is not an SNS topic ARN/);
   });
 
+  test('names a probe secret key given as an alias instead of a key ARN', () => {
+    expect(() => read({ probeSecretKeyArns: `["arn:aws:kms:${REGION}:${ACCOUNT}:alias/redis"]` })).toThrow(/context probeSecretKeyArns must be a JSON array of KMS key ARNs/);
+  });
+
+  test('reads the probe secret key ARNs', () => {
+    const key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/0e6f3c2a-1111-2222-3333-444455556666`;
+    expect(read({ probeSecretKeyArns: JSON.stringify([key]) }).probeSecretKeyArns).toEqual([key]);
+  });
+
   test('names a missing field of verifyVpc', () => {
     expect(() => read({ verifyVpc: '{"vpcId":"vpc-1","vpcCidrBlock":"10.0.0.0/16","availabilityZones":["a"]}' })).toThrow(
       /context verifyVpc\.privateSubnetIds must be/,
@@ -121,6 +130,13 @@ describe('stack with imported topics, drift check off, x86_64', () => {
       Description: 'replica-dns verify',
       Environment: { Variables: Match.not(Match.objectLike({ REPLICA_DNS_PROBE_ROLE: Match.anyValue() })) },
     });
+  });
+
+  test('no role may read a secret or decrypt when no group names an AUTH secret', () => {
+    const actions = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .flatMap((st: { Action: string | string[] }) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+    expect(actions.filter((a: string) => a.startsWith('secretsmanager:') || a === 'kms:Decrypt')).toEqual([]);
   });
 
   test('outputs the event topic and state machine ARNs for the operator', () => {
