@@ -706,6 +706,92 @@ fn cases() -> Vec<Case> {
                 ],
             },
         },
+        // Issue 8, item 5: adoption stays inside what is plausibly the blog Lambda's.
+        Case {
+            name: "adoption leaves a slot-shaped CNAME far above 5 to an unrelated host foreign",
+            group: adopting.clone(),
+            topology: topology(G, &[("001", 'P', true), ("002", 'R', true)]),
+            records: vec![RecordSet::cname(
+                &slot_name(G, 42),
+                300,
+                "billing-db.example.com",
+            )],
+            expected: Expected {
+                names: vec![(1, "002", "002")],
+                reasons: vec![(1, SlotReason::Created)],
+                changes: 2,
+                waiting_for: vec![],
+                warnings: vec![foreign(
+                    42,
+                    ForeignReason::OutsideAdoption {
+                        target: "billing-db.example.com".into(),
+                    },
+                )],
+            },
+        },
+        Case {
+            name: "adoption takes a CNAME above 5 when it points at an endpoint of this group, and deletes it",
+            group: adopting.clone(),
+            topology: topology(G, &[("001", 'P', true), ("002", 'R', true)]),
+            records: vec![blog_cname(G, 1, "002"), blog_cname(G, 9, "001")],
+            expected: Expected {
+                names: vec![(1, "002", "002")],
+                reasons: vec![
+                    (
+                        1,
+                        SlotReason::Adopted {
+                            previous_target: addr(&id("002")),
+                        },
+                    ),
+                    (
+                        9,
+                        SlotReason::Deleted {
+                            why: DeleteCause::AboveReplicaCount,
+                        },
+                    ),
+                ],
+                // TXT for 1; DELETE CNAME 9.
+                changes: 2,
+                waiting_for: vec![],
+                warnings: vec![
+                    Warning::Adopted {
+                        slot: 1,
+                        name: slot_name(G, 1),
+                        previous_target: addr(&id("002")),
+                    },
+                    Warning::Adopted {
+                        slot: 9,
+                        name: slot_name(G, 9),
+                        previous_target: addr(&id("001")),
+                    },
+                ],
+            },
+        },
+        Case {
+            name: "adoption takes slot 5 whatever it points at (within ElastiCache's replica maximum)",
+            group: adopting.clone(),
+            topology: topology(G, &[("001", 'P', true), ("002", 'R', true)]),
+            records: vec![RecordSet::cname(&slot_name(G, 5), 10, "old-node.example.com")],
+            expected: Expected {
+                names: vec![(1, "002", "002")],
+                reasons: vec![
+                    (1, SlotReason::Created),
+                    (
+                        5,
+                        SlotReason::Deleted {
+                            why: DeleteCause::AboveReplicaCount,
+                        },
+                    ),
+                ],
+                changes: 3,
+                waiting_for: vec![],
+                warnings: vec![Warning::Adopted {
+                    slot: 5,
+                    name: slot_name(G, 5),
+                    previous_target: "old-node.example.com".into(),
+                }],
+            },
+        },
         Case {
             name: "existing numbering with gaps: homes kept, gaps filled lowest first, slot above R deleted",
             group: group_config(G),

@@ -19,7 +19,7 @@ use planner_support::*;
 use proptest::prelude::*;
 use proptest::sample::{subsequence, Index};
 use proptest::test_runner::TestCaseError;
-use replica_dns_core::config::{GroupConfig, NoReplicaPolicy};
+use replica_dns_core::config::{GroupConfig, NoReplicaPolicy, MAX_REPLICAS};
 use replica_dns_core::plan::{apply_changes, plan, ChangeAction, Plan, PlanInput, ZoneRecords};
 use replica_dns_core::records::{names_equal, RecordSet, RecordType};
 use replica_dns_core::topology::{Role, Topology};
@@ -275,7 +275,18 @@ fn build(gens: &[GroupGen]) -> World {
                     );
                 }
                 SlotGen::Blog { target } => {
-                    let origin = if gen.adopt {
+                    // Issue 8, item 5: adoption takes only slots 1..=5 (ElastiCache's
+                    // replica maximum) or CNAMEs to an endpoint of this group; anything
+                    // else stays foreign even with adoptExisting.
+                    let group_endpoint = match target {
+                        TargetGen::Member(i) => {
+                            gen.members.iter().any(|m| m.index == *i && m.has_endpoint)
+                        }
+                        TargetGen::Primary => gen.has_primary_endpoint,
+                        TargetGen::Elsewhere => false,
+                    };
+                    let plausible = n <= u32::from(MAX_REPLICAS) || group_endpoint;
+                    let origin = if gen.adopt && plausible {
                         Origin::Adoptable
                     } else {
                         blocked_here.insert(n);

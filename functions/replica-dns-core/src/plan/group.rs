@@ -2,7 +2,7 @@
 //! and diff against the records as read. The rules are the decision table in
 //! [`crate::plan`]; this module only carries them out.
 
-use crate::config::{GroupConfig, NoReplicaPolicy};
+use crate::config::{GroupConfig, NoReplicaPolicy, MAX_REPLICAS};
 use crate::ownership::{OwnershipRef, SlotTemplate};
 use crate::records::{names_equal, RecordSet, RecordType};
 use crate::topology::{Endpoint, Member, Role, Topology};
@@ -278,7 +278,17 @@ impl<'a, 't> Planner<'a, 't> {
         let class = match at_txt {
             [] => match (at_name.is_empty(), lone_cname) {
                 (true, _) => Class::Free,
-                (false, Some(cname)) if self.group.adopt_existing => Class::Adoptable { cname },
+                (false, Some(cname))
+                    if self.group.adopt_existing && self.plausibly_adoptable(n, cname) =>
+                {
+                    Class::Adoptable { cname }
+                }
+                (false, Some(cname)) if self.group.adopt_existing => {
+                    self.warnings.push(foreign(ForeignReason::OutsideAdoption {
+                        target: cname.cname_target().unwrap_or_default().to_string(),
+                    }));
+                    Class::Foreign
+                }
                 (false, Some(cname)) => {
                     self.warnings
                         .push(foreign(ForeignReason::CnameWithoutOwnership {
@@ -673,6 +683,22 @@ impl<'a, 't> Planner<'a, 't> {
             || self
                 .topology
                 .primary_endpoint
+                .as_ref()
+                .is_some_and(|e| names_equal(target, &e.address))
+    }
+
+    /// Adoption takes over only what is plausibly the blog Lambda's (or a hand-made
+    /// predecessor's): a slot name within `1..=MAX_REPLICAS` (ElastiCache's limit, so
+    /// no such Lambda ever wrote a higher one), or a CNAME at any slot name whose
+    /// target is an endpoint of this very group. A slot-shaped name far above the range
+    /// pointing at some unrelated host belongs to someone else and stays foreign.
+    fn plausibly_adoptable(&self, n: u32, cname: &RecordSet) -> bool {
+        let target = cname.cname_target().unwrap_or_default();
+        n <= u32::from(MAX_REPLICAS)
+            || self.is_group_endpoint(target)
+            || self
+                .topology
+                .reader_endpoint
                 .as_ref()
                 .is_some_and(|e| names_equal(target, &e.address))
     }

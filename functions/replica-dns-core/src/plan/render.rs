@@ -8,6 +8,7 @@
 //! orders: interim, waiting for orders-001
 //! ```
 
+use crate::config::MAX_REPLICAS;
 use std::fmt::Write as _;
 
 use super::{
@@ -136,6 +137,9 @@ fn warning(warning: &Warning) -> String {
             let why = match reason {
                 ForeignReason::CnameWithoutOwnership { target } => format!(
                     "CNAME to {target} has no ownership TXT (set adoptExisting to take it over)"
+                ),
+                ForeignReason::OutsideAdoption { target } => format!(
+                    "CNAME to {target} has no ownership TXT and is not adopted: adoption takes only slots 1..={MAX_REPLICAS} or CNAMEs to this group's endpoints"
                 ),
                 ForeignReason::OwnershipRejected { error } => format!("ownership TXT: {error}"),
                 ForeignReason::OtherRecordsAtName { types } => {
