@@ -11,9 +11,18 @@ up in the function's log at once.
 Failure semantics (what the Invoke caller sees, as on AWS):
 - the runtime posts /error: a function error carrying the posted body;
 - the invocation outlives `timeout_seconds`: `Sandbox.Timedout`, the sandbox is killed;
-- the process exits while handling an invocation: `Runtime.ExitError`;
+- the sandbox (process and descendants) uses more resident memory than `memory_size` MB
+  while handling an invocation: `Runtime.OutOfMemory`, the sandbox is killed;
+- the process exits (or is killed, e.g. by `kill_busy`) while handling an invocation:
+  `Runtime.ExitError`;
 - the process exits before taking one (init failed): the oldest queued invocation gets the
   error the runtime posted to /init/error, else `Runtime.ExitError`.
+Errors the host itself produces (every case above except the runtime's own /error and
+/init/error bodies) are *platform* errors (`Result.platform`): Lambda detected them, the
+function did not report them. The Invoke answer is the same for both (AWS has no wire
+difference); server.py adds `X-Replica-Dns-Error-Source: platform|function` so the
+emulator's Step Functions integration can report platform errors as `Lambda.Unknown`
+(see emulator/sfn_ext.py).
 A sandbox that dies after a successful init is replaced at once (restart); one that
 never got through init is replaced only when an invocation needs it (no crash loop).
 """
@@ -55,6 +64,9 @@ class Result:
     # Not 200 only when the Invoke itself fails (e.g. the function was deleted meanwhile).
     status: int = 200
     error_code: str | None = None
+    # A function error the host detected (timeout, exit, out of memory, ...), not one the
+    # runtime posted to /error or /init/error.
+    platform: bool = False
 
 
 @dataclass
@@ -80,7 +92,44 @@ class Invocation:
 
 
 def error_result(error_type: str, message: str) -> Result:
-    return Result(json.dumps({"errorType": error_type, "errorMessage": message}).encode(), True)
+    """A platform error in the shape Lambda answers it: {"errorType", "errorMessage"}."""
+    return Result(json.dumps({"errorType": error_type, "errorMessage": message}).encode(), True,
+                  platform=True)
+
+
+def out_of_memory(request_id: str) -> Result:
+    # AWS Lambda Developer Guide, "Configure Lambda function memory"
+    # (https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html): MemorySize
+    # is the memory available to the function at runtime; a function that exceeds it is
+    # stopped, and the invocation fails with errorType "Runtime.OutOfMemory" and the
+    # message of a killed runtime ("Runtime exited with error: signal: killed"), as Lambda
+    # reports it today (older reports show the same message under Runtime.ExitError).
+    return error_result("Runtime.OutOfMemory",
+                        f"RequestId: {request_id} Error: Runtime exited with error: signal: killed")
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory (VmRSS, KiB) of `pid` and all its descendants; 0 if it is gone.
+
+    Descendants come from /proc/PID/task/TID/children (every thread's children)."""
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        p = todo.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            with open(f"/proc/{p}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 def not_found(arn: str) -> Result:
@@ -284,6 +333,15 @@ class Function:
                     self.log(f"{inv.request_id} Task timed out after {self.timeout_seconds:.2f} seconds")
                     if sandbox.proc is not None:
                         procs.kill_group(sandbox.proc)
+                elif (sandbox.state == "busy" and inv is not None and not inv.done.is_set()
+                        and sandbox.kill_reason is None and sandbox.proc is not None
+                        and sandbox.proc.poll() is None):
+                    rss = tree_rss_kib(sandbox.proc.pid)
+                    if rss > self.memory_size * 1024:
+                        sandbox.kill_reason = out_of_memory(inv.request_id)
+                        self.log(f"{inv.request_id} out of memory: {rss // 1024} MB resident, "
+                                 f"Memory Size: {self.memory_size} MB")
+                        procs.kill_group(sandbox.proc)
                 if sandbox.proc is not None and sandbox.proc.poll() is not None:
                     self._sandbox_exited(sandbox)
             if not self.stopped:
@@ -303,7 +361,7 @@ class Function:
         if inv is not None and not inv.done.is_set():
             result = sandbox.kill_reason or error_result(
                 "Runtime.ExitError", f"RequestId: {inv.request_id} Error: Runtime exited with error: {how}")
-            self._log_end(inv, "timeout" if sandbox.kill_reason else "exit")
+            self._log_end(inv, _outcome(sandbox.kill_reason))
             inv.complete(result)
         elif not was_ready and self.queue and not self.stopped:
             # Init failed: the invocation that was waiting for this sandbox gets the error.
@@ -319,6 +377,27 @@ class Function:
             except OSError:
                 pass
         self.cond.notify_all()
+
+    def kill_busy(self, wait: float = 5.0) -> list[dict[str, object]]:
+        """SIGKILL every busy sandbox (its whole process group) and wait until each killed
+        invocation has its outcome (`Runtime.ExitError`, signal: killed) recorded; returns
+        [{"pid", "requestId"}]. Idle and starting sandboxes are left alone."""
+        with self.cond:
+            victims = [(s, s.current) for s in self.sandboxes
+                       if s.state == "busy" and s.proc is not None and s.current is not None
+                       and not s.current.done.is_set()]
+            for sandbox, inv in victims:
+                self.log(f"{inv.request_id} sandbox {sandbox.number} killed (control API)")
+                procs.kill_group(sandbox.proc)
+        deadline = time.monotonic() + wait
+        for sandbox, inv in victims:
+            while sandbox.proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            with self.cond:
+                if sandbox in self.sandboxes and sandbox.proc.poll() is not None:
+                    self._sandbox_exited(sandbox)
+            inv.done.wait(max(0.0, deadline - time.monotonic()))
+        return [{"pid": s.proc.pid, "requestId": inv.request_id} for s, inv in victims]
 
     def stop(self) -> list[Invocation]:
         """Stop every sandbox; returns the invocations still queued (not yet started)."""
@@ -340,6 +419,12 @@ class Function:
         except OSError:
             pass
         return pending
+
+
+def _outcome(kill_reason: Result | None) -> str:
+    if kill_reason is None:
+        return "exit"
+    return "out of memory" if b"Runtime.OutOfMemory" in kill_reason.body else "timeout"
 
 
 def _signal_name(num: int) -> str:

@@ -5,7 +5,11 @@ Not the Runtime API (runtime_api.py) and not sandbox management (functions.py).
 Invoke answers as AWS Lambda does (REST-JSON protocol of service `lambda`, 2015-03-31):
 - RequestResponse: 200, payload as the function returned it, `x-amzn-RequestId`,
   `X-Amz-Executed-Version: $LATEST`; a function error adds `X-Amz-Function-Error:
-  Unhandled` and the body is the error document the runtime posted;
+  Unhandled` and the body is the error document (the one the runtime posted, or the
+  host's own for timeouts, exits and out-of-memory kills). Not AWS: every function error
+  also carries `X-Replica-Dns-Error-Source: function` (posted by the runtime) or
+  `platform` (detected by the host), which the emulator's Step Functions integration
+  needs to report platform errors as `Lambda.Unknown`; AWS clients ignore the header;
 - Event: 202 once queued (retried on function error like AWS's async invocation);
 - DryRun: 204;
 - unknown function or qualifier: 404 `ResourceNotFoundException`,
@@ -30,6 +34,10 @@ from .http_util import Handler, Server
 
 _INVOKE = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
 _CONTROL_FN = re.compile(r"^/_host/functions/([^/]+)$")
+_KILL_FN = re.compile(r"^/_host/functions/([^/]+)/kill$")
+# Not an AWS header: tells a platform error (timeout, exit, out of memory) from one the
+# runtime posted; see functions.py.
+ERROR_SOURCE_HEADER = "X-Replica-Dns-Error-Source"
 _NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 # Environment keys Lambda reserves (CreateFunction rejects them); the host sets them itself.
@@ -98,6 +106,8 @@ def make_handler(host: Host) -> type[Handler]:
                                                        for n in registry.names() if n in registry.functions]})
                 elif (m := _CONTROL_FN.match(path)) and method in ("PUT", "GET", "DELETE"):
                     self._control(method, unquote(m.group(1)))
+                elif (m := _KILL_FN.match(path)) and method == "POST":
+                    self._kill(unquote(m.group(1)))
                 elif (m := _INVOKE.match(path)) and method == "POST":
                     self._invoke(m.group(1))
                 else:
@@ -143,6 +153,18 @@ def make_handler(host: Host) -> type[Handler]:
                 raise BadRequest(f"cannot start {spec['binary']}: {exc}") from exc
             host.log(f"{'registered' if created else 're-registered'} {name} -> {spec['binary']}")
             self.send_json(201 if created else 200, fn.describe())
+
+        def _kill(self, name: str) -> None:
+            """SIGKILL the function's busy sandboxes (fault injection: the caller dies
+            mid-invocation); answers once each killed invocation has failed."""
+            self.read_body()
+            fn = registry.get(name)
+            if fn is None:
+                self.send_json(404, {"message": f"function {name} is not registered"})
+                return
+            killed = fn.kill_busy()
+            host.log(f"killed {len(killed)} busy sandbox(es) of {name}")
+            self.send_json(200, {"killed": killed})
 
         def _function_spec(self, name: str) -> dict[str, object]:
             if not _NAME.match(name):
@@ -227,6 +249,7 @@ def make_handler(host: Host) -> type[Handler]:
                 headers["X-Amz-Executed-Version"] = "$LATEST"
                 if result.function_error:
                     headers["X-Amz-Function-Error"] = "Unhandled"
+                    headers[ERROR_SOURCE_HEADER] = "platform" if result.platform else "function"
                 if log_path:
                     headers["X-Amz-Log-Result"] = _log_tail(log_path)
             if result.error_code:
