@@ -206,3 +206,45 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: fl
 
 def unique(prefix: str) -> str:
     return f"{prefix}{int(time.time() * 1000) % 10_000_000}{os.getpid() % 100}"
+
+
+class LiveStack:
+    """The emulator wired to a real Lambda host (as `run` wires them): Invoke, Step
+    Functions Lambda tasks and the functions' own AWS calls all cross the real hops."""
+
+    def __init__(self, run_dir: Path) -> None:
+        from host_helpers import HostProcess
+
+        (run_dir / "lambda").mkdir(parents=True, exist_ok=True)
+        self.emulator = Emulator(run_dir, None)
+        try:
+            self.host = HostProcess(run_dir / "lambda", endpoint=self.emulator.url)
+        except Exception:
+            self.emulator.stop()
+            raise
+        status, body = self.emulator.control("POST", "/settings", {"lambda_host_url": f"http://127.0.0.1:{self.host.port}"})
+        assert status == 200, body
+        self.run_dir = run_dir
+
+    def function_arn(self, name: str) -> str:
+        return f"arn:aws:lambda:{REGION}:123456789012:function:{name}"
+
+    def stop(self) -> None:
+        self.host.stop()
+        self.emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def live_stack(tmp_path_factory) -> LiveStack:
+    stack = LiveStack(tmp_path_factory.mktemp("live"))
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def live(live_stack):
+    """The live stack with zero emulator delays for this test."""
+    live_stack.emulator.control("POST", "/settings", {"route53_insync_seconds": 0, "node_create_seconds": 0,
+                                                      "node_replace_seconds": 0, "node_delete_seconds": 0,
+                                                      "failover_seconds": 0})
+    return live_stack
