@@ -15,7 +15,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { checkAssets } from './assets';
-import { LoadConfigOptions, ReplicaDnsConfig, loadConfigFile } from './config';
+import { LoadConfigOptions, ReplicaDnsConfig, findCli, loadConfigFile } from './config';
+import { FunctionLimits, readFunctionLimits } from './function-limits';
 import { FUNCTIONS, ReplicaDns } from './replica-dns';
 
 /** Where the verify function runs, given as plain ids (no VPC lookup, so synth needs no AWS credentials). */
@@ -40,6 +41,11 @@ export interface ReplicaDnsStackSettings {
   readonly logRetention: logs.RetentionDays;
   readonly verifyVpc?: VerifyVpcContext;
   readonly executionDefaults?: Record<string, number | boolean>;
+  /**
+   * Each function's timeout and memory, from `replica-dns function-limits`. Absent only
+   * when the CLI was skipped; the construct then runs the CLI itself.
+   */
+  readonly functionLimits?: FunctionLimits;
   /** ARNs of the customer-managed KMS keys of the groups' AUTH secrets (verify may decrypt). */
   readonly probeSecretKeyArns?: string[];
 }
@@ -93,6 +99,7 @@ export function settingsFromContext(ctx: Context, options: LoadConfigOptions & {
   }
   const configPath = path.resolve(baseDir, configFile);
   const config = loadConfigFile(configPath, options);
+  const functionLimits = options.skipCli ? undefined : readFunctionLimits(options.cli ?? findCli());
 
   const archName = contextString(ctx, 'architecture') ?? 'arm64';
   const architecture =
@@ -163,6 +170,7 @@ export function settingsFromContext(ctx: Context, options: LoadConfigOptions & {
   return {
     config,
     configFile: configPath,
+    functionLimits,
     architecture,
     assetsDir: path.resolve(baseDir, contextString(ctx, 'assetsDir') ?? path.join(__dirname, '..', 'assets')),
     eventTopicArn: contextString(ctx, 'eventTopicArn'),
@@ -194,6 +202,7 @@ export class ReplicaDnsStack extends Stack {
       config: s.config,
       assetsDir: s.assetsDir,
       architecture: s.architecture,
+      functionLimits: s.functionLimits,
       logRetention: s.logRetention,
       driftCheckRate: s.driftCheckRate,
       eventTopic: s.eventTopicArn ? sns.Topic.fromTopicArn(this, 'EventTopic', s.eventTopicArn) : undefined,

@@ -25,13 +25,14 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ReplicaDnsConfig, checkConfigShape } from './config';
 import { elastiCacheFilterPolicy } from './filter-policy';
+import { FunctionLimits, FunctionSettings, functionSettings, readFunctionLimits } from './function-limits';
+import { FUNCTIONS, FunctionName, STEP_FUNCTIONS } from './functions';
 import { groupRecordNames } from './record-names';
 
-/** The Lambdas invoked by the state machine, in pipeline order. */
-export const STEP_FUNCTIONS = ['filter', 'snapshot', 'await-nodes', 'plan', 'apply', 'verify'] as const;
-/** Every Lambda; the binary of `x` is the crate `replica-dns-x`. */
-export const FUNCTIONS = ['trigger', ...STEP_FUNCTIONS] as const;
-export type FunctionName = (typeof FUNCTIONS)[number];
+export { FUNCTIONS, STEP_FUNCTIONS } from './functions';
+export type { FunctionName } from './functions';
+export { functionSettings, readFunctionLimits } from './function-limits';
+export type { FunctionLimit, FunctionLimits, FunctionSettings } from './function-limits';
 
 /** `${…FunctionArn}` placeholder of the ASL file for each step function. */
 export const DEFINITION_PLACEHOLDERS: Record<(typeof STEP_FUNCTIONS)[number], string> = {
@@ -71,33 +72,6 @@ export const FUNCTION_CAPABILITIES: Record<FunctionName, readonly Capability[]> 
   verify: ['getChange', 'listRecords', 'describeGroups', 'describeMembers', 'readProbeSecrets'],
 };
 
-/** Memory and timeout of one function. */
-export interface FunctionSettings {
-  readonly memorySize?: number;
-  readonly timeout?: Duration;
-}
-
-/**
- * Defaults, from measurement and the SDK's retry budget. `scripts/measure-functions`
- * runs each release binary through one invocation: peak RSS is 10-12 MB for every
- * function (x86_64, cold start included), so memory is chosen for CPU share, not
- * footprint: 256 MB gets twice the CPU of 128 MB, which shortens cold-start TLS
- * handshakes for a negligible price. Timeouts cover the SDK's standard retry budget
- * (3 attempts, exponential backoff with jitter; a refused call measured 1-3 s with its
- * retries) for the few calls each step makes, and stay below the state machine's 90 s
- * Task timeout so that a slow Lambda surfaces as a Lambda error the ASL retries.
- * Waiting is never done inside a Lambda: the state machine's Wait states do it.
- */
-export const DEFAULT_FUNCTION_SETTINGS: Record<FunctionName, Required<FunctionSettings>> = {
-  trigger: { memorySize: 256, timeout: Duration.seconds(15) }, // one StartExecution per record
-  filter: { memorySize: 256, timeout: Duration.seconds(30) }, // one cluster lookup per event
-  snapshot: { memorySize: 256, timeout: Duration.seconds(30) }, // 1 + members describes
-  'await-nodes': { memorySize: 256, timeout: Duration.seconds(30) },
-  plan: { memorySize: 256, timeout: Duration.seconds(30) }, // paginated list per zone
-  apply: { memorySize: 256, timeout: Duration.seconds(30) }, // one change batch per zone
-  verify: { memorySize: 256, timeout: Duration.seconds(60) }, // + DNS lookups and ROLE probes
-};
-
 /** Placement of the verify function inside the VPC of the cache, for DNS and ROLE probes. */
 export interface VerifyVpcSettings {
   readonly vpc: ec2.IVpc;
@@ -121,7 +95,19 @@ export interface ReplicaDnsProps {
   readonly code?: Partial<Record<FunctionName, lambda.Code>>;
   /** @default ARM_64 (Graviton: cheaper per GB-second). The assets must match. */
   readonly architecture?: lambda.Architecture;
-  /** Per-function memory and timeout; unset fields keep {@link DEFAULT_FUNCTION_SETTINGS}. */
+  /**
+   * Each function's timeout and memory as the Rust side sets them (core `limits.rs`): the
+   * functions derive their SDK timeouts and deadline guard from these numbers, and the
+   * state machine's Task timeout sits above them. @default the output of
+   * `replica-dns function-limits`, run with the CLI that `findCli` (config.ts) finds
+   */
+  readonly functionLimits?: FunctionLimits;
+  /**
+   * Per-function memory and timeout; unset fields keep {@link functionLimits}. Memory is
+   * free (peak RSS is 10-12 MB: memory buys CPU share). A timeout may be raised but must
+   * stay below the Task timeout, and may not go below the function's limit: the synth
+   * fails with the reason otherwise.
+   */
   readonly functions?: Partial<Record<FunctionName, FunctionSettings>>;
   /** Retention of every log group. @default one month */
   readonly logRetention?: logs.RetentionDays;
@@ -218,11 +204,12 @@ export class ReplicaDns extends Construct {
     const architecture = props.architecture ?? lambda.Architecture.ARM_64;
     const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const stack = Stack.of(this);
+    const settingsOf = functionSettings(props.functionLimits ?? readFunctionLimits(), props.functions);
 
     // ---- functions -------------------------------------------------------------
     const functions = {} as Record<FunctionName, lambda.Function>;
     for (const name of FUNCTIONS) {
-      const settings = { ...DEFAULT_FUNCTION_SETTINGS[name], ...(props.functions?.[name] ?? {}) };
+      const settings = settingsOf[name];
       const logGroup = new logs.LogGroup(this, `${pascal(name)}Logs`, { retention });
       const role = new iam.Role(this, `${pascal(name)}Role`, {
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

@@ -6,17 +6,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ConfigError, checkConfigShape, findCli, loadConfigFile, validateWithCli } from '../lib/config';
-import { TEST_CONFIG } from './helpers';
+import { TEST_CONFIG, fakeCli } from './helpers';
 
 const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
 const example = path.join(__dirname, '..', 'config', 'example.json');
-
-function fakeCli(script: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replica-dns-cli-'));
-  const file = path.join(dir, 'replica-dns');
-  fs.writeFileSync(file, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
-  return file;
-}
 
 describe('with the real replica-dns CLI', () => {
   test('the example configuration is valid', () => {

@@ -10,7 +10,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ReplicaDnsConfig } from '../lib/config';
-import { FUNCTIONS, ReplicaDns, ReplicaDnsProps } from '../lib/replica-dns';
+import { FUNCTIONS, FunctionLimits, ReplicaDns, ReplicaDnsProps } from '../lib/replica-dns';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';
@@ -47,6 +47,26 @@ export const TEST_CONFIG: ReplicaDnsConfig = {
   ],
 };
 
+/**
+ * What `replica-dns function-limits` prints, for synths that must not depend on the CLI.
+ * Deliberately not the Rust numbers (core limits.rs): every function differs, so a test
+ * that finds these in the template shows the settings come from the limits, not from a
+ * copy in TypeScript.
+ */
+export const TEST_LIMITS: FunctionLimits = {
+  functions: {
+    trigger: { timeoutSeconds: 31, memoryMb: 128 },
+    filter: { timeoutSeconds: 32, memoryMb: 192 },
+    snapshot: { timeoutSeconds: 33, memoryMb: 256 },
+    'await-nodes': { timeoutSeconds: 34, memoryMb: 320 },
+    plan: { timeoutSeconds: 35, memoryMb: 384 },
+    apply: { timeoutSeconds: 36, memoryMb: 448 },
+    verify: { timeoutSeconds: 61, memoryMb: 512 },
+  },
+  sdk: { connectTimeoutMs: 3100, attemptTimeoutMs: 5000, operationTimeoutMs: 20000 },
+  taskTimeoutSeconds: 90,
+};
+
 /** A minimal 64-bit little-endian ELF header for `arch`: enough for the asset check. */
 export function elfHeader(arch: 'x86_64' | 'arm64'): Buffer {
   const b = Buffer.alloc(64);
@@ -57,6 +77,14 @@ export function elfHeader(arch: 'x86_64' | 'arm64'): Buffer {
   b.writeUInt16LE(2, 16); // ET_EXEC
   b.writeUInt16LE(arch === 'x86_64' ? 0x3e : 0xb7, 18);
   return b;
+}
+
+/** A stand-in `replica-dns` CLI: a shell script running `script` (arguments in $1, $2, …). */
+export function fakeCli(script: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replica-dns-cli-'));
+  const file = path.join(dir, 'replica-dns');
+  fs.writeFileSync(file, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+  return file;
 }
 
 /** A temporary assets directory with `<function>/bootstrap` for every function. */
@@ -82,6 +110,7 @@ export function synthConstruct(props: Partial<ReplicaDnsProps> = {}, extend?: (s
   const stack = new Stack(app, 'Test', { env: { account: ACCOUNT, region: REGION } });
   const construct = new ReplicaDns(stack, 'ReplicaDns', {
     config: TEST_CONFIG,
+    functionLimits: TEST_LIMITS,
     assetsDir: fakeAssets(props.architecture === lambda.Architecture.X86_64 ? 'x86_64' : 'arm64'),
     ...props,
     ...(extend ? extend(stack) : {}),

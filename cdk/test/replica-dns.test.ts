@@ -7,7 +7,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { elastiCacheFilterPolicy } from '../lib/filter-policy';
 import { DEFINITION_PLACEHOLDERS, FUNCTIONS, STEP_FUNCTIONS } from '../lib/replica-dns';
-import { ASL_FILE, REGION, SESSIONS_SECRET_ARN, Synth, TEST_CONFIG, asArray, functionActions, logicalId, roleStatements, synthConstruct } from './helpers';
+import { ASL_FILE, REGION, SESSIONS_SECRET_ARN, Synth, TEST_CONFIG, TEST_LIMITS, asArray, functionActions, logicalId, roleStatements, synthConstruct } from './helpers';
 
 let s: Synth;
 let vpc: ec2.IVpc;
@@ -67,16 +67,10 @@ describe('functions', () => {
     expect(others).toEqual([]);
   });
 
-  test('memory and timeouts are the documented defaults', () => {
-    expect(FUNCTIONS.map((f) => [f, fnProps(f).MemorySize, fnProps(f).Timeout])).toEqual([
-      ['trigger', 256, 15],
-      ['filter', 256, 30],
-      ['snapshot', 256, 30],
-      ['await-nodes', 256, 30],
-      ['plan', 256, 30],
-      ['apply', 256, 30],
-      ['verify', 256, 60],
-    ]);
+  test('memory and timeouts are the function limits\' (replica-dns function-limits)', () => {
+    expect(FUNCTIONS.map((f) => [f, fnProps(f).MemorySize, fnProps(f).Timeout])).toEqual(
+      FUNCTIONS.map((f) => [f, TEST_LIMITS.functions[f].memoryMb, TEST_LIMITS.functions[f].timeoutSeconds]),
+    );
   });
 
   test('every function timeout is below the state machine Task timeout', () => {
