@@ -515,9 +515,10 @@ export class ReplicaDns extends Construct {
     const vpcCidr = ec2.Peer.ipv4(settings.vpc.vpcCidrBlock);
     sg.addEgressRule(vpcCidr, ec2.Port.udp(53), 'DNS queries to the VPC resolver');
     sg.addEgressRule(vpcCidr, ec2.Port.tcp(53), 'DNS queries to the VPC resolver (TCP fallback)');
-    // Route 53 and ElastiCache APIs (GetChange, ListResourceRecordSets, Describe*) are
-    // public HTTPS endpoints (Route 53 has no VPC interface endpoint), reached through NAT.
-    sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the Route 53 and ElastiCache APIs');
+    // Route 53, ElastiCache and Secrets Manager APIs (GetChange, ListResourceRecordSets,
+    // Describe*, GetSecretValue for the probe's AUTH secret) are public HTTPS endpoints
+    // (Route 53 has no VPC interface endpoint), reached through NAT.
+    sg.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the Route 53, ElastiCache and Secrets Manager APIs');
     return sg;
   }
 
