@@ -47,6 +47,22 @@ def forward(method: str, raw_path: str, headers: list[tuple[str, str]], body: by
         conn.close()
 
 
+def kill_function(function_name: str, timeout: float = 30.0) -> list[dict]:
+    """Ask the Lambda host to SIGKILL the function's busy sandboxes (fault injection);
+    returns what it killed ([{"pid", "requestId"}]) once those invocations have failed."""
+    conn, prefix = _connection(timeout)
+    try:
+        conn.request("POST", f"{prefix}/_host/functions/{urllib.parse.quote(function_name, safe='')}/kill",
+                     body=b"", headers={"Content-Length": "0"})
+        resp = conn.getresponse()
+        data = resp.read()
+        if resp.status != 200:
+            raise ConnectionError(f"Lambda host answered {resp.status} to kill {function_name}: {data[:200]!r}")
+        return json.loads(data)["killed"]
+    finally:
+        conn.close()
+
+
 def invoke_async(function_name: str, qualifier: str | None, event: dict) -> None:
     """Deliver `event` like an Event-type invocation (fire and forget, as SNS does)."""
 

@@ -1,6 +1,7 @@
 """The emulator's HTTP front: a WSGI layer in front of moto's app that answers the
-control API (/_replica_dns/...), forwards Lambda Invoke to the Lambda host, and hands
-everything else to moto unchanged.
+control API (/_replica_dns/...), applies fault-injection rules (faults.py) to AWS
+requests, forwards Lambda Invoke to the Lambda host, and hands everything else to moto
+unchanged.
 
 Not an AWS router: anything not listed here is moto's business.
 """
@@ -8,12 +9,15 @@ Not an AWS router: anything not listed here is moto's business.
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import logging
 import re
+import time
 from typing import Any, Callable, Iterable
 
 from . import lambda_client
+from .faults import FAULTS, Rule, haystacks, operation_of
 from .settings import SETTINGS
 
 log = logging.getLogger("emulator.http")
@@ -38,12 +42,74 @@ class FrontApp:
         method = environ.get("REQUEST_METHOD", "GET")
         if path.startswith("/_replica_dns/"):
             return self._control(method, path, environ, start_response)
+        if FAULTS.active():
+            return self._faulted(method, path, environ, start_response)
+        return self._dispatch(method, path, environ, start_response)
+
+    def _dispatch(self, method: str, path: str, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if method == "POST" and _INVOKE.match(path):
             return self._invoke(environ, start_response)
         return self.moto_app(environ, start_response)
 
+    # ---- fault injection (faults.py) ----
+    def _faulted(self, method: str, path: str, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        body = _read_body(environ)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        query = environ.get("QUERY_STRING", "")
+        raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or path).split("?", 1)[0]
+        operation = operation_of(method, path, query, environ.get("HTTP_X_AMZ_TARGET"), body)
+        rule = FAULTS.take(operation, haystacks(path, query, body) + [raw_path])
+        if rule is None:
+            return self._dispatch(method, path, environ, start_response)
+        log.warning("fault %s fired (%d/%d): %s %s on %s %s", rule.id, rule.fired, rule.times, rule.action,
+                    rule.when or f"{rule.seconds}s", operation, path)
+        if rule.action == "delay":
+            time.sleep(rule.seconds or 0.0)
+            return self._dispatch(method, path, environ, start_response)
+        if rule.when == "before":
+            # The request is dropped: moto never sees it; its caller is killed.
+            self._kill(rule)
+            msg = json.dumps({"message": f"replica-dns fault {rule.id}: {operation} dropped, caller killed"}).encode()
+            start_response("503 Service Unavailable", [("Content-Type", "application/json"),
+                                                       ("x-amzn-ErrorType", "ServiceUnavailable"),
+                                                       ("Content-Length", str(len(msg)))])
+            return [msg]
+        # after: applied by moto first, then the caller dies before it gets the response.
+        captured: list[Any] = []
+
+        def capture(status: str, headers: list, exc_info: Any = None) -> Callable:
+            captured[:] = [status, headers]
+            return lambda _data: None
+
+        chunks = self._dispatch(method, path, environ, capture)
+        try:
+            data = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        self._kill(rule)
+        start_response(*captured)
+        return [data]
+
+    @staticmethod
+    def _kill(rule: Rule) -> None:
+        try:
+            killed = lambda_client.kill_function(rule.function or "")
+            log.warning("fault %s killed %s sandbox(es): %s", rule.id, rule.function, killed)
+        except (OSError, ConnectionError, ValueError) as exc:
+            log.warning("fault %s could not kill %s: %s", rule.id, rule.function, exc)
+
     def _control(self, method: str, path: str, environ: dict, start_response: Callable) -> Iterable[bytes]:
         handler = self.routes.get((method, path.rstrip("/")))
+        params: dict[str, str] = {}
+        if handler is None:
+            for (route_method, template), candidate in self.routes.items():
+                if route_method == method and "{" in template:
+                    rx = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+                    if m := re.fullmatch(rx, path.rstrip("/")):
+                        handler, params = candidate, m.groupdict()
+                        break
         status, payload = 404, {"error": f"no control route {method} {path}"}
         if handler is not None:
             try:
@@ -51,6 +117,8 @@ class FrontApp:
                 data = json.loads(body) if body.strip() else {}
                 if not isinstance(data, dict):
                     raise ControlError(400, "request body must be a JSON object")
+                if params:
+                    data = {**data, "_path": params}
                 status, payload = handler(data)
             except json.JSONDecodeError as exc:
                 status, payload = 400, {"error": f"request body is not JSON: {exc}"}
@@ -96,7 +164,16 @@ def _read_body(environ: dict) -> bytes:
         return b""
     if length > 0:
         return stream.read(length)
+    if environ.get("wsgi.input_terminated"):
+        return stream.read()  # chunked: werkzeug ends the stream at the last chunk
     return b""
+
+
+def _fault_delete(data: dict) -> tuple[int, Any]:
+    rule_id = data["_path"]["id"]
+    if FAULTS.delete(rule_id):
+        return 200, {"deleted": rule_id}
+    raise ControlError(404, f"no fault rule {rule_id}")
 
 
 def base_routes() -> dict[tuple[str, str], Handler]:
@@ -104,4 +181,7 @@ def base_routes() -> dict[tuple[str, str], Handler]:
         ("GET", "/_replica_dns/health"): lambda _d: (200, {"status": "ok"}),
         ("GET", "/_replica_dns/settings"): lambda _d: (200, SETTINGS.public()),
         ("POST", "/_replica_dns/settings"): lambda d: (200, SETTINGS.update(d)),
+        ("POST", "/_replica_dns/faults"): lambda d: (200, {"id": FAULTS.add(d).id}),
+        ("GET", "/_replica_dns/faults"): lambda _d: (200, {"faults": FAULTS.list()}),
+        ("DELETE", "/_replica_dns/faults/{id}"): _fault_delete,
     }
