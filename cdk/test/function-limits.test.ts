@@ -8,6 +8,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { FUNCTIONS, FunctionLimits, ReplicaDns, functionSettings, readFunctionLimits } from '../lib/replica-dns';
 import { settingsFromContext } from '../lib/replica-dns-stack';
+import { findCli } from '../lib/config';
 import { ACCOUNT, REGION, TEST_CONFIG, TEST_LIMITS, fakeAssets, fakeCli } from './helpers';
 
 /** A CLI that prints `limits` for `function-limits` and accepts any configuration. */
@@ -116,4 +117,8 @@ test('the stack\'s settings carry the limits the CLI prints', () => {
   const example = path.join(__dirname, '..', 'config', 'example.json');
   const settings = settingsFromContext((key) => ({ configFile: example })[key], { cli: limitsCli(TEST_LIMITS) });
   expect(settings.functionLimits).toEqual(TEST_LIMITS);
+});
+
+test('the real replica-dns CLI prints limits that satisfy the contract', () => {
+  expect(() => readFunctionLimits(findCli())).not.toThrow();
 });
