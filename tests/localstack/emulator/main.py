@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     route53_ext.install()
     sns_ext.install()
     sfn_ext.install()
+    from emulator import secretsmanager_ext  # noqa: E402 - AWS status codes for its errors
+    secretsmanager_ext.install()
     ec = elasticache_ext.install(procs)
 
     routes = base_routes()
