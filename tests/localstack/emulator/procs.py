@@ -14,10 +14,12 @@ import queue
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 import time
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from typing import Callable
 
 log = logging.getLogger("emulator.procs")
@@ -72,32 +74,83 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def redis_command(port: int, *args: str, timeout: float = 2.0) -> bytes:
-    """Send one command in RESP and return the raw first reply line(s)."""
-    payload = f"*{len(args)}\r\n".encode()
+@dataclass(frozen=True)
+class NodeSecurity:
+    """How a node is secured, and so how to talk to it: TLS only (server certificate,
+    key and the CA that signed it) and/or a password (AUTH / requirepass).
+
+    `hostname` is the name the emulator's own connections verify the certificate
+    against (the node's endpoint address), as a client inside the VPC would."""
+
+    cert_file: str | None = None
+    key_file: str | None = None
+    ca_file: str | None = None
+    password: str | None = None
+    hostname: str | None = None
+    client_context: ssl.SSLContext | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def tls(self) -> bool:
+        return self.cert_file is not None
+
+    def __repr__(self) -> str:  # never show the password
+        return f"NodeSecurity(tls={self.tls}, auth={self.password is not None}, hostname={self.hostname!r})"
+
+
+def _resp(*args: str) -> bytes:
+    out = b"*%d\r\n" % len(args)
     for a in args:
         b = a.encode()
-        payload += b"$%d\r\n%s\r\n" % (len(b), b)
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(payload)
-        data = b""
-        deadline = time.monotonic() + timeout
-        while b"\r\n" not in data and time.monotonic() < deadline:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-        # read a little more for bulk/array replies
-        s.settimeout(0.05)
+        out += b"$%d\r\n%s\r\n" % (len(b), b)
+    return out
+
+
+def _read_reply(f) -> bytes:
+    """One complete RESP2 reply, raw (the type byte included)."""
+    line = f.readline()
+    if not line.endswith(b"\r\n"):
+        raise ConnectionError("connection closed before a complete reply")
+    kind, rest = line[:1], line[1:-2]
+    if kind in (b"+", b"-", b":"):
+        return line
+    if kind == b"$":
+        n = int(rest)
+        return line if n < 0 else line + f.read(n + 2)
+    if kind == b"*":
+        n = int(rest)
+        return line + b"".join(_read_reply(f) for _ in range(max(n, 0)))
+    raise ConnectionError(f"not a RESP reply: {line[:40]!r}")
+
+
+def redis_command(port: int, *args: str, timeout: float = 2.0, security: NodeSecurity | None = None) -> bytes:
+    """Send one command in RESP and return its raw reply. With `security`, the
+    connection speaks TLS (verifying the node's certificate and host name) and sends
+    AUTH first; an AUTH error reply is returned instead of the command's."""
+    raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        sock: socket.socket = raw
+        if security is not None and security.tls:
+            ctx = security.client_context
+            if ctx is None:
+                ctx = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=security.ca_file)
+            sock = ctx.wrap_socket(raw, server_hostname=security.hostname)
+        payload = b""
+        if security is not None and security.password is not None:
+            payload += _resp("AUTH", security.password)
+        payload += _resp(*args)
+        sock.sendall(payload)
+        with sock.makefile("rb") as f:
+            if security is not None and security.password is not None:
+                auth = _read_reply(f)
+                if not auth.startswith(b"+"):
+                    return auth
+            return _read_reply(f)
+    finally:
         try:
-            while True:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
+            sock.close()
         except OSError:
             pass
-        return data
+        raw.close()
 
 
 class RedisProcesses:
@@ -111,13 +164,38 @@ class RedisProcesses:
         self._lock = threading.Lock()
         self._created_dirs: list[str] = []
 
-    def start(self, name: str, port: int, replicaof: int | None) -> subprocess.Popen:
+    def start(self, name: str, port: int, replicaof: int | None,
+              security: NodeSecurity | None = None) -> subprocess.Popen:
+        """Start a node on `port` (a replica of `replicaof` if given). With TLS in
+        `security`, the node serves TLS only on `port` (`--port 0 --tls-port port`) and
+        replicates over TLS; with a password, clients must AUTH and replicas
+        authenticate to their primary with it (`requirepass` / `masterauth`)."""
         node_dir = os.path.join(self.run_dir, "redis", name)
         if not os.path.isdir(node_dir):
             os.makedirs(node_dir, exist_ok=True)
-        args = [
-            self.binary,
-            "--port", str(port),
+        args = [self.binary]
+        if security is not None and security.password is not None:
+            # The password goes into a file only this user can read, not onto the
+            # command line (visible to every process in /proc/<pid>/cmdline).
+            conf = os.path.join(node_dir, "auth.conf")
+            quoted = '"' + security.password.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(f"requirepass {quoted}\nmasterauth {quoted}\n")
+            args.append(conf)  # a config file must be the first argument
+        if security is not None and security.tls:
+            args += [
+                "--port", "0",
+                "--tls-port", str(port),
+                "--tls-cert-file", str(security.cert_file),
+                "--tls-key-file", str(security.key_file),
+                "--tls-ca-cert-file", str(security.ca_file),
+                "--tls-auth-clients", "no",
+                "--tls-replication", "yes",
+            ]
+        else:
+            args += ["--port", str(port)]
+        args += [
             "--bind", "127.0.0.1",
             "--protected-mode", "no",
             "--save", "",
@@ -145,19 +223,20 @@ class RedisProcesses:
         assert isinstance(proc, subprocess.Popen)
         with self._lock:
             self._procs[proc.pid] = proc
-        self._wait_ready(proc, port)
-        log.info("redis %s pid=%s port=%s replicaof=%s", name, proc.pid, port, replicaof)
+        self._wait_ready(proc, port, security)
+        log.info("redis %s pid=%s port=%s replicaof=%s %s", name, proc.pid, port, replicaof, security)
         return proc
 
-    def _wait_ready(self, proc: subprocess.Popen, port: int, timeout: float = 10.0) -> None:
+    def _wait_ready(self, proc: subprocess.Popen, port: int, security: NodeSecurity | None,
+                    timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError(f"redis-server on port {port} exited with {proc.returncode}")
             try:
-                if redis_command(port, "PING", timeout=0.5).startswith(b"+PONG"):
+                if redis_command(port, "PING", timeout=0.5, security=security).startswith(b"+PONG"):
                     return
-            except OSError:
+            except (OSError, ConnectionError):
                 pass
             time.sleep(0.02)
         raise RuntimeError(f"redis-server on port {port} not ready after {timeout}s")
