@@ -10,10 +10,15 @@ real redis-server processes on 127.0.0.1, with AWS's lifecycle around them.
   replicas (the primary when there is none), as AWS's DNS-based endpoints do.
 - TestFailover, IncreaseReplicaCount, DecreaseReplicaCount and node replacement, each
   with the SNS notifications ElastiCache publishes, in its format
-  (Message = {"ElastiCache:<Event>": "<id>"}).
+  (Message = {"ElastiCache:<Event>": "<id>", ...}), only while ElastiCache may publish
+  to the topic (its access policy, no KMS); otherwise the topic goes `inactive`.
+- Per-cluster notification configuration (ModifyCacheCluster), reported by
+  DescribeCacheClusters as NotificationConfiguration {TopicArn, TopicStatus}.
+- In-transit encryption (TLS only, certificates from emulator/tls.py) and AUTH tokens.
 
-Not covered: cluster mode enabled (left to moto), Multi-AZ rules, snapshots, auth,
-TLS, global datastores.
+Not covered: cluster mode enabled (left to moto), Multi-AZ rules, snapshots, RBAC user
+groups, TransitEncryptionMode "preferred", AUTH token rotation, global datastores,
+DescribeEvents.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import itertools
 import json
 import logging
 import random
+import re
 import socket
 import string
 import threading
@@ -40,8 +46,10 @@ from moto.elasticache.exceptions import (
 from moto.elasticache.models import ReplicationGroup, elasticache_backends
 from moto.elasticache.responses import ElastiCacheResponse
 
-from .procs import RedisProcesses, free_port, redis_command
+from .procs import NodeSecurity, RedisProcesses, free_port, redis_command
 from .settings import SETTINGS
+from .sns_ext import policy_allows_service_publish
+from .tls import TlsMaterial
 
 log = logging.getLogger("emulator.elasticache")
 
@@ -143,6 +151,11 @@ class Node:
     node_status: str = "creating"  # creating | available | rebooting | deleting
     created: datetime.datetime = field(default_factory=_now)
     proc: Any = None
+    # This cluster's notification configuration (ElastiCache keeps one per cluster;
+    # ModifyReplicationGroup sets every member's, ModifyCacheCluster one member's).
+    topic_arn: str | None = None
+    topic_status: str = "active"  # active | inactive
+    security: NodeSecurity | None = None
 
     @property
     def available(self) -> bool:
@@ -158,13 +171,15 @@ class Group:
     rand: str
     nodes: list[Node]
     topic_arn: str | None
-    topic_active: bool = True
+    topic_status: str = "active"  # the group's own configuration (group-level events)
     created: bool = False
     busy: int = 0
     primary_proxy: TcpProxy | None = None
     reader_proxy: TcpProxy | None = None
     next_number: int = 1
     rr: itertools.count = field(default_factory=itertools.count)
+    transit_encryption: bool = False
+    auth_token: str | None = None
 
     @property
     def short(self) -> str:
@@ -195,8 +210,9 @@ class Group:
 
 
 class ElastiCacheManager:
-    def __init__(self, procs: RedisProcesses) -> None:
+    def __init__(self, procs: RedisProcesses, tls: TlsMaterial | None = None) -> None:
         self.procs = procs
+        self.tls = tls
         self.lock = threading.RLock()
         self.groups: dict[tuple[str, str, str], Group] = {}
         self.events: list[dict[str, Any]] = []
@@ -237,33 +253,106 @@ class ElastiCacheManager:
             return preferred[index] if index < len(preferred) else preferred[-1]
         return f"{region}{'abc'[index % 3]}"
 
-    def publish(self, g: Group, event: str, source_id: str) -> None:
-        """Publish an ElastiCache notification as ElastiCache does: the SNS Message is
-        a JSON object keyed by the event name."""
-        message = json.dumps({f"ElastiCache:{event}": source_id})
-        record = {"time": _now().isoformat(), "topicArn": g.topic_arn, "event": f"ElastiCache:{event}",
-                  "sourceId": source_id, "message": message, "published": False}
-        if g.topic_arn and g.topic_active:
-            try:
-                from moto.sns.models import sns_backends
+    def _may_publish(self, g: Group, topic_arn: str) -> tuple[bool, str]:
+        """Can ElastiCache publish to `topic_arn` right now? As AWS documents it
+        (ElastiCache guide, "Event Notifications and Amazon SNS",
+        https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ElastiCacheSNS.html):
+        the topic must be in the cluster's account and Region and must not be encrypted
+        (a KMS-encrypted topic shows as inactive); and ("Managing ElastiCache Amazon SNS
+        notifications", https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ECEvents.SNS.html)
+        its access policy must allow Principal {"AWS": "*"} SNS:Publish under a condition
+        on AWS:SourceOwner = the account id; aws:SourceAccount (the default of newly
+        created topics) does not work, so ElastiCache's request carries AWS:SourceOwner
+        only. The policy is read at each publish, like AWS does when it pushes."""
+        from moto.sns.models import sns_backends
 
-                parts = g.topic_arn.split(":")
-                backend = sns_backends[parts[4]][parts[3]]
-                record["messageId"] = backend.publish(message=message, arn=g.topic_arn)
-                record["published"] = True
-            except Exception as exc:  # AWS marks the topic inactive; we log and go on
-                log.warning("could not publish %s to %s: %s", event, g.topic_arn, exc)
+        parts = topic_arn.split(":")
+        if len(parts) < 6 or parts[2] != "sns":
+            return False, f"{topic_arn} is not an SNS topic ARN"
+        if parts[4] != g.account or parts[3] != g.region:
+            return False, "the topic is not in the cluster's account and Region"
+        topic = sns_backends[g.account][g.region].topics.get(topic_arn)
+        if topic is None:
+            return False, "the topic does not exist"
+        if getattr(topic, "kms_master_key_id", ""):
+            return False, "the topic is encrypted (KmsMasterKeyId is set)"
+        return policy_allows_service_publish(topic.policy, topic_arn, {"AWS:SourceOwner": g.account},
+                                             required_keys=("aws:SourceOwner",))
+
+    def publish(self, g: Group, event: str, source_id: str, node: Node | None = None,
+                extra: dict[str, str] | None = None) -> None:
+        """Publish an ElastiCache notification as ElastiCache does: the SNS Message is
+        a JSON object keyed by the event name (plus `extra` keys, for the events AWS
+        sends them with). A cluster's event goes to that cluster's topic, a group's
+        event to the group's. Nothing is published while the configuration is
+        inactive; a topic ElastiCache may not publish to is set inactive, for the group
+        and every member notifying it, and stays so until the notification
+        configuration is modified (ModifyReplicationGroup / ModifyCacheCluster with
+        NotificationTopicArn or NotificationTopicStatus=active). Silently, as on AWS:
+        the event is still recorded (GET /_replica_dns/elasticache/events, with the
+        reason)."""
+        body = {f"ElastiCache:{event}": source_id}
+        body.update(extra or {})
+        message = json.dumps(body)
+        with self.lock:
+            topic_arn = node.topic_arn if node is not None else g.topic_arn
+            status = node.topic_status if node is not None else g.topic_status
+        record: dict[str, Any] = {"time": _now().isoformat(), "topicArn": topic_arn,
+                                  "event": f"ElastiCache:{event}", "sourceId": source_id,
+                                  "message": message, "published": False}
+        if not topic_arn:
+            record["reason"] = "no notification topic configured"
+        elif status != "active":
+            record["reason"] = "the notification topic is inactive"
+        else:
+            ok, why = self._may_publish(g, topic_arn)
+            if not ok:
+                record["reason"] = f"ElastiCache cannot publish: {why}; topic set inactive"
+                log.warning("ElastiCache cannot publish %s to %s (%s): topic status now inactive",
+                            event, topic_arn, why)
+                with self.lock:
+                    if g.topic_arn == topic_arn:
+                        g.topic_status = "inactive"
+                    for n in g.nodes:
+                        if n.topic_arn == topic_arn:
+                            n.topic_status = "inactive"
+            else:
+                try:
+                    from moto.sns.models import sns_backends
+
+                    backend = sns_backends[g.account][g.region]
+                    record["messageId"] = backend.publish(message=message, arn=topic_arn)
+                    record["published"] = True
+                except Exception as exc:  # a delivery failure is SNS's business, not a status change
+                    record["reason"] = f"SNS publish failed: {exc}"
+                    log.warning("could not publish %s to %s: %s", event, topic_arn, exc)
         with self.lock:
             self.events.append(record)
 
     def _start_node(self, g: Group, n: Node, replicaof: int | None) -> None:
-        n.proc = self.procs.start(f"{g.gid}/{n.cluster_id}", n.port, replicaof)
+        n.proc = self.procs.start(f"{g.gid}/{n.cluster_id}", n.port, replicaof, n.security)
 
-    def _replicaof(self, port: int, primary_port: int | None) -> None:
+    def _replicaof(self, n: Node, primary_port: int | None) -> None:
         if primary_port is None:
-            redis_command(port, "REPLICAOF", "NO", "ONE")
+            redis_command(n.port, "REPLICAOF", "NO", "ONE", security=n.security)
         else:
-            redis_command(port, "REPLICAOF", "127.0.0.1", str(primary_port))
+            redis_command(n.port, "REPLICAOF", "127.0.0.1", str(primary_port), security=n.security)
+
+    def _new_node(self, g: Group, cid: str, az: str, role: str) -> Node:
+        """A member cluster with the group's notification configuration and, for a TLS
+        group, its own server certificate naming its endpoint and the group's primary
+        and reader endpoints (the names a client may verify)."""
+        n = Node(cluster_id=cid, address=g.node_address(cid), port=free_port(), az=az, role=role,
+                 topic_arn=g.topic_arn, topic_status=g.topic_status)
+        if g.transit_encryption:
+            assert self.tls is not None, "TLS material missing"
+            cert = self.tls.issue(f"{g.gid}-{cid}", [n.address, g.primary_address, g.reader_address])
+            n.security = NodeSecurity(cert_file=cert.cert_file, key_file=cert.key_file,
+                                      ca_file=self.tls.ca_file, password=g.auth_token,
+                                      hostname=n.address, client_context=self.tls.client_context())
+        elif g.auth_token is not None:
+            n.security = NodeSecurity(password=g.auth_token, hostname=n.address)
+        return n
 
     def _sync(self, g: Group) -> None:
         """Mirror our state into moto's ReplicationGroup object (what moto serialises)."""
@@ -337,14 +426,15 @@ class ElastiCacheManager:
 
     # -- operations -----------------------------------------------------------------
     def create_group(self, account: str, region: str, rg: ReplicationGroup, total: int,
-                     azs: list[str] | None, topic_arn: str | None) -> None:
+                     azs: list[str] | None, topic_arn: str | None, transit_encryption: bool = False,
+                     auth_token: str | None = None) -> None:
         rand = "".join(random.choices(string.ascii_lowercase + string.digits, k=6))
         g = Group(account=account, region=region, gid=rg.replication_group_id, rg=rg, rand=rand,
-                  nodes=[], topic_arn=topic_arn)
+                  nodes=[], topic_arn=topic_arn, transit_encryption=transit_encryption,
+                  auth_token=auth_token)
         for i in range(total):
             cid = f"{g.gid}-{i + 1:03d}"
-            g.nodes.append(Node(cluster_id=cid, address=g.node_address(cid), port=free_port(),
-                                az=self._az(region, i, azs), role="primary" if i == 0 else "replica"))
+            g.nodes.append(self._new_node(g, cid, self._az(region, i, azs), "primary" if i == 0 else "replica"))
         g.next_number = total + 1
         g.primary_proxy = TcpProxy(lambda: self._primary_target(g))
         g.reader_proxy = TcpProxy(lambda: self._reader_target(g))
@@ -365,7 +455,11 @@ class ElastiCacheManager:
                 g.created = True
                 self._sync(g)
             for n in g.nodes:
-                self.publish(g, "CacheClusterProvisioningComplete", n.cluster_id)
+                self.publish(g, "CacheClusterProvisioningComplete", n.cluster_id, node=n)
+            # ElastiCache guide, "Event Notifications and Amazon SNS": "The replication
+            # group was successfully created." (after its clusters; the order between
+            # the two kinds is not documented).
+            self.publish(g, "CreateReplicationGroupComplete", g.gid)
 
         self._later(SETTINGS.node_create_seconds, finish)
 
@@ -381,14 +475,39 @@ class ElastiCacheManager:
                 p.close()
 
     def set_topic(self, account: str, region: str, gid: str, topic_arn: str | None, status: str | None) -> None:
+        """ModifyReplicationGroup's NotificationTopicArn / NotificationTopicStatus: the
+        group's configuration and every member's. A new topic ARN starts active
+        (ElastiCache guide, "Managing ElastiCache Amazon SNS notifications": after fixing
+        the policy, re-enable the notifications by modifying the configuration)."""
         with self.lock:
             g = self.groups.get((account, region, gid))
             if g is None:
                 return
-            if topic_arn is not None:
-                g.topic_arn = topic_arn or None
-            if status is not None:
-                g.topic_active = status == "active"
+            targets: list[Group | Node] = [g, *g.nodes]
+            for t in targets:
+                if topic_arn is not None:
+                    t.topic_arn = topic_arn or None
+                    t.topic_status = "active"
+                if status is not None:
+                    t.topic_status = status
+
+    def set_cluster_topic(self, account: str, region: str, cid: str, topic_arn: str | None,
+                          status: str | None) -> dict[str, Any]:
+        """ModifyCacheCluster's NotificationTopicArn / NotificationTopicStatus for one
+        member cluster ("Managing ElastiCache Amazon SNS notifications": modify-cache-cluster
+        --notification-topic-arn / --notification-topic-status)."""
+        with self.lock:
+            for (acc, reg, _), g in self.groups.items():
+                n = g.node(cid) if (acc, reg) == (account, region) else None
+                if n is None:
+                    continue
+                if topic_arn is not None:
+                    n.topic_arn = topic_arn or None
+                    n.topic_status = "active"
+                if status is not None:
+                    n.topic_status = status
+                return self.cluster_dicts(account, region, cid, show_nodes=False)[0]
+        raise CacheClusterNotFound(cid)
 
     def test_failover(self, account: str, region: str, gid: str, node_group_id: str) -> ReplicationGroup:
         with self.lock:
@@ -416,18 +535,34 @@ class ElastiCacheManager:
                 self._sync(g)
                 return
             new = candidates[0]
-            self._replicaof(new.port, None)
+            self._replicaof(new, None)
             new.role = "primary"
             old.role = "replica"
             for n in g.nodes:
                 if n is not new and n is not old and n.available:
-                    self._replicaof(n.port, new.port)
+                    self._replicaof(n, new.port)
             old.cluster_status, old.node_status = "modifying", "rebooting"
             self._sync(g)
         self.procs.stop(old.proc)
         old.proc = None
-        self.publish(g, "FailoverComplete", g.gid)
-        self.publish(g, "CacheNodeReplaceStarted", old.cluster_id)
+        # The documented order (ElastiCache guide, "Testing Multi-AZ with Automatic
+        # Failover", DescribeEvents messages): "Test Failover API called for node group"
+        # (group), "Failover from master node X to replica node Y completed" (cluster,
+        # then group), "Recovering cache nodes" (cluster), "Finished recovery for cache
+        # nodes" (cluster); https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/AutoFailover.html
+        # Of these, the SNS event table ("Event Notifications and Amazon SNS") lists
+        # FailoverComplete ("Failover to replica node %s completed"),
+        # CacheNodeReplaceStarted and CacheNodeReplaceComplete ("Finished recovery for
+        # cache nodes %s"); it has no event for "Test Failover API called", so none is
+        # published. FailoverComplete is one message keyed by the group with the
+        # promoted cluster and the group beside it, as delivered notifications carry
+        # them ({"ElastiCache:FailoverComplete": "my-group", "Cache Cluster ID":
+        # "my-group-001", "Replication Group ID": "my-group"}); which member AWS names
+        # in "Cache Cluster ID" is not documented: here the promoted replica, the node
+        # the documented message text names.
+        self.publish(g, "FailoverComplete", g.gid,
+                     extra={"Cache Cluster ID": new.cluster_id, "Replication Group ID": g.gid})
+        self.publish(g, "CacheNodeReplaceStarted", old.cluster_id, node=old)
         self._later(replace_seconds, lambda: self._replace_done(g, old))
 
     def _replace_done(self, g: Group, n: Node) -> None:
@@ -441,7 +576,7 @@ class ElastiCacheManager:
             n.cluster_status = n.node_status = "available"
             g.busy -= 1
             self._sync(g)
-        self.publish(g, "CacheNodeReplaceComplete", n.cluster_id)
+        self.publish(g, "CacheNodeReplaceComplete", n.cluster_id, node=n)
 
     def replace_node(self, cid: str, seconds: float | None) -> dict[str, Any]:
         """Replace a node like ElastiCache's recovery does: unavailable for `seconds`,
@@ -465,7 +600,7 @@ class ElastiCacheManager:
         else:
             self.procs.stop(n.proc)
             n.proc = None
-            self.publish(g, "CacheNodeReplaceStarted", n.cluster_id)
+            self.publish(g, "CacheNodeReplaceStarted", n.cluster_id, node=n)
             self._later(secs, lambda: self._replace_done(g, n))
         return {"replicationGroupId": g.gid, "cacheClusterId": cid, "seconds": secs, "failover": failover}
 
@@ -493,12 +628,14 @@ class ElastiCacheManager:
             for i in range(new_count - current):
                 cid = f"{g.gid}-{g.next_number:03d}"
                 g.next_number += 1
-                node = Node(cluster_id=cid, address=g.node_address(cid), port=free_port(),
-                            az=self._az(region, len(g.nodes), azs and azs[i:]), role="replica")
+                node = self._new_node(g, cid, self._az(region, len(g.nodes), azs and azs[i:]), "replica")
                 g.nodes.append(node)
                 added.append(node)
             g.busy += 1
             self._sync(g)
+        # "Event Notifications and Amazon SNS": "The process of adding replicas to your
+        # cluster has begun."
+        self.publish(g, "ReplicationGroupIncreaseReplicaCountStarted", g.gid)
 
         def finish() -> None:
             for n in added:
@@ -512,7 +649,7 @@ class ElastiCacheManager:
                     n.cluster_status = n.node_status = "available"
                     self._sync(g)
             for n in added:
-                self.publish(g, "CacheClusterProvisioningComplete", n.cluster_id)
+                self.publish(g, "CacheClusterProvisioningComplete", n.cluster_id, node=n)
             with self.lock:
                 g.busy -= 1
                 self._sync(g)
@@ -566,7 +703,7 @@ class ElastiCacheManager:
                 g.busy -= 1
                 self._sync(g)
             for n in chosen:
-                self.publish(g, "DeleteCacheClusterComplete", n.cluster_id)
+                self.publish(g, "DeleteCacheClusterComplete", n.cluster_id, node=n)
 
         self._later(SETTINGS.node_delete_seconds, finish)
         return g.rg
@@ -593,16 +730,21 @@ class ElastiCacheManager:
                         "ARN": f"arn:aws:elasticache:{region}:{account}:cluster:{n.cluster_id}",
                         "AutoMinorVersionUpgrade": True,
                         "SnapshotRetentionLimit": 0,
-                        "AuthTokenEnabled": False,
-                        "TransitEncryptionEnabled": False,
-                        "AtRestEncryptionEnabled": False,
+                        "AuthTokenEnabled": g.auth_token is not None,
+                        "TransitEncryptionEnabled": g.transit_encryption,
+                        "AtRestEncryptionEnabled": bool(g.rg.at_rest_encryption_enabled),
                         "ReplicationGroupLogDeliveryEnabled": False,
                         "NetworkType": "ipv4",
                         "IpDiscovery": "ipv4",
                     }
-                    if g.topic_arn:
-                        d["NotificationConfiguration"] = {
-                            "TopicArn": g.topic_arn, "TopicStatus": "active" if g.topic_active else "inactive"}
+                    if g.transit_encryption:
+                        d["TransitEncryptionMode"] = "required"
+                    if g.auth_token is not None and g.rg.auth_token_last_modified_date:
+                        d["AuthTokenLastModifiedDate"] = g.rg.auth_token_last_modified_date
+                    if n.topic_arn:
+                        # API reference, NotificationConfiguration {TopicArn, TopicStatus}:
+                        # https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_NotificationConfiguration.html
+                        d["NotificationConfiguration"] = {"TopicArn": n.topic_arn, "TopicStatus": n.topic_status}
                     if show_nodes:
                         d["CacheNodes"] = [{
                             "CacheNodeId": "0001",
@@ -667,15 +809,60 @@ def _create_replication_group(self: ElastiCacheResponse) -> ActionResult:
     if not 1 <= total <= MAX_REPLICAS + 1:
         raise InvalidParameterValueException(
             f"NumCacheClusters must be between 1 and {MAX_REPLICAS + 1} for a replication group (got {total}).")
+    transit = bool(self._get_bool_param("TransitEncryptionEnabled", False))
+    token = self._get_param("AuthToken")
+    _check_security(transit, token, self._get_param("TransitEncryptionMode"), self._get_param("UserGroupIds"))
     _orig_create(self)  # moto validates and stores the group object
     gid = self._get_param("ReplicationGroupId")
     rg = self.elasticache_backend.replication_groups[gid]
+    rg.transit_encryption_enabled = transit
+    rg.transit_encryption_mode = "required" if transit else None
+    rg.at_rest_encryption_enabled = bool(self._get_bool_param("AtRestEncryptionEnabled", False))
     azs = self._get_param("PreferredCacheClusterAZs") or None
     if not azs and ngc:
         first = ngc[0]
         azs = [a for a in [first.get("PrimaryAvailabilityZone")] + list(first.get("ReplicaAvailabilityZones") or []) if a] or None
-    _mgr().create_group(self.current_account, self.region, rg, total, azs, self._get_param("NotificationTopicArn"))
+    _mgr().create_group(self.current_account, self.region, rg, total, azs, self._get_param("NotificationTopicArn"),
+                        transit_encryption=transit, auth_token=token)
     return ActionResult({"ReplicationGroup": rg})
+
+
+# AuthToken rules, CreateReplicationGroup API reference (AuthToken):
+# https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html
+# "AuthToken can be specified only on replication groups where TransitEncryptionEnabled
+# is true"; printable ASCII only, 16 to 128 characters, "The only permitted printable
+# special characters are !, &, #, $, ^, <, >, and -". Same in the ElastiCache guide,
+# "Authenticating with the Valkey and Redis OSS AUTH command":
+# https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html
+_AUTH_TOKEN = re.compile(r"[A-Za-z0-9!&#$^<>-]{16,128}")
+
+
+def _check_security(transit: bool, token: str | None, mode: str | None, user_groups: Any) -> None:
+    if token is not None:
+        if not transit:
+            raise InvalidParameterValueException(
+                "AuthToken can be specified only on replication groups where TransitEncryptionEnabled is true.")
+        if not 16 <= len(token) <= 128:
+            raise InvalidParameterValueException("Invalid AuthToken provided: it must be 16 to 128 characters long.")
+        if not _AUTH_TOKEN.fullmatch(token):
+            raise InvalidParameterValueException(
+                "Invalid AuthToken provided: only printable ASCII letters, digits and the special "
+                "characters !, &, #, $, ^, <, >, - are permitted.")
+    if mode is not None:
+        # TransitEncryptionMode: "preferred" | "required" (same API reference page).
+        if mode not in ("preferred", "required"):
+            raise InvalidParameterValueException(
+                f"Invalid TransitEncryptionMode {mode!r}: valid values are preferred and required.")
+        if not transit:
+            raise InvalidParameterValueException(
+                "TransitEncryptionMode can be set only when TransitEncryptionEnabled is true.")
+        if mode == "preferred":
+            # AWS serves TLS and plaintext on one port; one redis-server cannot.
+            raise InvalidParameterValueException(
+                "TransitEncryptionMode preferred is not modelled by the replica-dns emulator; use required.")
+    if user_groups:
+        raise InvalidParameterValueException(
+            "UserGroupIds (RBAC) is not modelled by the replica-dns emulator; use AuthToken.")
 
 
 def _describe_cache_clusters(self: ElastiCacheResponse) -> ActionResult:
@@ -699,11 +886,29 @@ def _delete_replication_group(self: ElastiCacheResponse) -> ActionResult:
     return result
 
 
+def _topic_status_param(self: ElastiCacheResponse) -> str | None:
+    status = self._get_param("NotificationTopicStatus")
+    if status is not None and status not in ("active", "inactive"):
+        raise InvalidParameterValueException(
+            f"Invalid NotificationTopicStatus {status!r}: valid values are active and inactive.")
+    return status
+
+
 def _modify_replication_group(self: ElastiCacheResponse) -> ActionResult:
+    status = _topic_status_param(self)
     result = _orig_modify_rg(self)
     _mgr().set_topic(self.current_account, self.region, self._get_param("ReplicationGroupId"),
-                     self._get_param("NotificationTopicArn"), self._get_param("NotificationTopicStatus"))
+                     self._get_param("NotificationTopicArn"), status)
     return result
+
+
+def _modify_cache_cluster(self: ElastiCacheResponse) -> ActionResult:
+    """ModifyCacheCluster (missing in moto 5.2.5) for member clusters of emulated
+    groups: NotificationTopicArn / NotificationTopicStatus of that cluster."""
+    status = _topic_status_param(self)
+    cluster = _mgr().set_cluster_topic(self.current_account, self.region, self._get_param("CacheClusterId"),
+                                       self._get_param("NotificationTopicArn"), status)
+    return ActionResult({"CacheCluster": cluster})
 
 
 def _test_failover(self: ElastiCacheResponse) -> ActionResult:
@@ -725,13 +930,14 @@ def _decrease_replica_count(self: ElastiCacheResponse) -> ActionResult:
     return ActionResult({"ReplicationGroup": rg})
 
 
-def install(procs: RedisProcesses) -> ElastiCacheManager:
+def install(procs: RedisProcesses, tls: TlsMaterial | None = None) -> ElastiCacheManager:
     global MANAGER
-    MANAGER = ElastiCacheManager(procs)
+    MANAGER = ElastiCacheManager(procs, tls)
     ElastiCacheResponse.create_replication_group = _create_replication_group  # type: ignore[method-assign]
     ElastiCacheResponse.describe_cache_clusters = _describe_cache_clusters  # type: ignore[method-assign]
     ElastiCacheResponse.delete_replication_group = _delete_replication_group  # type: ignore[method-assign]
     ElastiCacheResponse.modify_replication_group = _modify_replication_group  # type: ignore[method-assign]
+    ElastiCacheResponse.modify_cache_cluster = _modify_cache_cluster  # type: ignore[attr-defined]
     ElastiCacheResponse.test_failover = _test_failover  # type: ignore[attr-defined]
     ElastiCacheResponse.increase_replica_count = _increase_replica_count  # type: ignore[attr-defined]
     ElastiCacheResponse.decrease_replica_count = _decrease_replica_count  # type: ignore[attr-defined]
@@ -759,4 +965,6 @@ def control_routes(mgr: ElastiCacheManager) -> dict:
         ("POST", "/_replica_dns/elasticache/replace-node"): replace,
         ("GET", "/_replica_dns/elasticache/nodes"): lambda _d: (200, {"nodes": mgr.describe_nodes()}),
         ("GET", "/_replica_dns/elasticache/events"): lambda _d: (200, {"events": list(mgr.events)}),
+        # Where clients find the CA that signed every TLS node's certificate.
+        ("GET", "/_replica_dns/tls"): lambda _d: (200, {"caFile": mgr.tls.ca_file if mgr.tls else None}),
     }

@@ -5,7 +5,8 @@ the redis-server children behind emulated ElastiCache nodes.
     python tests/localstack/emulator/main.py --host 127.0.0.1 --port P --dns-port D \
         --run-dir DIR [--lambda-host-url URL]
 
-Ready when GET http://127.0.0.1:P/_replica_dns/health answers 200. SIGTERM/SIGINT stop
+Ready when GET http://127.0.0.1:P/_replica_dns/health answers 200. TLS cache nodes
+are signed by a CA generated at start-up: RUN_DIR/tls/ca.pem (GET /_replica_dns/tls). SIGTERM/SIGINT stop
 everything it started (redis children by PID); children also carry PR_SET_PDEATHSIG.
 """
 
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     from emulator.dns_server import DnsServers
     from emulator.procs import RedisProcesses, Spawner
     from emulator.settings import SETTINGS
+    from emulator.tls import TlsMaterial
     from emulator.wsgi import FrontApp, base_routes
 
     overrides = {k: v for k, v in {
@@ -88,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     sfn_ext.install()
     from emulator import secretsmanager_ext  # noqa: E402 - AWS status codes for its errors
     secretsmanager_ext.install()
-    ec = elasticache_ext.install(procs)
+    # The CA of every TLS cache node, generated afresh at each start (RUN_DIR/tls/ca.pem).
+    tls = TlsMaterial(os.path.join(run_dir, "tls"))
+    ec = elasticache_ext.install(procs, tls)
 
     routes = base_routes()
     routes.update(elasticache_ext.control_routes(ec))
@@ -107,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    print(f"replica-dns emulator ready http://{args.host}:{args.port} dns {args.host}:{args.dns_port} pid {os.getpid()}",
-          flush=True)
+    print(f"replica-dns emulator ready http://{args.host}:{args.port} dns {args.host}:{args.dns_port} "
+          f"ca {tls.ca_file} pid {os.getpid()}", flush=True)
     try:
         spawner.run_until(stop)  # the main thread spawns every child (see procs.Spawner)
     finally:

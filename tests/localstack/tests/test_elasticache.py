@@ -188,7 +188,8 @@ def test_failover_promotes_a_replica_and_replaces_the_old_primary(emulator, topi
         ("ElastiCache:CacheNodeReplaceComplete", f"{gid}-001"),
     ]
     bodies = [json.loads(m["Message"]) for m in wait_until(lambda: messages() or None)]
-    assert {"ElastiCache:FailoverComplete": gid} in bodies
+    assert {"ElastiCache:FailoverComplete": gid, "Cache Cluster ID": f"{gid}-002",
+            "Replication Group ID": gid} in bodies
 
 
 def test_failover_of_unknown_node_group_or_group_is_rejected(emulator):
@@ -206,8 +207,8 @@ def test_failover_of_unknown_node_group_or_group_is_rejected(emulator):
 
 def test_increase_replica_count_adds_creating_then_available_replicas(emulator):
     """AWS IncreaseReplicaCount: new clusters appear 'creating', then 'available' as
-    replicas of the primary (CacheClusterProvisioningComplete each), the group ends
-    with ReplicationGroupIncreaseReplicaCountFinished."""
+    replicas of the primary (CacheClusterProvisioningComplete each), between
+    ReplicationGroupIncreaseReplicaCountStarted and ...Finished."""
     emulator.control("POST", "/settings", {"node_create_seconds": 1.5})
     ec = emulator.client("elasticache")
     gid = create(ec, None, n=2)
@@ -219,7 +220,8 @@ def test_increase_replica_count_adds_creating_then_available_replicas(emulator):
     wait_until(lambda: describe(ec, gid)["Status"] == "available")
     for cid in (f"{gid}-003", f"{gid}-004"):
         assert role(members(describe(ec, gid))[cid]["ReadEndpoint"]["Port"]) == "slave"
-    assert events_of(emulator, {gid, f"{gid}-003", f"{gid}-004"})[-3:] == [
+    assert events_of(emulator, {gid, f"{gid}-003", f"{gid}-004"})[-4:] == [
+        ("ElastiCache:ReplicationGroupIncreaseReplicaCountStarted", gid),
         ("ElastiCache:CacheClusterProvisioningComplete", f"{gid}-003"),
         ("ElastiCache:CacheClusterProvisioningComplete", f"{gid}-004"),
         ("ElastiCache:ReplicationGroupIncreaseReplicaCountFinished", gid),
@@ -308,7 +310,8 @@ def test_modify_replication_group_sets_the_notification_topic(emulator, topic_qu
     ec.test_failover(ReplicationGroupId=gid, NodeGroupId="0001")
     wait_until(lambda: describe(ec, gid)["Status"] == "available")
     bodies = [json.loads(m["Message"]) for m in wait_until(lambda: messages() or None)]
-    assert {"ElastiCache:FailoverComplete": gid} in bodies
+    assert {"ElastiCache:FailoverComplete": gid, "Cache Cluster ID": f"{gid}-002",
+            "Replication Group ID": gid} in bodies
 
 
 def test_delete_replication_group_removes_its_nodes(emulator):
