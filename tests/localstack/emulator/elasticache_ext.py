@@ -894,7 +894,17 @@ def _topic_status_param(self: ElastiCacheResponse) -> str | None:
     return status
 
 
+_UNMODELLED_MODIFY = ("AuthToken", "AuthTokenUpdateStrategy", "TransitEncryptionEnabled",
+                      "TransitEncryptionMode", "UserGroupIdsToAdd", "UserGroupIdsToRemove")
+
+
 def _modify_replication_group(self: ElastiCacheResponse) -> ActionResult:
+    # Changing security in place (AUTH token rotation, enabling TLS, RBAC) is not
+    # modelled; refuse it rather than answer success and change nothing.
+    for name in _UNMODELLED_MODIFY:
+        if self._get_param(name) is not None:
+            raise InvalidParameterValueException(
+                f"ModifyReplicationGroup {name} is not modelled by the replica-dns emulator.")
     status = _topic_status_param(self)
     result = _orig_modify_rg(self)
     _mgr().set_topic(self.current_account, self.region, self._get_param("ReplicationGroupId"),

@@ -230,3 +230,17 @@ def test_longest_token_with_every_permitted_special_character_is_accepted(emulat
     gid = create(ec, n=1, token=token)
     ep = members(ec, gid)[f"{gid}-001"]["ReadEndpoint"]
     assert role_of(emulator, ep["Port"], ep["Address"], token=token) == "master"
+
+
+def test_changing_security_in_place_is_refused_not_faked(emulator):
+    """Emulator gap, made visible: AUTH token rotation / enabling TLS in place
+    (ModifyReplicationGroup AuthToken, TransitEncryptionEnabled, ...) is refused with
+    InvalidParameterValue instead of answering success without effect."""
+    ec = emulator.client("elasticache")
+    gid = create(ec, n=1)
+    with pytest.raises(ClientError) as info:
+        ec.modify_replication_group(ReplicationGroupId=gid, AuthToken=TOKEN + "x", AuthTokenUpdateStrategy="ROTATE",
+                                    ApplyImmediately=True)
+    assert info.value.response["Error"]["Code"] == "InvalidParameterValue"
+    ep = members(ec, gid)[f"{gid}-001"]["ReadEndpoint"]
+    assert role_of(emulator, ep["Port"], ep["Address"]) == "master"
