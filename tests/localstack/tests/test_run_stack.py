@@ -1,5 +1,5 @@
 """The supervisor with the real emulator: the whole stack is up in under 10 s, the
-exported environment reaches every part, and no process (Redis nodes and Lambda
+exported environment (REPLICA_DNS_CA_FILE included) reaches every part, and no process (Redis nodes and Lambda
 sandboxes included) outlives a run, whether it succeeds, fails or is interrupted.
 """
 
@@ -42,7 +42,8 @@ CLIENT = textwrap.dedent("""
     with urllib.request.urlopen(invoke) as r:
         answer = json.loads(r.read())
     json.dump({"group": g["Status"], "fn_endpoint": answer["AWS_ENDPOINT_URL"],
-               "endpoint": os.environ["AWS_ENDPOINT_URL"]}, open(marker, "w"))
+               "endpoint": os.environ["AWS_ENDPOINT_URL"],
+               "ca_file": os.environ.get("REPLICA_DNS_CA_FILE")}, open(marker, "w"))
     if exit_code < 0:
         time.sleep(120)
     sys.exit(exit_code)
@@ -78,6 +79,9 @@ def test_whole_stack_runs_a_command_and_leaves_nothing_behind(tmp_path):
     assert seen["group"] == "available"
     # The function got the emulator as its endpoint, and was reached through it.
     assert seen["fn_endpoint"] == seen["endpoint"]
+    # The CA of TLS cache nodes is exported (the run directory is kept: exit 5).
+    assert seen["ca_file"] == str((run_dir / "tls" / "ca.pem").resolve())
+    assert (run_dir / "tls" / "ca.pem").read_text().startswith("-----BEGIN CERTIFICATE-----")
     pids = recorded(run_dir)
     # Redis nodes and the function's sandbox were found as descendants and stopped.
     assert len(pids.get("emulator-descendant", [])) >= 2, pids
