@@ -48,12 +48,14 @@ mod resolve;
 pub use elasticache::{parse_elasticache_message, ElastiCacheEvent, EventName, Relevance};
 pub use resolve::{
     ids_to_look_up, member_by_naming_convention, resolve, NoOp, NoOpReason, Resolution, SkipReason,
-    SkippedEvent,
+    SkippedEvent, MAX_SKIPPED_LISTED,
 };
 
 use aws_lambda_events::event::sns::{SnsEvent, SnsMessage, SnsRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::ids::{shown, IdProblem};
 
 /// Largest input or ElastiCache message accepted, in bytes: 256 KiB, SNS's maximum
 /// message size and Step Functions' maximum execution input. Real ElastiCache messages
@@ -89,17 +91,17 @@ pub enum EventError {
     MessageNotObject { found: &'static str },
     #[error("SNS Message has no `ElastiCache:` key")]
     NoElastiCacheKey,
-    #[error("`{key}` has no event name after `ElastiCache:`")]
+    #[error("{} has no event name after `ElastiCache:`", shown(.key))]
     EmptyEventName { key: String },
-    #[error("`{key}` must be a string naming a cluster or replication group, found {found}")]
+    #[error("{} must be a string naming a cluster or replication group, found {found}", shown(.key))]
     EventValueNotString { key: String, found: &'static str },
-    #[error("`{key}` names no cluster or replication group (empty value)")]
+    #[error("{} names no cluster or replication group (empty value)", shown(.key))]
     EmptyEventValue { key: String },
     #[error("manual input names both `replicationGroupId` and `all`: give one")]
     ManualAmbiguous,
     #[error("manual input needs `replicationGroupId` (one group) or `\"all\": true` (every configured group)")]
     ManualNoTarget,
-    #[error("manual input has unknown field `{field}` (expected replicationGroupId, all, dryRun)")]
+    #[error("manual input has unknown field {} (expected replicationGroupId, all, dryRun)", shown(.field))]
     ManualUnknownField { field: String },
     #[error("manual input field `{field}` must be {expected}, found {found}")]
     ManualWrongType {
@@ -111,6 +113,27 @@ pub enum EventError {
     ManualAllFalse,
     #[error("manual input `replicationGroupId` is empty")]
     ManualEmptyGroupId,
+    #[error("manual input `replicationGroupId` {} {problem}", shown(.id))]
+    ManualInvalidGroupId { id: String, problem: IdProblem },
+}
+
+impl EventError {
+    /// True when the problem is the content of an SNS message (not JSON, no
+    /// `ElastiCache:` key, a malformed event): such a message is not an ElastiCache
+    /// notification replica-dns can act on, which is a no-op for the pipeline, not a
+    /// failure a person must handle. Problems with an operator's input are not.
+    pub fn is_not_an_elasticache_notification(&self) -> bool {
+        match self {
+            EventError::Oversized { what, .. } => *what == "SNS Message",
+            EventError::MessageNotJson(_)
+            | EventError::MessageNotObject { .. }
+            | EventError::NoElastiCacheKey
+            | EventError::EmptyEventName { .. }
+            | EventError::EventValueNotString { .. }
+            | EventError::EmptyEventValue { .. } => true,
+            _ => false,
+        }
+    }
 }
 
 /// One pipeline request, whatever started it: the single type the filter step works on.
@@ -237,6 +260,22 @@ impl SnsExecutionInput {
         execution_name(&self.message_id)
     }
 
+    /// Whether this message is worth an execution: it must be an ElastiCache
+    /// notification with at least one event replica-dns acts on. Anything else (another
+    /// service's message, `{}`, only `TestFailoverApiCalled`, an unknown event) could only
+    /// ever end as a no-op, so the trigger starts nothing and logs why instead.
+    pub fn worth_an_execution(&self) -> Result<(), NotWorthAnExecution> {
+        let events = parse_elasticache_message(&self.message)
+            .map_err(|e| NotWorthAnExecution::NotAnElastiCacheNotification(e.to_string()))?;
+        if events.iter().any(|e| e.name.relevance().is_relevant()) {
+            Ok(())
+        } else {
+            let mut names: Vec<String> = events.iter().map(|e| e.name.to_string()).collect();
+            names.dedup();
+            Err(NotWorthAnExecution::NoRelevantEvent { events: names })
+        }
+    }
+
     /// Parses the carried ElastiCache message into a request.
     pub fn request(&self) -> Result<Request, EventError> {
         let events = parse_elasticache_message(&self.message)?;
@@ -250,6 +289,15 @@ impl SnsExecutionInput {
             dry_run: self.dry_run,
         })
     }
+}
+
+/// Why the trigger starts no execution for an SNS message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotWorthAnExecution {
+    #[error("not an ElastiCache notification replica-dns acts on: {0}")]
+    NotAnElastiCacheNotification(String),
+    #[error("no event replica-dns acts on (events: {})", .events.join(", "))]
+    NoRelevantEvent { events: Vec<String> },
 }
 
 /// Maximum length of a Step Functions execution name.
@@ -356,7 +404,7 @@ fn check_size(what: &'static str, size: usize) -> Result<(), EventError> {
 }
 
 /// The JSON type of a value, as error messages name it.
-fn json_type(value: &Value) -> &'static str {
+pub fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

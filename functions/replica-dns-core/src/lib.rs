@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod event;
+pub mod ids;
 pub mod limits;
 pub mod ownership;
 pub mod plan;

@@ -104,6 +104,12 @@ fn good_fixtures() -> Vec<(&'static str, &'static [u8], EventName, &'static str,
             false,
         ),
         (
+            fixture!("failover-complete-aws-keys"),
+            FailoverComplete,
+            "orders",
+            true,
+        ),
+        (
             fixture!("extra-keys-ignored"),
             FailoverComplete,
             "orders",
@@ -872,4 +878,138 @@ proptest! {
             );
         }
     }
+}
+
+// Issue 8 item 4: inputs AWS delivers or allows.
+
+fn orders_config() -> Config {
+    Config::from_json(
+        r#"{"ownerId": "prod", "groups": [{"replicationGroupId": "orders",
+        "hostedZoneId": "Z0123456789ABCDEFGHIJ", "zoneName": "cache.internal.",
+        "nameTemplate": "replica{n}.orders.cache.internal."}]}"#,
+    )
+    .unwrap()
+}
+
+fn sns_input(message: &str) -> SnsExecutionInput {
+    serde_json::from_value(json!({"source": "sns", "messageId": "m-1",
+        "topicArn": "arn:aws:sns:us-east-1:123456789012:t",
+        "timestamp": "2026-01-01T00:00:00Z", "message": message}))
+    .unwrap()
+}
+
+#[test]
+fn only_messages_with_an_event_worth_acting_on_are_worth_an_execution() {
+    for message in [
+        r#"{"ElastiCache:FailoverComplete":"orders","Cache Cluster ID":"orders-002","Replication Group ID":"orders"}"#,
+        r#"{"ElastiCache:CacheNodeReplaceStarted":"orders-002"}"#,
+    ] {
+        assert_eq!(sns_input(message).worth_an_execution(), Ok(()), "{message}");
+    }
+    for message in [
+        "{}",
+        "[]",
+        "plain text",
+        r#"{"Cache Cluster ID":"orders-002"}"#,
+        r#"{"AutoScaling:TEST_NOTIFICATION":"x"}"#,
+        r#"{"ElastiCache:TestFailoverApiCalled":"orders"}"#,
+        r#"{"ElastiCache:CreateReplicationGroupComplete":"orders"}"#,
+    ] {
+        assert!(
+            sns_input(message).worth_an_execution().is_err(),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn message_content_problems_are_not_an_elasticache_notification_but_input_problems_are_errors() {
+    let not_notification = ["{}", "text", r#"{"ElastiCache:FailoverComplete":7}"#];
+    for message in not_notification {
+        let input = serde_json::to_value(sns_input(message)).unwrap();
+        let err = Request::from_value(input).unwrap_err();
+        assert!(err.is_not_an_elasticache_notification(), "{message}: {err}");
+    }
+    let err = Request::from_value(json!({"replicationGroupId": 5})).unwrap_err();
+    assert!(!err.is_not_an_elasticache_notification(), "{err}");
+}
+
+#[test]
+fn manual_group_ids_follow_elasticache_rules_and_are_echoed_escaped() {
+    let cases = [
+        ("Orders", "has upper-case 'O'"),
+        ("orders--x", "must not end with `-` or contain `--`"),
+        ("9orders", "must start with a letter"),
+        ("orders\n{\"fake\":1}", "`orders\\n{\\\"fake\\\":1}`"),
+    ];
+    for (id, expected) in cases {
+        let err = Request::from_value(json!({ "replicationGroupId": id })).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(expected), "{id:?}: {text}");
+        assert!(
+            !text.contains('\n'),
+            "{id:?}: raw control character in {text:?}"
+        );
+    }
+}
+
+#[test]
+fn an_event_naming_an_invalid_id_is_skipped_escaped_and_never_looked_up() {
+    let config = orders_config();
+    let input = serde_json::to_value(sns_input(
+        r#"{"ElastiCache:FailoverComplete":"orders-002\nFAKE LOG LINE"}"#,
+    ))
+    .unwrap();
+    let request = Request::from_value(input).unwrap();
+    // The parser keeps the first word; a control character inside it is still refused.
+    let input = serde_json::to_value(sns_input(
+        r#"{"ElastiCache:FailoverComplete":"orders-00\u001b[2J"}"#,
+    ))
+    .unwrap();
+    let hostile = Request::from_value(input).unwrap();
+    assert!(ids_to_look_up(&hostile, &config).is_empty());
+    let resolution = resolve(&hostile, &config, |_| None);
+    assert!(resolution.is_no_op());
+    assert_eq!(resolution.skipped[0].reason, SkipReason::InvalidId);
+    let message = &resolution.skipped[0].message;
+    assert!(!message.chars().any(char::is_control), "{message:?}");
+    assert!(!resolution.skipped[0]
+        .event
+        .source_id
+        .chars()
+        .any(char::is_control));
+    // The first word of the plain one is a valid id and resolves.
+    assert_eq!(
+        ids_to_look_up(&request, &config),
+        vec!["orders-002".to_string()]
+    );
+}
+
+#[test]
+fn skipped_events_are_listed_up_to_a_bound_and_counted_beyond_it() {
+    let config = orders_config();
+    let mut message = serde_json::Map::new();
+    for i in 0..500 {
+        message.insert(
+            format!("ElastiCache:FailoverComplete{i}"),
+            Value::String(format!("other-{i:03}")),
+        );
+    }
+    message.insert(
+        "ElastiCache:FailoverComplete".into(),
+        Value::String("unmanaged".into()),
+    );
+    let input = serde_json::to_value(sns_input(&Value::Object(message).to_string())).unwrap();
+    let request = Request::from_value(input).unwrap();
+    let resolution = resolve(&request, &config, |_| None);
+    assert_eq!(
+        resolution.skipped.len(),
+        replica_dns_core::event::MAX_SKIPPED_LISTED
+    );
+    assert_eq!(
+        resolution.skipped.len() + resolution.skipped_more,
+        501,
+        "{resolution:?}"
+    );
+    assert!(serde_json::to_string(&resolution).unwrap().len() < 4096);
 }

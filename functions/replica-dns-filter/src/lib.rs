@@ -11,7 +11,8 @@ use std::collections::HashMap;
 
 use replica_dns_aws::ports::{ClusterMembership, TopologySource};
 use replica_dns_core::config::Config;
-use replica_dns_core::event::{ids_to_look_up, resolve, Origin, Request, Target};
+use replica_dns_core::event::{ids_to_look_up, json_type, resolve, Origin, Request, Target};
+use replica_dns_core::ids::{check_id, shown, IdKind};
 use replica_dns_lambda::run::{FilterOutput, FilterRequest};
 use replica_dns_lambda::{GroupRun, HandlerError, Tunables};
 use serde_json::Value;
@@ -33,16 +34,34 @@ async fn filter<T: TopologySource>(
     topology: &T,
 ) -> Result<FilterOutput, HandlerError> {
     let Value::Object(mut input) = request.input else {
-        return Err(HandlerError::invalid(
-            "execution input must be a JSON object (see statemachine/README.md)",
-        ));
+        return Err(HandlerError::invalid(format!(
+            "the execution input must be a JSON object such as {{\"replicationGroupId\": \"orders\"}} or {{\"all\": true}}, found {} (see statemachine/README.md)",
+            json_type(&request.input)
+        )));
     };
     let tunables = Tunables::take_from(&mut input)?;
-    let parsed =
-        Request::from_value(Value::Object(input)).map_err(|e| HandlerError::InvalidInput {
-            what: "execution input".into(),
-            source: Some(Box::new(e)),
-        })?;
+    let from_sns = input.get("source").and_then(Value::as_str) == Some("sns");
+    let parsed = match Request::from_value(Value::Object(input)) {
+        Ok(parsed) => parsed,
+        // A notification that is not an ElastiCache event replica-dns acts on changes
+        // nothing, and nobody must act on it: a no-op with the reason, never a failure.
+        Err(e) if from_sns && e.is_not_an_elasticache_notification() => {
+            let reason = format!("no-op: the SNS message is not an ElastiCache notification replica-dns acts on: {e}");
+            tracing::info!(%reason, "nothing to do");
+            return Ok(FilterOutput {
+                noop: true,
+                reason,
+                groups: Vec::new(),
+                skipped: Vec::new(),
+            });
+        }
+        Err(e) => {
+            return Err(HandlerError::InvalidInput {
+                what: "execution input".into(),
+                source: Some(Box::new(e)),
+            })
+        }
+    };
 
     let mut membership: HashMap<String, Option<String>> = HashMap::new();
     for id in ids_to_look_up(&parsed, config) {
@@ -57,11 +76,17 @@ async fn filter<T: TopologySource>(
         membership.insert(id, group);
     }
     let resolution = resolve(&parsed, config, |id| membership.get(id).cloned().flatten());
-    let skipped: Vec<String> = resolution
+    let mut skipped: Vec<String> = resolution
         .skipped
         .iter()
         .map(|s| format!("{} {}: {}", s.event.name, s.event.source_id, s.message))
         .collect();
+    if resolution.skipped_more > 0 {
+        skipped.push(format!(
+            "… and {} more skipped events",
+            resolution.skipped_more
+        ));
+    }
 
     if let Some(no_op) = &resolution.no_op {
         let reason = format!("no-op: {} ({})", no_op.message, describe_request(&parsed));
@@ -102,14 +127,36 @@ async fn filter<T: TopologySource>(
     })
 }
 
+/// How many of a message's events the reason names; every group run carries the
+/// reason, so it must stay short whatever the message holds.
+const MAX_EVENTS_DESCRIBED: usize = 5;
+
+/// A source id as the reason shows it: a valid ElastiCache id as is, anything else
+/// escaped and bounded.
+fn shown_id(id: &str) -> String {
+    match check_id(IdKind::CacheCluster, id) {
+        Ok(()) => id.to_string(),
+        Err(_) => shown(id),
+    }
+}
+
 /// Why this execution runs, for a person reading the output.
 fn describe_request(request: &Request) -> String {
     let what = match &request.target {
-        Target::Events { events } => events
-            .iter()
-            .map(|e| format!("{} {}", e.name, e.source_id))
-            .collect::<Vec<_>>()
-            .join(", "),
+        Target::Events { events } => {
+            let mut listed: Vec<String> = events
+                .iter()
+                .take(MAX_EVENTS_DESCRIBED)
+                .map(|e| format!("{} {}", e.name, shown_id(&e.source_id)))
+                .collect();
+            if events.len() > MAX_EVENTS_DESCRIBED {
+                listed.push(format!(
+                    "and {} more events",
+                    events.len() - MAX_EVENTS_DESCRIBED
+                ));
+            }
+            listed.join(", ")
+        }
         Target::Group {
             replication_group_id,
         } => format!("manual resync of {replication_group_id}"),
@@ -295,5 +342,66 @@ mod tests {
             count += 1;
         }
         assert!(count >= 4);
+    }
+
+    /// Issue 8 item 4: an SNS message that is not an ElastiCache event replica-dns acts
+    /// on ends the execution as a no-op with the reason; it never fails it.
+    #[tokio::test]
+    async fn a_message_that_is_no_elasticache_event_is_a_no_op_not_an_error() {
+        for message in [
+            "{}",
+            "not json",
+            r#"{"AutoScaling:EC2_INSTANCE_LAUNCH":"i-1"}"#,
+            r#"{"ElastiCache:FailoverComplete":7}"#,
+            r#"{"ElastiCache:TestFailoverApiCalled":"orders"}"#,
+        ] {
+            let out = run(sns(message)).await.unwrap();
+            assert!(out.noop, "{message}: {out:?}");
+            assert!(
+                out.reason.starts_with("no-op: "),
+                "{message}: {}",
+                out.reason
+            );
+        }
+    }
+
+    /// Issue 8 item 4: console input of any JSON type is InvalidInput naming what was
+    /// expected.
+    #[tokio::test]
+    async fn console_input_of_another_json_type_is_invalid_input_naming_the_expected_shape() {
+        for (input, found) in [
+            (json!("orders"), "a string"),
+            (Value::Null, "null"),
+            (json!(["orders"]), "an array"),
+            (json!(42), "a number"),
+        ] {
+            let err = run(input).await.unwrap_err();
+            assert_eq!(err.error_type().as_str(), "ReplicaDns.InvalidInput");
+            let text = err.to_string();
+            assert!(text.contains("must be a JSON object"), "{text}");
+            assert!(text.contains("\"replicationGroupId\""), "{text}");
+            assert!(text.contains(&format!("found {found}")), "{text}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_output_stays_small_whatever_the_message_holds() {
+        let mut message = serde_json::Map::new();
+        for i in 0..2000 {
+            message.insert(
+                format!("ElastiCache:FailoverComplete{i}"),
+                Value::String(format!("stranger-{i:04}")),
+            );
+        }
+        message.insert("ElastiCache:FailoverComplete".into(), json!("orders"));
+        let out = run(sns(&Value::Object(message).to_string())).await.unwrap();
+        assert_eq!(out.groups.len(), 1);
+        let size = serde_json::to_string(&out).unwrap().len();
+        assert!(size < 8 * 1024, "filter output is {size} bytes");
+        assert!(
+            out.skipped.last().unwrap().contains("more skipped events"),
+            "{:?}",
+            out.skipped
+        );
     }
 }

@@ -14,6 +14,7 @@ pub mod fakes;
 #[cfg(feature = "fakes")]
 pub mod fixtures;
 pub mod run;
+pub mod serve;
 pub mod startup;
 pub mod steps;
 

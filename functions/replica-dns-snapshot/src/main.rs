@@ -1,19 +1,19 @@
 //! The snapshot Lambda's wiring: configuration (validated at start-up) and the
 //! ElastiCache client, built once, then the handler in [`replica_dns_snapshot`].
 
-use lambda_runtime::{run, service_fn, tracing, Error, LambdaEvent};
+use lambda_runtime::{tracing, Error};
+use replica_dns_lambda::serve::{serve, started};
 use replica_dns_lambda::startup::config_from_env;
-use replica_dns_lambda::GroupRun;
 use replica_dns_snapshot::handle;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
-    let config = config_from_env()?;
+    let config = started(config_from_env()).await?;
     let aws = replica_dns_aws::Adapters::from_env().await;
     let topology = aws.topology;
-    run(service_fn(|event: LambdaEvent<GroupRun>| {
-        handle(event.payload, &config, &topology)
-    }))
+    serve("a GroupRun (statemachine/README.md)", |run| {
+        handle(run, &config, &topology)
+    })
     .await
 }

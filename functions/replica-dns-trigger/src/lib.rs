@@ -9,6 +9,7 @@
 use aws_lambda_events::event::sns::SnsEvent;
 use replica_dns_aws::ports::{ExecutionStarter, StartOutcome};
 use replica_dns_core::event::SnsExecutionInput;
+use replica_dns_core::ids::shown;
 use replica_dns_lambda::startup::{required_env, StartupError};
 use replica_dns_lambda::{HandlerError, Tunables};
 use serde::{Deserialize, Serialize};
@@ -72,11 +73,21 @@ pub fn parse_defaults(text: &str) -> Result<Map<String, Value>, StartupError> {
 pub struct Started {
     pub message_id: String,
     pub execution_name: String,
-    /// `started`, or `duplicate` for a redelivered message.
+    /// `started`, `duplicate` for a redelivered message, or `skipped` for a message
+    /// that could only ever be a no-op.
     pub outcome: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution_arn: Option<String>,
+    /// Why nothing was started (`skipped` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
+
+/// Step Functions' cap on an execution's input, in bytes (UTF-8): 256 KiB (Step
+/// Functions Developer Guide, "Step Functions service quotas", maximum input or output
+/// size for a task, state, or execution,
+/// <https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html>).
+pub const MAX_EXECUTION_INPUT_BYTES: usize = 256 * 1024;
 
 /// The trigger's response (visible in the Lambda's logs and in tests).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +121,26 @@ pub async fn handle<S: ExecutionStarter>(
             body.insert(key.clone(), value.clone());
         }
         let body = Value::Object(body).to_string();
+        if body.len() > MAX_EXECUTION_INPUT_BYTES {
+            return Err(HandlerError::invalid(format!(
+                "SNS message {} would make an execution input of {} bytes, over Step Functions' {MAX_EXECUTION_INPUT_BYTES}-byte limit; no execution started (ElastiCache's notifications are under 1 KiB: this message is not one)",
+                shown(&input.message_id),
+                body.len()
+            )));
+        }
+        if let Err(why) = input.worth_an_execution() {
+            // Only ever a no-op: starting an execution would cost transitions and show
+            // nothing. Logged with the message id, so it can still be traced.
+            tracing::info!(message_id = %shown(&input.message_id), reason = %why, "no execution started");
+            executions.push(Started {
+                message_id: input.message_id.clone(),
+                execution_name: name,
+                outcome: "skipped".into(),
+                execution_arn: None,
+                reason: Some(why.to_string()),
+            });
+            continue;
+        }
         let span =
             tracing::info_span!("start", message_id = %input.message_id, execution_name = %name);
         let outcome = trigger
@@ -126,6 +157,7 @@ pub async fn handle<S: ExecutionStarter>(
                     execution_name: name,
                     outcome: "started".into(),
                     execution_arn: Some(execution_arn),
+                    reason: None,
                 }
             }
             StartOutcome::AlreadyRunningOrDone {
@@ -140,6 +172,7 @@ pub async fn handle<S: ExecutionStarter>(
                     execution_name: name,
                     outcome: "duplicate".into(),
                     execution_arn,
+                    reason: None,
                 }
             }
         };
@@ -218,6 +251,54 @@ mod tests {
         let err = parse_defaults(r#"{"waitSeconds": 0}"#).unwrap_err();
         assert!(err.to_string().contains("waitSeconds"), "{err}");
         assert!(parse_defaults("[1]").is_err());
+    }
+
+    fn event_with_message(message: &str) -> SnsEvent {
+        let mut event = sample();
+        event.records[0].sns.message = message.to_string();
+        event
+    }
+
+    /// Issue 8 item 4: a message that can only ever be a no-op starts nothing and is
+    /// not an error (a failed execution or a failed trigger pages someone).
+    #[tokio::test]
+    async fn messages_that_can_only_be_no_ops_start_nothing() {
+        let trigger = trigger("{}");
+        for message in [
+            "{}",
+            "not json at all",
+            r#"{"AutoScaling:EC2_INSTANCE_LAUNCH":"i-123"}"#,
+            r#"{"ElastiCache:TestFailoverApiCalled":"orders","Replication Group ID":"orders"}"#,
+            r#"{"ElastiCache:SnapshotComplete":"orders-001"}"#,
+            r#"["ElastiCache:FailoverComplete"]"#,
+        ] {
+            let response = handle(event_with_message(message), &trigger).await.unwrap();
+            let started = &response.executions[0];
+            assert_eq!(started.outcome, "skipped", "{message}");
+            assert!(started.reason.is_some(), "{message}");
+        }
+        assert!(trigger.starter.started.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_notification_with_aws_extra_keys_starts_an_execution() {
+        let trigger = trigger("{}");
+        let message = r#"{"ElastiCache:FailoverComplete":"orders","Cache Cluster ID":"orders-001","Replication Group ID":"orders"}"#;
+        let response = handle(event_with_message(message), &trigger).await.unwrap();
+        assert_eq!(response.executions[0].outcome, "started");
+    }
+
+    #[tokio::test]
+    async fn an_oversized_message_is_refused_with_the_sizes_and_starts_nothing() {
+        let trigger = trigger("{}");
+        let padding = "x".repeat(MAX_EXECUTION_INPUT_BYTES - 100);
+        let message = format!(r#"{{"ElastiCache:FailoverComplete":"orders","pad":"{padding}"}}"#);
+        let err = handle(event_with_message(&message), &trigger)
+            .await
+            .unwrap_err();
+        assert_eq!(err.error_type().as_str(), "ReplicaDns.InvalidInput");
+        assert!(err.to_string().contains("262144-byte limit"), "{err}");
+        assert!(trigger.starter.started.lock().unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -2,17 +2,17 @@
 //! and Route 53 clients and the optional resolution/ROLE probe, built once, then the
 //! handler in [`replica_dns_verify`].
 
-use lambda_runtime::{run, service_fn, tracing, Error, LambdaEvent};
+use lambda_runtime::{tracing, Error};
+use replica_dns_lambda::serve::{serve, started};
 use replica_dns_lambda::startup::config_from_env;
-use replica_dns_lambda::GroupRun;
 use replica_dns_verify::probe::DnsRoleProbe;
 use replica_dns_verify::{handle, Deps};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
-    let config = config_from_env()?;
-    let probe = DnsRoleProbe::from_env()?;
+    let config = started(config_from_env()).await?;
+    let probe = started(DnsRoleProbe::from_env()).await?;
     let aws = replica_dns_aws::Adapters::from_env().await;
     let deps = Deps {
         config,
@@ -20,8 +20,8 @@ async fn main() -> Result<(), Error> {
         records: aws.records,
         probe,
     };
-    run(service_fn(|event: LambdaEvent<GroupRun>| {
-        handle(event.payload, &deps)
-    }))
+    serve("a GroupRun (statemachine/README.md)", |run| {
+        handle(run, &deps)
+    })
     .await
 }

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use super::{
     Config, GroupConfig, AZ_PLACEHOLDER, MAX_REPLICAS, MAX_TTL, MIN_TTL, SLOT_PLACEHOLDER,
 };
+use crate::ids::{check_id, IdKind, IdProblem};
 use crate::records::normalize_name;
 
 /// Every problem found in a configuration, in document order. Never empty.
@@ -405,8 +406,6 @@ fn group_index(path: &str) -> Option<usize> {
 
 /// Longest owner id: it is written into every ownership TXT value.
 pub const MAX_OWNER_ID_LEN: usize = 64;
-/// ElastiCache's limit on replication group ids.
-pub const MAX_GROUP_ID_LEN: usize = 40;
 /// A realistic long AZ name (a Local Zone), used to render `{az}` templates for checks.
 const SAMPLE_AZ: &str = "us-west-2-lax-1a";
 
@@ -487,36 +486,13 @@ fn check_owner_id(errors: &mut Vec<FieldError>, owner_id: &str) {
     }
 }
 
-/// ElastiCache's rules for replication group ids, plus lower case: ElastiCache stores
-/// and reports ids in lower case, so `Orders` would never match an event. Returns true
-/// when the id is valid.
+/// ElastiCache's rules for replication group ids (core `ids`). Returns true when the
+/// id is valid.
 fn check_group_id(errors: &mut Vec<FieldError>, path: &str, id: &str) -> bool {
-    let problem = if id.is_empty() {
-        Some(ConfigProblem::Empty)
-    } else if id.len() > MAX_GROUP_ID_LEN {
-        Some(ConfigProblem::Invalid(format!(
-            "is {} characters long; ElastiCache allows at most {MAX_GROUP_ID_LEN}",
-            id.len()
-        )))
-    } else if let Some(c) = id
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
-    {
-        Some(ConfigProblem::Invalid(if c.is_ascii_uppercase() {
-            format!("has upper-case {c:?}; ElastiCache reports ids in lower case, so it would never match an event")
-        } else {
-            format!("has character {c:?}; ElastiCache ids use lower-case letters, digits and `-`")
-        }))
-    } else if !id.starts_with(|c: char| c.is_ascii_lowercase()) {
-        Some(ConfigProblem::Invalid(
-            "must start with a letter (ElastiCache rule)".to_string(),
-        ))
-    } else if id.ends_with('-') || id.contains("--") {
-        Some(ConfigProblem::Invalid(
-            "must not end with `-` or contain `--` (ElastiCache rule)".to_string(),
-        ))
-    } else {
-        None
+    let problem = match check_id(IdKind::ReplicationGroup, id) {
+        Ok(()) => None,
+        Err(IdProblem::Empty) => Some(ConfigProblem::Empty),
+        Err(problem) => Some(ConfigProblem::Invalid(problem.to_string())),
     };
     match problem {
         Some(problem) => {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{check_size, json_type, EventError};
+use crate::ids::shown;
 
 /// Prefix of every ElastiCache event key in a notification message.
 pub const ELASTICACHE_KEY_PREFIX: &str = "ElastiCache:";
@@ -198,8 +199,15 @@ pub fn parse_elasticache_message(message: &str) -> Result<Vec<ElastiCacheEvent>,
         let Some(source_id) = id.split_whitespace().next() else {
             return Err(EventError::EmptyEventValue { key: key.clone() });
         };
+        // A name that is not a plain word cannot be one of ElastiCache's: keep it only
+        // escaped, so it is echoed and logged safely (it is irrelevant either way).
+        let name = if name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            EventName::parse(name)
+        } else {
+            EventName::Other(shown(name))
+        };
         events.push(ElastiCacheEvent {
-            name: EventName::parse(name),
+            name,
             source_id: source_id.to_string(),
         });
     }

@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::ids::{check_id, IdKind};
+
 use super::{json_type, EventError, Origin, Request, Target};
 
 const GROUP: &str = "replicationGroupId";
@@ -50,6 +52,12 @@ pub(super) fn parse_manual(object: &Map<String, Value>) -> Result<Request, Event
             let id = id.trim();
             if id.is_empty() {
                 return Err(EventError::ManualEmptyGroupId);
+            }
+            if let Err(problem) = check_id(IdKind::ReplicationGroup, id) {
+                return Err(EventError::ManualInvalidGroupId {
+                    id: id.to_string(),
+                    problem,
+                });
             }
             Target::Group {
                 replication_group_id: id.to_string(),

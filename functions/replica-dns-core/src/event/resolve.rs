@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{ElastiCacheEvent, Relevance, Request, Target};
 use crate::config::Config;
+use crate::ids::{check_id, shown, IdKind};
 
 /// The filter step's answer: the groups to resync, or why nothing is to be done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +41,18 @@ pub struct Resolution {
     /// events of the same message did affect a group).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<SkippedEvent>,
+    /// How many more events were skipped than `skipped` lists: a message may hold any
+    /// number of keys, and the state's output must stay small (Step Functions caps it
+    /// at 256 KiB).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub skipped_more: usize,
+}
+
+/// How many skipped events a [`Resolution`] lists; the rest are counted.
+pub const MAX_SKIPPED_LISTED: usize = 10;
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Resolution {
@@ -123,6 +136,8 @@ pub enum SkipReason {
     UnmanagedGroup { replication_group_id: String },
     /// Neither a configured group nor a cluster the lookup knows.
     UnknownSource,
+    /// The id breaks ElastiCache's rules for ids: never looked up, echoed escaped.
+    InvalidId,
 }
 
 /// The ids of relevant events that the caller should look up (cluster id → replication
@@ -136,6 +151,7 @@ pub fn ids_to_look_up(request: &Request, config: &Config) -> Vec<String> {
     let mut ids: Vec<String> = events
         .iter()
         .filter(|e| e.name.relevance().is_relevant())
+        .filter(|e| check_id(IdKind::CacheCluster, &e.source_id).is_ok())
         .filter(|e| !is_configured(config, &e.source_id))
         .map(|e| e.source_id.clone())
         .collect();
@@ -175,6 +191,7 @@ pub fn resolve(
         dry_run: request.dry_run,
         no_op: None,
         skipped: Vec::new(),
+        skipped_more: 0,
     };
     let mut hit = vec![false; config.groups.len()];
     let no_op_reason = match &request.target {
@@ -202,6 +219,20 @@ pub fn resolve(
                     continue;
                 }
                 any_relevant = true;
+                if let Err(problem) = check_id(IdKind::CacheCluster, &event.source_id) {
+                    let message = format!(
+                        "{} is not an ElastiCache id: it {problem}",
+                        shown(&event.source_id)
+                    );
+                    let escaped = ElastiCacheEvent {
+                        name: event.name.clone(),
+                        source_id: shown(&event.source_id),
+                    };
+                    resolution
+                        .skipped
+                        .push(skipped(&escaped, SkipReason::InvalidId, message));
+                    continue;
+                }
                 if let Some(reason) = resolve_event(config, &mut hit, event, &group_of_cluster) {
                     let message = match &reason {
                         SkipReason::UnmanagedGroup {
@@ -225,6 +256,8 @@ pub fn resolve(
             }
         }
     };
+    resolution.skipped_more = resolution.skipped.len().saturating_sub(MAX_SKIPPED_LISTED);
+    resolution.skipped.truncate(MAX_SKIPPED_LISTED);
     resolution.groups = config
         .groups
         .iter()
