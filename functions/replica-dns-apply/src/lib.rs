@@ -7,16 +7,23 @@
 //! It does not wait for propagation: verify polls the change ids recorded here.
 
 use replica_dns_aws::ports::RecordStore;
-use replica_dns_core::plan::Change;
-use replica_dns_core::plan::Plan;
+use replica_dns_aws::ErrorKind;
+use replica_dns_core::config::{Config, GroupConfig};
+use replica_dns_core::plan::{effect_in_place, Change, Plan};
 use replica_dns_lambda::run::{describe_slot, AppliedBatch, Outcome};
+use replica_dns_lambda::startup::group_config;
+use replica_dns_lambda::steps::group_records;
 use replica_dns_lambda::{group_span, GroupRun, HandlerError};
 use tracing::Instrument;
 
 /// Applies (or, in a dry-run, renders) the run's plan.
-pub async fn handle<R: RecordStore>(run: GroupRun, records: &R) -> Result<GroupRun, HandlerError> {
+pub async fn handle<R: RecordStore>(
+    run: GroupRun,
+    config: &Config,
+    records: &R,
+) -> Result<GroupRun, HandlerError> {
     let span = group_span!("apply", run);
-    apply(run, records).instrument(span).await
+    apply(run, config, records).instrument(span).await
 }
 
 /// Why the group's slots change, one line per changed slot.
@@ -44,8 +51,13 @@ pub fn describe_change(change: &Change) -> String {
     )
 }
 
-async fn apply<R: RecordStore>(mut run: GroupRun, records: &R) -> Result<GroupRun, HandlerError> {
+async fn apply<R: RecordStore>(
+    mut run: GroupRun,
+    config: &Config,
+    records: &R,
+) -> Result<GroupRun, HandlerError> {
     let plan = run.require_plan()?.clone();
+    let group = group_config(config, &run.replication_group_id)?;
     let phase = if plan.is_final() { "final" } else { "interim" };
     run.change_ids.clear();
     if run.dry_run {
@@ -71,30 +83,72 @@ async fn apply<R: RecordStore>(mut run: GroupRun, records: &R) -> Result<GroupRu
             "replica-dns {} {phase} plan, execution {execution_name}",
             run.replication_group_id
         );
-        let change_id = records
+        // Logged before it is sent: if this sandbox dies with the request in flight, the
+        // log still says what this execution may have written.
+        tracing::info!(zone = %batch.hosted_zone_id, changes = ?batch.changes.iter().map(describe_change).collect::<Vec<_>>(), phase, "sending change batch");
+        let sent = records
             .change_batch(&batch.hosted_zone_id, changes, &comment)
-            .await
-            .map_err(|e| {
-                HandlerError::aws(
+            .await;
+        let (change_id, phase) = match sent {
+            Ok(change_id) => {
+                tracing::info!(%change_id, zone = %batch.hosted_zone_id, changes = changes.len(), phase, "change batch applied");
+                run.change_ids.push(change_id.clone());
+                (Some(change_id), phase.to_string())
+            }
+            Err(e)
+                if e.kind() == ErrorKind::Conflict
+                    && batch_already_applied(records, group, &batch.hosted_zone_id, changes)
+                        .await? =>
+            {
+                // An earlier attempt of this step wrote it and its answer was lost (a
+                // killed sandbox, a timed-out request the SDK retried): the records
+                // already say what this batch says. Report it as this execution's write
+                // rather than re-planning into "unchanged".
+                tracing::warn!(zone = %batch.hosted_zone_id, phase, "change batch rejected as a conflict, but its effect is in place: an earlier attempt's response was lost; reported as applied");
+                (None, format!("{phase} (applied by an earlier attempt whose response was lost; confirmed by read-back)"))
+            }
+            Err(e) => {
+                return Err(HandlerError::aws(
                     format!(
                         "applying {} changes to hosted zone {}",
                         changes.len(),
                         batch.hosted_zone_id
                     ),
                     e,
-                )
-            })?;
-        tracing::info!(%change_id, zone = %batch.hosted_zone_id, changes = changes.len(), phase, "change batch applied");
-        run.change_ids.push(change_id.clone());
+                ))
+            }
+        };
         run.report.applied.push(AppliedBatch {
-            phase: phase.to_string(),
+            phase,
             hosted_zone_id: batch.hosted_zone_id.clone(),
-            change_id: Some(change_id),
+            change_id,
             changes: batch.changes.iter().map(describe_change).collect(),
             why: reasons(&plan),
         });
     }
     Ok(run)
+}
+
+/// Reads the group's records back and says whether `changes` are already in effect
+/// (core `effect_in_place`, the one statement of Route 53's replay rules).
+async fn batch_already_applied<R: RecordStore>(
+    records: &R,
+    group: &GroupConfig,
+    hosted_zone_id: &str,
+    changes: &[Change],
+) -> Result<bool, HandlerError> {
+    let zone_group;
+    let group = if group.hosted_zone_id == hosted_zone_id {
+        group
+    } else {
+        zone_group = GroupConfig {
+            hosted_zone_id: hosted_zone_id.to_string(),
+            ..group.clone()
+        };
+        &zone_group
+    };
+    let now = group_records(records, group).await?;
+    Ok(effect_in_place(&now, changes))
 }
 
 #[cfg(test)]
@@ -142,7 +196,9 @@ mod tests {
     #[tokio::test]
     async fn applies_one_batch_per_zone_and_records_the_change_id() {
         let records = FakeRecords::default();
-        let out = handle(planned_run(false, &[]), &records).await.unwrap();
+        let out = handle(planned_run(false, &[]), &config(), &records)
+            .await
+            .unwrap();
         assert_eq!(out.change_ids.len(), 1);
         assert_eq!(records.batches.lock().unwrap().len(), 1);
         // two CNAMEs and two ownership TXTs
@@ -157,7 +213,9 @@ mod tests {
     #[tokio::test]
     async fn dry_run_applies_nothing_and_renders_the_plan() {
         let records = FakeRecords::default();
-        let out = handle(planned_run(true, &[]), &records).await.unwrap();
+        let out = handle(planned_run(true, &[]), &config(), &records)
+            .await
+            .unwrap();
         assert!(records.batches.lock().unwrap().is_empty());
         assert!(out.change_ids.is_empty());
         assert_eq!(out.report.outcome, Outcome::DryRun);
@@ -178,7 +236,9 @@ mod tests {
                 weight: None,
             })
         }));
-        let err = handle(planned_run(false, &[]), &records).await.unwrap_err();
+        let err = handle(planned_run(false, &[]), &config(), &records)
+            .await
+            .unwrap_err();
         assert_eq!(err.error_type().as_str(), "ReplicaDns.Conflict");
         assert_eq!(records.records("Z1").len(), 1, "only the concurrent record");
     }
@@ -186,12 +246,43 @@ mod tests {
     #[tokio::test]
     async fn an_empty_plan_applies_nothing() {
         let records = FakeRecords::default();
-        let first = handle(planned_run(false, &[]), &records).await.unwrap();
-        assert_eq!(first.change_ids.len(), 1);
-        let again = handle(planned_run(false, &records.records("Z1")), &records)
+        let first = handle(planned_run(false, &[]), &config(), &records)
             .await
             .unwrap();
+        assert_eq!(first.change_ids.len(), 1);
+        let again = handle(
+            planned_run(false, &records.records("Z1")),
+            &config(),
+            &records,
+        )
+        .await
+        .unwrap();
         assert!(again.change_ids.is_empty());
         assert_eq!(records.batches.lock().unwrap().len(), 1);
+    }
+
+    /// Issue 8 item 6: the batch was applied but its response was lost, so the replay
+    /// is rejected as a conflict; the report must still say this execution wrote it.
+    #[tokio::test]
+    async fn a_replay_of_a_batch_already_applied_is_reported_as_applied_not_a_conflict() {
+        let records = FakeRecords::default();
+        let run = planned_run(false, &[]);
+        // The first attempt: applied, its answer lost with the sandbox.
+        handle(run.clone(), &config(), &records).await.unwrap();
+        let replay = handle(run, &config(), &records).await.unwrap();
+        let applied = &replay.report.applied;
+        assert_eq!(applied.len(), 1, "{applied:?}");
+        assert!(
+            applied[0].phase.contains("earlier attempt"),
+            "{}",
+            applied[0].phase
+        );
+        assert!(applied[0].change_id.is_none());
+        assert!(applied[0]
+            .changes
+            .iter()
+            .any(|c| c.starts_with("CREATE CNAME replica1.orders.cache.internal.")));
+        assert!(replay.change_ids.is_empty(), "no change id to poll");
+        assert_eq!(records.records("Z1").len(), 4, "nothing written twice");
     }
 }

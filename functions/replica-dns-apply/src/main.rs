@@ -10,11 +10,11 @@ use replica_dns_lambda::startup::config_from_env;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
-    let _config = started(config_from_env()).await?;
+    let config = started(config_from_env()).await?;
     let aws = replica_dns_aws::Adapters::from_env().await;
     let records = aws.records;
     serve("a GroupRun (statemachine/README.md)", |run| {
-        handle(run, &records)
+        handle(run, &config, &records)
     })
     .await
 }

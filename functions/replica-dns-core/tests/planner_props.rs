@@ -20,7 +20,9 @@ use proptest::prelude::*;
 use proptest::sample::{subsequence, Index};
 use proptest::test_runner::TestCaseError;
 use replica_dns_core::config::{GroupConfig, NoReplicaPolicy, MAX_REPLICAS};
-use replica_dns_core::plan::{apply_changes, plan, ChangeAction, Plan, PlanInput, ZoneRecords};
+use replica_dns_core::plan::{
+    apply_changes, effect_in_place, plan, ChangeAction, Plan, PlanInput, ZoneRecords,
+};
 use replica_dns_core::records::{names_equal, RecordSet, RecordType};
 use replica_dns_core::topology::{Role, Topology};
 
@@ -412,6 +414,19 @@ fn check(gens: Vec<GroupGen>, shuffle_seed: u64) -> Result<(), TestCaseError> {
             .map_err(|e| TestCaseError::fail(format!("batch rejected: {e}\n{plan}")))?,
         None => records.clone(),
     };
+
+    // Issue 8 item 6: a replayed batch can tell "already applied" from "someone else
+    // wrote": its effect is in place exactly on the state it produced, never before.
+    if let Some(batch) = plan.batches.first() {
+        prop_assert!(
+            effect_in_place(&after, &batch.changes),
+            "effect not in place after applying:\n{plan}"
+        );
+        prop_assert!(
+            !effect_in_place(&records, &batch.changes),
+            "effect already in place before applying:\n{plan}"
+        );
+    }
 
     // Planning again on the result changes nothing.
     let again = run_plan(&world, &after);

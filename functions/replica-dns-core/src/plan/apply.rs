@@ -111,6 +111,39 @@ pub fn apply_changes(
     Ok(state)
 }
 
+/// Whether the effect of `changes` is already what `records` show: every record set the
+/// batch touches is exactly as the batch would leave it (created ones present with the
+/// same values and TTL, deleted ones gone). A batch Route 53 rejects as a conflict although
+/// its effect is in place was applied by an earlier attempt whose response was lost (a
+/// killed sandbox, a timed-out request the SDK retried) — or, rarely, by a concurrent run
+/// that planned the same: either way nothing is left to write, and the report can say what
+/// the records now hold instead of "unchanged".
+pub fn effect_in_place(records: &[RecordSet], changes: &[Change]) -> bool {
+    let mut intended: Vec<(&RecordSet, Option<&RecordSet>)> = Vec::new();
+    for change in changes {
+        let wanted = match change.action {
+            ChangeAction::Delete => None,
+            ChangeAction::Create | ChangeAction::Upsert => Some(&change.record),
+        };
+        match intended
+            .iter_mut()
+            .find(|(identity, _)| identity.same_identity(&change.record))
+        {
+            Some(entry) => entry.1 = wanted,
+            None => intended.push((&change.record, wanted)),
+        }
+    }
+    !intended.is_empty()
+        && intended.iter().all(|(identity, wanted)| {
+            let now = records.iter().find(|r| r.same_identity(identity));
+            match (now, wanted) {
+                (None, None) => true,
+                (Some(now), Some(wanted)) => same_data(now, wanted),
+                _ => false,
+            }
+        })
+}
+
 /// Route 53's DELETE match: same TTL, weight and values (in any order).
 fn same_data(stored: &RecordSet, requested: &RecordSet) -> bool {
     let sorted = |r: &RecordSet| {
