@@ -419,6 +419,9 @@ export class ReplicaDns extends Construct {
       ]);
       this.eventTopic = topic;
     }
+    // Snapshot reports (and counts in the TopicNotActive metric) members whose
+    // notifications go to another topic, beside topics ElastiCache marked inactive.
+    functions.snapshot.addEnvironment('REPLICA_DNS_EVENT_TOPIC_ARN', this.eventTopic.topicArn);
     functions.trigger.addPermission('InvokeFromEventTopic', {
       principal: new iam.ServicePrincipal('sns.amazonaws.com'),
       sourceArn: this.eventTopic.topicArn,

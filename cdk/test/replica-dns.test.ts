@@ -62,6 +62,10 @@ describe('functions', () => {
     expect(fnProps('trigger').Environment.Variables.STATE_MACHINE_ARN).toEqual({ Ref: logicalId(s, s.construct.stateMachine) });
   });
 
+  test('snapshot gets the event topic ARN, to report members notifying another topic', () => {
+    expect(fnProps('snapshot').Environment.Variables.REPLICA_DNS_EVENT_TOPIC_ARN).toEqual({ Ref: logicalId(s, s.construct.eventTopic) });
+  });
+
   test('only the trigger gets STATE_MACHINE_ARN', () => {
     const others = FUNCTIONS.filter((f) => f !== 'trigger' && 'STATE_MACHINE_ARN' in fnProps(f).Environment.Variables);
     expect(others).toEqual([]);

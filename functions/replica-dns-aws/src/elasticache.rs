@@ -7,7 +7,7 @@ use aws_sdk_elasticache::operation::describe_cache_clusters::DescribeCacheCluste
 use aws_sdk_elasticache::types::{
     CacheCluster, Endpoint as SdkEndpoint, NodeGroupMember, ReplicationGroup,
 };
-use replica_dns_core::topology::{Endpoint, Member, Role, Topology};
+use replica_dns_core::topology::{Endpoint, Member, NotificationTopic, Role, Topology};
 
 use crate::error::Error;
 use crate::ports::{ClusterMembership, TopologySource};
@@ -113,6 +113,7 @@ impl TopologySource for ElastiCacheTopology {
                     let (cluster_status, node_status) = cluster_status(&cluster)?;
                     member.cluster_status = cluster_status;
                     member.node_status = node_status;
+                    member.notification = notification_from_sdk(&cluster);
                     members.push(member);
                 }
                 None => tracing::warn!(
@@ -257,6 +258,7 @@ pub(crate) fn member_from_sdk(member: &NodeGroupMember, group_id: &str) -> Resul
         availability_zone: member.preferred_availability_zone().map(str::to_owned),
         cluster_status: STATUS_NOT_READ.to_owned(),
         node_status: None,
+        notification: None,
     })
 }
 
@@ -304,6 +306,15 @@ pub(crate) fn endpoint_from_sdk(
     Ok(Endpoint {
         address: address.to_owned(),
         port,
+    })
+}
+
+/// The cluster's `NotificationConfiguration`, when it has one with a topic.
+pub(crate) fn notification_from_sdk(cluster: &CacheCluster) -> Option<NotificationTopic> {
+    let config = cluster.notification_configuration()?;
+    Some(NotificationTopic {
+        topic_arn: config.topic_arn()?.to_owned(),
+        topic_status: config.topic_status().unwrap_or("unknown").to_owned(),
     })
 }
 
@@ -554,6 +565,29 @@ mod tests {
         );
         let without_status = CacheCluster::builder().cache_cluster_id("x").build();
         assert!(cluster_status(&without_status).is_err());
+    }
+
+    #[test]
+    fn the_notification_topic_and_its_status_come_from_describe_cache_clusters() {
+        use aws_sdk_elasticache::types::NotificationConfiguration;
+        let cluster = CacheCluster::builder()
+            .cache_cluster_id("orders-002")
+            .notification_configuration(
+                NotificationConfiguration::builder()
+                    .topic_arn("arn:aws:sns:us-east-1:123456789012:events")
+                    .topic_status("inactive")
+                    .build(),
+            )
+            .build();
+        assert_eq!(
+            notification_from_sdk(&cluster),
+            Some(NotificationTopic {
+                topic_arn: "arn:aws:sns:us-east-1:123456789012:events".into(),
+                topic_status: "inactive".into(),
+            })
+        );
+        let none = CacheCluster::builder().cache_cluster_id("orders-002").build();
+        assert_eq!(notification_from_sdk(&none), None);
     }
 
     #[test]

@@ -444,6 +444,7 @@ pub enum ForeignReason {
 ///     availability_zone: None,
 ///     cluster_status: "available".into(),
 ///     node_status: Some("available".into()),
+///     notification: None,
 /// };
 /// let topology = Topology {
 ///     replication_group_id: "orders".into(),

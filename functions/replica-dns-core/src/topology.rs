@@ -35,6 +35,76 @@ pub struct Member {
     pub cluster_status: String,
     /// `CacheNodeStatus` of the member's one node, when DescribeCacheClusters listed it.
     pub node_status: Option<String>,
+    /// `NotificationConfiguration` from DescribeCacheClusters: where this member's
+    /// ElastiCache events go, and whether ElastiCache can still publish there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notification: Option<NotificationTopic>,
+}
+
+/// A cache cluster's SNS notification target (DescribeCacheClusters
+/// `NotificationConfiguration`). ElastiCache sets `TopicStatus` to `inactive` when it
+/// cannot publish to the topic (a topic policy without the `AWS:SourceOwner` statement, a
+/// KMS-encrypted topic) and then notifies nothing, silently (ElastiCache User Guide,
+/// "Managing ElastiCache Amazon SNS notifications",
+/// <https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/ECEvents.SNS.html>).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationTopic {
+    pub topic_arn: String,
+    /// `active` or `inactive`.
+    pub topic_status: String,
+}
+
+/// Why a group's events may not reach replica-dns: names are then fixed only by the
+/// drift check. Found by [`Topology::notification_problems`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum NotificationProblem {
+    /// The member notifies no topic at all.
+    NoTopic { cache_cluster_id: String },
+    /// ElastiCache marked the topic not active: it publishes nothing there.
+    TopicNotActive {
+        cache_cluster_id: String,
+        topic_arn: String,
+        topic_status: String,
+    },
+    /// The member notifies a topic replica-dns is not subscribed to.
+    OtherTopic {
+        cache_cluster_id: String,
+        topic_arn: String,
+        expected_topic_arn: String,
+    },
+}
+
+impl std::fmt::Display for NotificationProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotificationProblem::NoTopic { cache_cluster_id } => write!(
+                f,
+                "{cache_cluster_id} notifies no SNS topic: its failovers reach replica-dns only through the drift check; set the group's NotificationTopicArn to replica-dns' topic (aws elasticache modify-replication-group --notification-topic-arn …)"
+            ),
+            NotificationProblem::TopicNotActive {
+                cache_cluster_id,
+                topic_arn,
+                topic_status,
+            } => write!(
+                f,
+                "{cache_cluster_id} notifies {topic_arn}, whose status is {topic_status}: ElastiCache publishes nothing there; give the topic ElastiCache's documented policy (Principal AWS *, SNS:Publish, AWS:SourceOwner = this account; no KMS key), then re-activate it (aws elasticache modify-replication-group --notification-topic-status active)"
+            ),
+            NotificationProblem::OtherTopic {
+                cache_cluster_id,
+                topic_arn,
+                expected_topic_arn,
+            } => write!(
+                f,
+                "{cache_cluster_id} notifies {topic_arn}, not replica-dns' topic {expected_topic_arn}: its events do not reach replica-dns (a cluster notifies one topic only); point it at {expected_topic_arn} or subscribe replica-dns' trigger to {topic_arn}"
+            ),
+        }
+    }
 }
 
 impl Member {
@@ -71,6 +141,36 @@ impl Topology {
             .collect();
         replicas.sort_by(|a, b| a.cache_cluster_id.cmp(&b.cache_cluster_id));
         replicas
+    }
+
+    /// Why this group's events may not reach replica-dns, one problem per member at
+    /// most: no topic, a topic ElastiCache marked not active, or (when the deployment's
+    /// topic is known) another topic.
+    pub fn notification_problems(
+        &self,
+        expected_topic_arn: Option<&str>,
+    ) -> Vec<NotificationProblem> {
+        self.members
+            .iter()
+            .filter_map(|m| {
+                let cache_cluster_id = m.cache_cluster_id.clone();
+                let Some(topic) = &m.notification else {
+                    return Some(NotificationProblem::NoTopic { cache_cluster_id });
+                };
+                if let Some(expected) = expected_topic_arn.filter(|e| *e != topic.topic_arn) {
+                    return Some(NotificationProblem::OtherTopic {
+                        cache_cluster_id,
+                        topic_arn: topic.topic_arn.clone(),
+                        expected_topic_arn: expected.to_string(),
+                    });
+                }
+                (topic.topic_status != "active").then(|| NotificationProblem::TopicNotActive {
+                    cache_cluster_id,
+                    topic_arn: topic.topic_arn.clone(),
+                    topic_status: topic.topic_status.clone(),
+                })
+            })
+            .collect()
     }
 
     /// Members that are not available yet: what the await-nodes step waits for.

@@ -38,7 +38,11 @@ pub fn config_of(group_ids: &[&str]) -> Config {
     }
 }
 
-/// A member whose read endpoint is `<id>.example:6379`, with its cluster status.
+/// The event topic the fixtures' members notify (active).
+pub const TOPIC_ARN: &str = "arn:aws:sns:us-east-1:123456789012:replica-dns-events";
+
+/// A member whose read endpoint is `<id>.example:6379`, with its cluster status; it
+/// notifies [`TOPIC_ARN`], which is active.
 pub fn member(id: &str, role: Role, status: &str) -> Member {
     Member {
         cache_cluster_id: id.into(),
@@ -50,6 +54,10 @@ pub fn member(id: &str, role: Role, status: &str) -> Member {
         availability_zone: None,
         cluster_status: status.into(),
         node_status: None,
+        notification: Some(replica_dns_core::topology::NotificationTopic {
+            topic_arn: TOPIC_ARN.into(),
+            topic_status: "active".into(),
+        }),
     }
 }
 

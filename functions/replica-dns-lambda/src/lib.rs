@@ -13,6 +13,7 @@ pub mod error;
 pub mod fakes;
 #[cfg(feature = "fakes")]
 pub mod fixtures;
+pub mod metrics;
 pub mod run;
 pub mod serve;
 pub mod startup;

@@ -8,27 +8,47 @@ use replica_dns_aws::ports::TopologySource;
 use replica_dns_core::config::Config;
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::describe_group;
-use replica_dns_lambda::{group_span, GroupRun, HandlerError};
+use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError};
 use tracing::Instrument;
+
+/// Optional: the ARN of the SNS topic replica-dns' trigger is subscribed to (the CDK
+/// sets it). With it, a member that notifies another topic is reported too.
+pub const EVENT_TOPIC_ARN_ENV: &str = "REPLICA_DNS_EVENT_TOPIC_ARN";
 
 /// Takes a fresh snapshot of the run's group.
 pub async fn handle<T: TopologySource>(
     run: GroupRun,
     config: &Config,
     topology: &T,
+    event_topic_arn: Option<&str>,
 ) -> Result<GroupRun, HandlerError> {
     let span = group_span!("snapshot", run);
-    snapshot(run, config, topology).instrument(span).await
+    snapshot(run, config, topology, event_topic_arn)
+        .instrument(span)
+        .await
 }
 
 async fn snapshot<T: TopologySource>(
     mut run: GroupRun,
     config: &Config,
     topology: &T,
+    event_topic_arn: Option<&str>,
 ) -> Result<GroupRun, HandlerError> {
     group_config(config, &run.replication_group_id)?;
     let snapshot = describe_group(topology, &run.replication_group_id).await?;
     run.note_unavailable(&snapshot);
+    // Issue 8 item 2: a topic ElastiCache cannot publish to fails silently; say so in
+    // the report (once) and as a metric the alarm watches.
+    let problems = snapshot.notification_problems(event_topic_arn);
+    for problem in &problems {
+        tracing::warn!(%problem, "notifications may not reach replica-dns");
+        run.warn(problem.to_string());
+    }
+    metrics::emit_count(
+        &run.replication_group_id,
+        metrics::TOPIC_NOT_ACTIVE,
+        u64::from(!problems.is_empty()),
+    );
     tracing::info!(
         status = %snapshot.status,
         members = snapshot.members.len(),
@@ -60,7 +80,9 @@ mod tests {
 
     #[tokio::test]
     async fn snapshot_records_topology_and_unavailable_members() {
-        let out = handle(run("orders"), &config(), &fake()).await.unwrap();
+        let out = handle(run("orders"), &config(), &fake(), None)
+            .await
+            .unwrap();
         assert_eq!(out.topology.unwrap().members.len(), 2);
         assert_eq!(out.awaiting, ["orders-002"]);
         assert!(out.nodes_pending);
@@ -68,7 +90,7 @@ mod tests {
 
     #[tokio::test]
     async fn unconfigured_group_is_invalid_input() {
-        let err = handle(run("billing"), &config(), &fake())
+        let err = handle(run("billing"), &config(), &fake(), None)
             .await
             .unwrap_err();
         assert_eq!(err.error_type().as_str(), "ReplicaDns.InvalidInput");
@@ -81,19 +103,77 @@ mod tests {
             .lock()
             .unwrap()
             .push(throttled("DescribeReplicationGroups"));
-        let err = handle(run("orders"), &config(), &fake).await.unwrap_err();
+        let err = handle(run("orders"), &config(), &fake, None)
+            .await
+            .unwrap_err();
         assert_eq!(err.error_type().as_str(), "ReplicaDns.Transient");
     }
 
     #[tokio::test]
     async fn a_group_gone_from_elasticache_is_fatal() {
         let fake = FakeTopology::default();
-        let err = handle(run("orders"), &config(), &fake).await.unwrap_err();
+        let err = handle(run("orders"), &config(), &fake, None)
+            .await
+            .unwrap_err();
         assert_eq!(err.error_type().as_str(), "ReplicaDns.Fatal");
         assert!(
             err.message_chain().contains("orders"),
             "{}",
             err.message_chain()
         );
+    }
+
+    /// Issue 8 item 2: a topic ElastiCache marked inactive, or another topic than
+    /// replica-dns', is a warning naming the group's member, the topic and what to do.
+    #[tokio::test]
+    async fn a_topic_elasticache_cannot_publish_to_is_a_warning_that_says_what_to_do() {
+        use replica_dns_core::topology::NotificationTopic;
+        use replica_dns_lambda::fixtures::TOPIC_ARN;
+        let mut inactive = member("orders-002", Role::Replica, "available");
+        inactive.notification = Some(NotificationTopic {
+            topic_arn: TOPIC_ARN.into(),
+            topic_status: "inactive".into(),
+        });
+        let mut elsewhere = member("orders-003", Role::Replica, "available");
+        elsewhere.notification = Some(NotificationTopic {
+            topic_arn: "arn:aws:sns:us-east-1:123456789012:ops".into(),
+            topic_status: "active".into(),
+        });
+        let fake = FakeTopology::with([topology(
+            "orders",
+            vec![
+                member("orders-001", Role::Primary, "available"),
+                inactive,
+                elsewhere,
+            ],
+        )]);
+        let out = handle(run("orders"), &config(), &fake, Some(TOPIC_ARN))
+            .await
+            .unwrap();
+        let warnings = &out.report.warnings;
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("orders-002 notifies") && warnings[0].contains("inactive"));
+        assert!(
+            warnings[0].contains("--notification-topic-status active"),
+            "{}",
+            warnings[0]
+        );
+        assert!(warnings[1].contains("orders-003 notifies arn:aws:sns:us-east-1:123456789012:ops, not replica-dns' topic"), "{}", warnings[1]);
+        // Without the deployment's topic known, only the inactive one is reported.
+        let out = handle(run("orders"), &config(), &fake, None).await.unwrap();
+        assert_eq!(out.report.warnings.len(), 1, "{:?}", out.report.warnings);
+    }
+
+    #[tokio::test]
+    async fn active_notifications_to_our_topic_warn_nothing() {
+        let out = handle(
+            run("orders"),
+            &config(),
+            &fake(),
+            Some(replica_dns_lambda::fixtures::TOPIC_ARN),
+        )
+        .await
+        .unwrap();
+        assert!(out.report.warnings.is_empty(), "{:?}", out.report.warnings);
     }
 }

@@ -41,6 +41,7 @@ pub fn member(id: &str, role: Role, available: bool) -> Member {
         availability_zone: Some("us-east-1a".into()),
         cluster_status: if available { "available" } else { "modifying" }.into(),
         node_status: Some(if available { "available" } else { "replacing" }.into()),
+        notification: None,
     }
 }
 
