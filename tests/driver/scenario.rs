@@ -91,6 +91,7 @@ pub struct ScenarioBuilder<'a> {
     configure: Vec<ConfigEdit>,
     execution_defaults: Value,
     function_timeout: u32,
+    function_timeouts: BTreeMap<String, u32>,
     function_env: BTreeMap<String, String>,
     asl_path: PathBuf,
 }
@@ -106,6 +107,7 @@ impl Stack {
             configure: Vec::new(),
             execution_defaults: fast_execution_defaults(),
             function_timeout: 30,
+            function_timeouts: BTreeMap::new(),
             function_env: BTreeMap::new(),
             asl_path: PathBuf::from(env!("CARGO_MANIFEST_DIR"))
                 .join("..")
@@ -144,6 +146,13 @@ impl ScenarioBuilder<'_> {
     /// Timeout of every Lambda, seconds (default 30).
     pub fn function_timeout(mut self, seconds: u32) -> Self {
         self.function_timeout = seconds;
+        self
+    }
+
+    /// Timeout of one Lambda (`short` as in [`LAMBDAS`], e.g. `snapshot`), overriding
+    /// [`ScenarioBuilder::function_timeout`] for it.
+    pub fn function_timeout_of(mut self, short: &str, seconds: u32) -> Self {
+        self.function_timeouts.insert(short.to_string(), seconds);
         self
     }
 
@@ -247,7 +256,12 @@ impl ScenarioBuilder<'_> {
             .await?;
         if self.pipeline {
             scenario
-                .deploy_pipeline(&self.asl_path, self.function_timeout, &self.function_env)
+                .deploy_pipeline(
+                    &self.asl_path,
+                    self.function_timeout,
+                    &self.function_timeouts,
+                    &self.function_env,
+                )
                 .await?;
         }
         Ok(scenario)
@@ -320,6 +334,7 @@ impl Scenario {
         &mut self,
         asl_path: &std::path::Path,
         timeout: u32,
+        timeouts: &BTreeMap<String, u32>,
         extra_env: &BTreeMap<String, String>,
     ) -> Result<()> {
         let mut asl = std::fs::read_to_string(asl_path)
@@ -380,6 +395,9 @@ impl Scenario {
                         self.execution_defaults.to_string(),
                     );
                 }
+                "snapshot" => {
+                    env.insert("REPLICA_DNS_EVENT_TOPIC_ARN".into(), self.topic_arn.clone());
+                }
                 "verify" => {
                     env.insert(
                         "REPLICA_DNS_RESOLVER".into(),
@@ -390,6 +408,7 @@ impl Scenario {
                 _ => {}
             }
             let name = self.function_name(short);
+            let timeout = timeouts.get(short).copied().unwrap_or(timeout);
             self.stack
                 .lambda_host
                 .register(&name, &self.stack.bin_dir.join(binary), &env, timeout)
@@ -406,6 +425,62 @@ impl Scenario {
             .await
             .context("Subscribe trigger to the topic")?;
         Ok(())
+    }
+
+    /// Arms a fault in the emulator (`POST /faults`, see tests/localstack/README.md), e.g.
+    /// `{"operation": "ChangeResourceRecordSets", "match": zone_id, "action":
+    /// "kill-caller", "when": "after", "function": name}`; returns its id.
+    pub async fn inject_fault(&self, fault: &Value) -> Result<String> {
+        let answer = self.stack.control_post("/faults", fault).await?;
+        answer["id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("POST /faults answered {answer}"))
+    }
+
+    /// How often the fault `id` has fired.
+    pub async fn fault_fired(&self, id: &str) -> Result<u64> {
+        let answer = self.stack.control_get("/faults").await?;
+        answer["faults"]
+            .as_array()
+            .and_then(|faults| faults.iter().find(|f| f["id"] == id))
+            .and_then(|f| f["fired"].as_u64())
+            .ok_or_else(|| anyhow!("fault {id} not listed: {answer}"))
+    }
+
+    /// The error names of the failures an execution met on its way (task failures,
+    /// Lambda failures), in order: what its Retry and Catch saw.
+    pub async fn execution_errors(&self, execution_arn: &str) -> Result<Vec<String>> {
+        let mut errors = Vec::new();
+        let mut token = None;
+        loop {
+            let page = self
+                .stack
+                .sfn
+                .get_execution_history()
+                .execution_arn(execution_arn)
+                .set_next_token(token)
+                .send()
+                .await
+                .context("GetExecutionHistory")?;
+            for event in page.events() {
+                let error = event
+                    .task_failed_event_details()
+                    .and_then(|d| d.error())
+                    .or_else(|| {
+                        event
+                            .lambda_function_failed_event_details()
+                            .and_then(|d| d.error())
+                    });
+                if let Some(error) = error {
+                    errors.push(error.to_string());
+                }
+            }
+            token = page.next_token().map(str::to_string);
+            if token.is_none() {
+                return Ok(errors);
+            }
+        }
     }
 
     /// Registers one more function with the host under this scenario (removed by

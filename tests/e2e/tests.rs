@@ -19,6 +19,12 @@ mod pipeline_common;
 /// How the pipeline fails: a FAILED execution with a cause naming the errorType, and
 /// names left on live replicas.
 mod pipeline_failures;
+/// A Lambda killed, out of time or out of memory mid-step: retried as `Lambda.Unknown`,
+/// the execution converges by itself, and the report says what a lost attempt wrote.
+mod pipeline_faults;
+/// Inputs AWS delivers or allows: no-op notifications start nothing, console input of
+/// any JSON type is InvalidInput, an inactive topic is reported.
+mod pipeline_inputs;
 /// The blog post's scenarios through SNS notifications: failover, node replacement,
 /// replica added, replica removed.
 mod pipeline_scenarios;

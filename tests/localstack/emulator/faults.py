@@ -26,7 +26,7 @@ import re
 import secrets
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, unquote_plus
 
 ACTIONS = ("kill-caller", "delay")
@@ -45,17 +45,19 @@ class Rule:
     function: str | None
     seconds: float | None
     times: int
+    only_while_busy: bool = False
     fired: int = 0
 
     def public(self) -> dict[str, Any]:
         return {"id": self.id, "operation": self.operation, "match": self.match, "action": self.action,
                 "when": self.when, "function": self.function, "seconds": self.seconds,
-                "times": self.times, "fired": self.fired, "remaining": self.times - self.fired}
+                "times": self.times, "onlyWhileBusy": self.only_while_busy, "fired": self.fired,
+                "remaining": self.times - self.fired}
 
 
 def parse_rule(doc: dict[str, Any]) -> Rule:
     """A rule from its JSON; ValueError naming the field on bad input."""
-    known = {"operation", "match", "action", "when", "function", "seconds", "times"}
+    known = {"operation", "match", "action", "when", "function", "seconds", "times", "onlyWhileBusy"}
     unknown = sorted(set(doc) - known)
     if unknown:
         raise ValueError(f"unknown field(s) {unknown}; known: {sorted(known)}")
@@ -74,6 +76,11 @@ def parse_rule(doc: dict[str, Any]) -> Rule:
     when = doc.get("when")
     function = doc.get("function")
     seconds = doc.get("seconds")
+    only_while_busy = doc.get("onlyWhileBusy", False)
+    if not isinstance(only_while_busy, bool):
+        raise ValueError("onlyWhileBusy must be true or false")
+    if only_while_busy and action != "kill-caller":
+        raise ValueError("onlyWhileBusy applies to kill-caller only")
     if action == "kill-caller":
         if when not in WHENS:
             raise ValueError(f"when must be one of {list(WHENS)} for kill-caller")
@@ -90,7 +97,7 @@ def parse_rule(doc: dict[str, Any]) -> Rule:
         if function is not None:
             raise ValueError("function applies to kill-caller only")
     return Rule(id=secrets.token_hex(6), operation=operation, match=match, action=action, when=when,
-                function=function, seconds=seconds, times=times)
+                function=function, seconds=seconds, times=times, only_while_busy=only_while_busy)
 
 
 class Faults:
@@ -120,9 +127,14 @@ class Faults:
             self._rules = [r for r in self._rules if r.id != rule_id]
             return len(self._rules) != before
 
-    def take(self, operation: str | None, haystacks: list[str]) -> Rule | None:
+    def take(self, operation: str | None, haystacks: list[str],
+             busy: Callable[[str], bool] | None = None) -> Rule | None:
         """The first live rule for this request, counted as fired (atomically, so
-        concurrent requests never fire a rule more than `times`)."""
+        concurrent requests never fire a rule more than `times`). A rule with
+        `onlyWhileBusy` matches only while `busy(function)` says its function is handling
+        an invocation: the request then comes from that function when the test runs one
+        pipeline at a time (the steps run one after another), so e.g. the verify step's
+        ListResourceRecordSets can be faulted without consuming the rule on plan's."""
         if operation is None:
             return None
         with self._lock:
@@ -130,6 +142,8 @@ class Faults:
                 if rule.fired >= rule.times or rule.operation != operation:
                     continue
                 if rule.match is not None and not any(rule.match in h for h in haystacks):
+                    continue
+                if rule.only_while_busy and not (busy is not None and busy(rule.function or "")):
                     continue
                 rule.fired += 1
                 return rule

@@ -47,6 +47,20 @@ def forward(method: str, raw_path: str, headers: list[tuple[str, str]], body: by
         conn.close()
 
 
+def function_busy(function_name: str, timeout: float = 5.0) -> bool:
+    """Whether the function has a sandbox handling an invocation (Lambda host control API)."""
+    conn, prefix = _connection(timeout)
+    try:
+        conn.request("GET", f"{prefix}/_host/functions/{urllib.parse.quote(function_name, safe='')}")
+        resp = conn.getresponse()
+        data = resp.read()
+        if resp.status != 200:
+            return False
+        return any(s.get("state") == "busy" for s in json.loads(data).get("Sandboxes", []))
+    finally:
+        conn.close()
+
+
 def kill_function(function_name: str, timeout: float = 30.0) -> list[dict]:
     """Ask the Lambda host to SIGKILL the function's busy sandboxes (fault injection);
     returns what it killed ([{"pid", "requestId"}]) once those invocations have failed."""

@@ -52,6 +52,7 @@ class FrontApp:
         return self.moto_app(environ, start_response)
 
     # ---- fault injection (faults.py) ----
+    # (see _function_busy below: onlyWhileBusy rules ask the Lambda host)
     def _faulted(self, method: str, path: str, environ: dict, start_response: Callable) -> Iterable[bytes]:
         body = _read_body(environ)
         environ["wsgi.input"] = io.BytesIO(body)
@@ -59,7 +60,7 @@ class FrontApp:
         query = environ.get("QUERY_STRING", "")
         raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or path).split("?", 1)[0]
         operation = operation_of(method, path, query, environ.get("HTTP_X_AMZ_TARGET"), body)
-        rule = FAULTS.take(operation, haystacks(path, query, body) + [raw_path])
+        rule = FAULTS.take(operation, haystacks(path, query, body) + [raw_path], busy=_function_busy)
         if rule is None:
             return self._dispatch(method, path, environ, start_response)
         log.warning("fault %s fired (%d/%d): %s %s on %s %s", rule.id, rule.fired, rule.times, rule.action,
@@ -185,3 +186,11 @@ def base_routes() -> dict[tuple[str, str], Handler]:
         ("GET", "/_replica_dns/faults"): lambda _d: (200, {"faults": FAULTS.list()}),
         ("DELETE", "/_replica_dns/faults/{id}"): _fault_delete,
     }
+
+
+def _function_busy(function_name: str) -> bool:
+    try:
+        return lambda_client.function_busy(function_name)
+    except (OSError, ValueError) as exc:
+        log.warning("cannot ask the Lambda host whether %s is busy: %s", function_name, exc)
+        return False

@@ -92,6 +92,22 @@ def test_kill_caller_after_delivers_the_write_and_loses_the_response(live, write
     assert [r["ResourceRecords"] for r in a_records(live, zid)] == [[{"Value": "10.0.0.2"}]]
 
 
+def test_only_while_busy_fires_only_for_calls_made_while_the_function_runs(live, writer):
+    """Not an AWS behaviour but a test aid: an onlyWhileBusy kill-caller rule is not
+    consumed by the same call made by someone else (here the test itself, while the
+    function is idle), and fires once the named function makes it."""
+    zid, name = zone(live)
+    rule = add_fault(live, {"operation": "ChangeResourceRecordSets", "match": zid, "action": "kill-caller",
+                            "when": "before", "function": writer, "onlyWhileBusy": True})
+    route53 = live.emulator.client("route53")
+    route53.change_resource_record_sets(**upsert(zid, name, "10.0.0.7")["boto"][2])
+    assert fault(live, rule)["fired"] == 0
+    error, payload = invoke(live, writer, upsert(zid, name, "10.0.0.8"))
+    assert (error, payload["errorType"]) == ("Unhandled", "Runtime.ExitError")
+    assert fault(live, rule)["fired"] == 1
+    assert [r["ResourceRecords"] for r in a_records(live, zid)] == [[{"Value": "10.0.0.7"}]]
+
+
 def test_delay_past_the_function_timeout_is_sandbox_timedout(live, tmp_path):
     """AWS: a function still waiting on a slow call when its timeout expires fails with
     Sandbox.Timedout "Task timed out after N.00 seconds"."""
