@@ -114,9 +114,18 @@ async fn a_foreign_record_at_a_slot_name_is_untouched_and_reported() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_irrelevant_event_ends_as_a_no_op_with_its_reason() {
+    // Delivered by SNS, such an event starts no execution at all (issue 8 item 4;
+    // pipeline_inputs::notifications_that_can_only_be_no_ops_start_no_execution). An
+    // operator replaying it into an execution gets a no-op with the reason.
     let s = scenario("pl-noise", 1).await;
-    notify(&s, json!({"ElastiCache:SnapshotComplete": s.group_id})).await;
-    let e = only_execution(&s).await;
+    let message = json!({"ElastiCache:SnapshotComplete": s.group_id}).to_string();
+    let e = run_execution(
+        &s,
+        json!({"source": "sns", "messageId": "replayed-1",
+               "topicArn": s.topic_arn, "timestamp": "2026-11-27T02:00:00Z",
+               "message": message}),
+    )
+    .await;
     assert_succeeded(&s, &e);
     let output = e.output.unwrap();
     assert_eq!(output["noop"], true, "{output}");

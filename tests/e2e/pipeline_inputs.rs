@@ -107,3 +107,57 @@ async fn a_topic_elasticache_cannot_publish_to_is_reported_by_the_next_resync() 
     );
     s.teardown().await.unwrap();
 }
+
+/// An event the trigger cannot decode is `ReplicaDns.InvalidInput` naming the expected
+/// shape — not a Rust type name as errorType.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_event_the_trigger_cannot_decode_is_invalid_input_naming_the_shape() {
+    let s = scenario("in-decode", 1).await;
+    let out = s
+        .invoke(&s.function_name("trigger"), &json!({"Records": "nope"}))
+        .await
+        .unwrap();
+    assert_eq!(out.function_error.as_deref(), Some("Unhandled"), "{out:?}");
+    assert_eq!(
+        out.payload["errorType"], "ReplicaDns.InvalidInput",
+        "{out:?}"
+    );
+    let message = out.payload["errorMessage"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("an SNS event") && message.contains("Records"),
+        "{message}"
+    );
+    s.teardown().await.unwrap();
+}
+
+/// A function whose configuration is invalid reports the field and the reason through
+/// the Runtime API's init error (Lambda Developer Guide, "Using the Lambda runtime API
+/// for custom runtimes": /runtime/init/error), so the invoke's error says what is wrong.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_function_with_an_invalid_configuration_says_which_field_in_the_invoke_error() {
+    let mut s = scenario("in-initerr", 1).await;
+    let mut config: Value = serde_json::from_str(&s.config.env_value().unwrap()).unwrap();
+    config["groups"][0]["ttl"] = json!(0);
+    let env = std::collections::BTreeMap::from([(
+        replica_dns_core::config::CONFIG_ENV_VAR.to_string(),
+        config.to_string(),
+    )]);
+    let name = s
+        .register_function(
+            "broken-plan",
+            &s.stack.bin_dir.join("replica-dns-plan"),
+            &env,
+            10,
+        )
+        .await
+        .unwrap();
+    let out = s.invoke(&name, &json!({})).await.unwrap();
+    assert_eq!(out.function_error.as_deref(), Some("Unhandled"), "{out:?}");
+    assert_eq!(out.payload["errorType"], "ReplicaDns.Fatal", "{out:?}");
+    let message = out.payload["errorMessage"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("REPLICA_DNS_CONFIG") && message.contains("groups[0].ttl"),
+        "{message}"
+    );
+    s.teardown().await.unwrap();
+}

@@ -74,12 +74,13 @@ impl Tunables {
                 .and_then(|n| u32::try_from(n).ok())
                 .ok_or_else(|| {
                     HandlerError::invalid(format!(
-                        "{name} must be a whole number of {}, found {value}",
+                        "{name} must be a whole number of {}, found {}",
                         if name.ends_with("Seconds") {
                             "seconds"
                         } else {
                             "attempts"
-                        }
+                        },
+                        replica_dns_core::ids::shown(&value.to_string())
                     ))
                 })?;
             if !(low..=high).contains(&number) {

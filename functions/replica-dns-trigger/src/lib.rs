@@ -141,8 +141,7 @@ pub async fn handle<S: ExecutionStarter>(
             });
             continue;
         }
-        let span =
-            tracing::info_span!("start", message_id = %input.message_id, execution_name = %name);
+        let span = tracing::info_span!("start", execution_name = %name);
         let outcome = trigger
             .starter
             .start_execution(&trigger.state_machine_arn, &name, &body)
