@@ -586,7 +586,9 @@ mod tests {
                 topic_status: "inactive".into(),
             })
         );
-        let none = CacheCluster::builder().cache_cluster_id("orders-002").build();
+        let none = CacheCluster::builder()
+            .cache_cluster_id("orders-002")
+            .build();
         assert_eq!(notification_from_sdk(&none), None);
     }
 
