@@ -254,6 +254,42 @@ async fn describe_group_builds_topology_with_member_statuses() {
 }
 
 #[tokio::test]
+async fn describe_group_reads_transit_encryption_and_auth_token_flags() {
+    // As DescribeReplicationGroups reports a group created with
+    // TransitEncryptionEnabled=true and an AuthToken.
+    let secured = describe_groups_body().replace(
+        "<ClusterEnabled>false</ClusterEnabled>",
+        "<ClusterEnabled>false</ClusterEnabled>\n        \
+         <AuthTokenEnabled>true</AuthTokenEnabled>\n        \
+         <AuthTokenLastModifiedDate>2026-11-20T10:00:00.000Z</AuthTokenLastModifiedDate>\n        \
+         <TransitEncryptionEnabled>true</TransitEncryptionEnabled>\n        \
+         <TransitEncryptionMode>required</TransitEncryptionMode>\n        \
+         <AtRestEncryptionEnabled>true</AtRestEncryptionEnabled>",
+    );
+    let replay = StaticReplayClient::new(vec![
+        group_event("orders", 200, &secured),
+        member_event("orders-001", "available", "available"),
+        member_event("orders-002", "available", "available"),
+        member_event("orders-003", "available", "available"),
+        // The same group without the elements: both flags read as off.
+        group_event("orders", 200, describe_groups_body()),
+        member_event("orders-001", "available", "available"),
+        member_event("orders-002", "available", "available"),
+        member_event("orders-003", "available", "available"),
+    ]);
+    let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));
+
+    let topology = source.describe_group("orders").await.unwrap();
+    assert!(topology.transit_encryption_enabled);
+    assert!(topology.auth_token_enabled);
+
+    let topology = source.describe_group("orders").await.unwrap();
+    replay.relaxed_requests_match();
+    assert!(!topology.transit_encryption_enabled);
+    assert!(!topology.auth_token_enabled);
+}
+
+#[tokio::test]
 async fn member_whose_cluster_is_gone_is_left_out() {
     let replay = StaticReplayClient::new(vec![
         group_event("orders", 200, describe_groups_body()),

@@ -65,6 +65,8 @@ pub fn topology(group: &str, spec: &[(&str, char, bool)]) -> Topology {
                 member(&format!("{group}-{suffix}"), role, *available)
             })
             .collect(),
+        transit_encryption_enabled: false,
+        auth_token_enabled: false,
     }
 }
 
