@@ -221,6 +221,7 @@ impl ScenarioBuilder<'_> {
             ownership_prefix: replica_dns_core::config::DEFAULT_OWNERSHIP_PREFIX.to_string(),
             az_names: None,
             pooled_name: None,
+            auth_secret_arn: None,
         };
         for f in self.configure {
             f(&mut group);

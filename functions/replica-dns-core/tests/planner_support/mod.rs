@@ -86,6 +86,7 @@ pub fn group_config(group: &str) -> GroupConfig {
         ownership_prefix: "_rdns".into(),
         az_names: None,
         pooled_name: None,
+        auth_secret_arn: None,
     }
 }
 
