@@ -8,7 +8,9 @@
 //! Time limits, all short because a healthy node inside the VPC answers within
 //! milliseconds and verify checks up to five names in one invocation (60 s budget):
 //! [`CONNECT_TIMEOUT`] for the TCP connect and again for the TLS handshake,
-//! [`REPLY_TIMEOUT`] for each reply, [`ATTEMPT_TIMEOUT`] for the whole attempt.
+//! [`REPLY_TIMEOUT`] for each reply, [`ATTEMPT_TIMEOUT`] for the whole attempt. A node
+//! that does not answer in time is reported as not answering (drift, as before), not as
+//! refusing: a replica resyncing after a failover is briefly slow.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -24,10 +26,11 @@ use super::tls::{TlsFailure, TlsTrust};
 
 /// TCP connect, and separately the TLS handshake.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-/// Each reply (`AUTH`, `ROLE`).
+/// Each reply (`AUTH`, `ROLE`, the plaintext `PING` after a stalled handshake).
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(1);
-/// One whole attempt, connect to `ROLE` reply.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(4);
+/// One whole attempt, connect to `ROLE` reply: at most 6 s per node (12 s when a
+/// rotated secret is re-read), so five names fit verify's 60 s with room for DNS.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(6);
 
 /// Where to ask: the address to connect to (what the slot name resolved to: that is
 /// what proves the name leads to the node) and the name the node's TLS certificate must
@@ -132,14 +135,47 @@ async fn attempt(
         }
     })?;
     let connector = trust.connector().map_err(RoleError::TlsSetup)?;
-    let stream = tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(name, tcp))
-        .await
-        .map_err(|_| RoleError::Timeout {
-            phase: "TLS handshake",
-            after: CONNECT_TIMEOUT,
-        })?
-        .map_err(|e| TlsFailure::of_handshake(&e, target.server_name, trust))?;
+    let stream = match tokio::time::timeout(CONNECT_TIMEOUT, connector.connect(name, tcp)).await
+    {
+        Ok(handshake) => handshake.map_err(|e| TlsFailure::of_handshake(&e, target.server_name, trust))?,
+        // A plaintext Redis takes the ClientHello for the start of an inline command
+        // and waits for its end: the handshake just stalls. Tell that apart from a slow
+        // node by asking the port in plaintext.
+        Err(_) => {
+            return Err(match plaintext_reply(target.addr).await {
+                Some(reply) => TlsFailure::NotTls {
+                    detail: format!(
+                        "no handshake within {}s, and the port answers plaintext RESP: {reply:?} to PING",
+                        CONNECT_TIMEOUT.as_secs()
+                    ),
+                }
+                .into(),
+                None => RoleError::Timeout {
+                    phase: "TLS handshake",
+                    after: CONNECT_TIMEOUT,
+                },
+            })
+        }
+    };
     exchange(stream, credentials).await
+}
+
+/// The first reply line of a plaintext inline `PING` (`+PONG`, `-NOAUTH …`), if the port
+/// answers RESP without TLS within [`REPLY_TIMEOUT`]. Sends nothing secret.
+async fn plaintext_reply(addr: SocketAddr) -> Option<String> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let ask = async {
+        let mut stream = TcpStream::connect(addr).await.ok()?;
+        stream.write_all(b"PING\r\n").await.ok()?;
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line).await.ok()?;
+        let line = line.trim_end().to_owned();
+        line.starts_with(['+', '-']).then_some(line)
+    };
+    tokio::time::timeout(REPLY_TIMEOUT, ask)
+        .await
+        .ok()
+        .flatten()
 }
 
 /// `AUTH` (if credentials) and `ROLE` on an established stream.
