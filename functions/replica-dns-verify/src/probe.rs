@@ -137,6 +137,11 @@ impl<S: SecretSource> DnsRoleProbe<S> {
         }
     }
 
+    /// The secret store credentials are read from.
+    pub fn secrets(&self) -> &S {
+        self.credentials.source()
+    }
+
     /// A fresh resolver per check: a cached answer from the previous poll would hide
     /// the change being verified.
     fn resolver(&self) -> Result<TokioResolver, String> {

@@ -50,6 +50,11 @@ impl<S: SecretSource> CredentialCache<S> {
         }
     }
 
+    /// Where the secrets are read from.
+    pub fn source(&self) -> &S {
+        &self.source
+    }
+
     /// The credentials in `arn`, and whether they were read just now (`true`) or come
     /// from the cache.
     pub async fn get(&self, arn: &str) -> Result<(Arc<Credentials>, bool), CredentialError> {
