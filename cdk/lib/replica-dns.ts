@@ -67,7 +67,9 @@ export const FUNCTION_CAPABILITIES: Record<FunctionName, readonly Capability[]> 
   snapshot: ['describeGroups', 'describeMembers'],
   'await-nodes': ['describeGroups', 'describeMembers'],
   plan: ['listRecords'],
-  apply: ['changeRecords'],
+  // A batch rejected as a conflict is read back: its effect may already be in place
+  // (an earlier attempt's response was lost).
+  apply: ['changeRecords', 'listRecords'],
   // The probe AUTHs against TLS + AUTH groups with the secret a group names.
   verify: ['getChange', 'listRecords', 'describeGroups', 'describeMembers', 'readProbeSecrets'],
 };

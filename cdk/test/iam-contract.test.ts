@@ -6,7 +6,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { Capability, FUNCTIONS, FUNCTION_CAPABILITIES, FunctionName } from '../lib/replica-dns';
+import { Capability, FUNCTIONS, FUNCTION_CAPABILITIES } from '../lib/replica-dns';
 import { REPO_ROOT } from './helpers';
 
 /** Port method (functions/replica-dns-aws/src/ports.rs) → the capabilities its adapter needs. */
@@ -17,19 +17,9 @@ const PORT_CALLS: Record<string, Capability[]> = {
   list_records: ['listRecords'],
   change_batch: ['changeRecords'],
   change_status: ['getChange'],
-  // The probe's AUTH secret (Secrets Manager GetSecretValue on the group's authSecretArn).
-  get_secret_value: ['readProbeSecrets'],
-};
-
-/**
- * Grants whose Rust call is still being written on another branch: issue 8 item 3, the
- * verify probe reads a group's AUTH secret through a Secrets Manager port
- * (`.get_secret_value(`) in functions/replica-dns-aws. Until that call is on main the
- * grant is accepted without it; once it is, it is found like any other call and this
- * entry can go.
- */
-const CALLS_BEING_WRITTEN: Partial<Record<FunctionName, Capability[]>> = {
-  verify: ['readProbeSecrets'],
+  // The probe's AUTH secret (SecretSource::secret_string: Secrets Manager GetSecretValue
+  // on the group's authSecretArn).
+  secret_string: ['readProbeSecrets'],
 };
 
 /** Port methods called in `source` (as `.method(`), mapped to their capabilities. */
@@ -39,12 +29,16 @@ function portCallsIn(source: string): Capability[] {
     .flatMap(([, c]) => c);
 }
 
-/** Non-test Rust source of a crate's src/ folder. */
+/** Non-test Rust source of a crate's src/ folder, modules in subfolders included. */
 function sourceOf(dir: string): string {
   return fs
-    .readdirSync(dir)
-    .filter((f) => f.endsWith('.rs') && f !== 'tests.rs')
-    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('#[cfg(test)]')[0])
+    .readdirSync(dir, { withFileTypes: true })
+    .map((entry) => {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) return sourceOf(file);
+      if (!entry.name.endsWith('.rs') || entry.name === 'tests.rs') return '';
+      return fs.readFileSync(file, 'utf8').split('#[cfg(test)]')[0];
+    })
     .join('\n');
 }
 
@@ -68,10 +62,10 @@ function callsOf(name: string): Capability[] {
 }
 
 test.each(FUNCTIONS)('%s is granted exactly the AWS calls its code makes', (name) => {
-  const expected = [...new Set([...callsOf(name), ...(CALLS_BEING_WRITTEN[name] ?? [])])].sort();
+  const expected = [...new Set(callsOf(name))].sort();
   expect([...FUNCTION_CAPABILITIES[name]].sort()).toEqual(expected);
 });
 
 test('a Secrets Manager read through the port counts as the verify probe\'s secret capability', () => {
-  expect(portCallsIn('let auth = secrets.get_secret_value(&arn).await?;')).toEqual(['readProbeSecrets']);
+  expect(portCallsIn('let auth = secrets.secret_string(&arn).await?;')).toEqual(['readProbeSecrets']);
 });

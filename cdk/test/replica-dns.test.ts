@@ -277,7 +277,7 @@ describe('least privilege', () => {
     ['snapshot', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups']],
     ['await-nodes', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups']],
     ['plan', ['route53:ListResourceRecordSets']],
-    ['apply', ['route53:ChangeResourceRecordSets']],
+    ['apply', ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets']],
     ['verify', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'kms:Decrypt', 'route53:GetChange', 'route53:ListResourceRecordSets', 'secretsmanager:GetSecretValue']],
   ] as const)('%s may call only what it uses', (name, actions) => {
     const own = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];

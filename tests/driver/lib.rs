@@ -1,8 +1,9 @@
 //! Driver of the end-to-end tests: brings scenarios up on the local stack started by
 //! `tests/localstack/run`, causes ElastiCache events, and observes the outcome (executions,
 //! Route 53 records, DNS answers, each node's `ROLE`). It talks to the stack only through
-//! AWS APIs (SDK clients honouring `AWS_ENDPOINT_URL`) and the stack's documented control
-//! APIs; it is not part of what is deployed, and it starts no processes itself.
+//! AWS APIs (SDK clients honouring `AWS_ENDPOINT_URL`), the stack's documented control
+//! APIs and the nodes themselves (`ROLE`, over TLS with AUTH for `tls_auth` scenarios);
+//! it is not part of what is deployed, and it starts no processes itself.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
@@ -27,5 +28,5 @@ pub mod stack;
 
 pub use host::{Invocation, LambdaHost};
 pub use resp::Role;
-pub use scenario::{Execution, Member, Record, Scenario, ScenarioBuilder};
+pub use scenario::{Auth, Execution, Member, Record, Scenario, ScenarioBuilder};
 pub use stack::Stack;

@@ -1,11 +1,21 @@
-//! A tiny RESP (Redis protocol) client: enough to ask a node `ROLE`, the ground truth of
-//! which node is the primary. Not a Redis client: one command per connection.
+//! Asking a node `ROLE`, the ground truth of which node is the primary, over the `redis`
+//! crate: plaintext, or TLS (checked against the node's endpoint name with the local
+//! stack's CA, `REPLICA_DNS_CA_FILE`) with `AUTH`, as the group requires. One connection
+//! per question. Not verify's probe (functions/replica-dns-verify): the tests' oracle
+//! shares no code with what it checks, only the crates.
 
 use anyhow::{anyhow, bail, Context, Result};
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, RedisConnectionInfo, Value};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 
 /// What a Redis node says it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,52 +37,111 @@ impl Role {
     }
 }
 
-/// A parsed RESP value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Value {
-    Simple(String),
-    Int(i64),
-    Bulk(Option<String>),
-    Array(Vec<Value>),
+/// How to talk to a node.
+#[derive(Clone, Default)]
+pub struct Access {
+    /// TLS, checking the certificate against this name (the node's endpoint address).
+    pub tls: Option<(TlsConnector, String)>,
+    /// Sent as `AUTH <token>` first.
+    pub auth_token: Option<String>,
 }
 
-impl Value {
-    fn as_str(&self) -> Option<&str> {
-        match self {
-            Value::Simple(s) | Value::Bulk(Some(s)) => Some(s),
-            _ => None,
-        }
-    }
-    fn as_text(&self) -> String {
-        match self {
-            Value::Int(i) => i.to_string(),
-            other => other.as_str().unwrap_or_default().to_string(),
-        }
+impl std::fmt::Debug for Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Access")
+            .field("tls", &self.tls.as_ref().map(|(_, name)| name))
+            .field(
+                "auth_token",
+                &self.auth_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
     }
 }
 
-/// Sends one command and reads its reply (5 s budget).
-pub async fn command(addr: SocketAddr, args: &[&str]) -> Result<Value> {
+/// A TLS client trusting only the CA certificates in the PEM file at `ca_file` (the
+/// local stack's CA signs every node certificate).
+pub fn tls_connector(ca_file: &Path) -> Result<TlsConnector> {
+    let mut roots = rustls::RootCertStore::empty();
+    let certs = CertificateDer::pem_file_iter(ca_file)
+        .with_context(|| format!("reading CA file {}", ca_file.display()))?
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("parsing CA file {}", ca_file.display()))?;
+    if certs.is_empty() {
+        bail!("CA file {} holds no certificate", ca_file.display());
+    }
+    for cert in certs {
+        roots.add(cert)?;
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
+/// Sends one command (after `AUTH`, if `access` has a token) and returns its reply,
+/// within 5 s.
+pub async fn command(addr: SocketAddr, access: &Access, args: &[&str]) -> Result<Value> {
     let run = async {
-        let stream = TcpStream::connect(addr).await?;
-        let mut stream = BufReader::new(stream);
-        let mut out = format!("*{}\r\n", args.len());
-        for a in args {
-            out.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+        let tcp = TcpStream::connect(addr).await?;
+        match &access.tls {
+            None => exchange(tcp, access, args).await,
+            Some((connector, name)) => {
+                let name = ServerName::try_from(name.clone())?;
+                let stream = connector.connect(name, tcp).await?;
+                exchange(stream, access, args).await
+            }
         }
-        stream.get_mut().write_all(out.as_bytes()).await?;
-        read_value(&mut stream).await
     };
     tokio::time::timeout(Duration::from_secs(5), run)
         .await
         .map_err(|_| anyhow!("no answer from redis at {addr} within 5 s"))?
-        .with_context(|| format!("redis {addr} {}", args.join(" ")))
+        .with_context(|| format!("redis {addr} ({access:?}) {}", args.join(" ")))
+}
+
+async fn exchange<S>(stream: S, access: &Access, args: &[&str]) -> Result<Value>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let info = RedisConnectionInfo::default().set_skip_set_lib_name();
+    let config = AsyncConnectionConfig::new().set_response_timeout(Some(Duration::from_secs(5)));
+    let (mut connection, driver) =
+        MultiplexedConnection::new_with_config(&info, stream, config).await?;
+    let driver = tokio::spawn(driver);
+    let result = async {
+        if let Some(token) = &access.auth_token {
+            redis::cmd("AUTH")
+                .arg(token)
+                .query_async::<Value>(&mut connection)
+                .await
+                .context("AUTH")?;
+        }
+        let (name, rest) = args.split_first().ok_or_else(|| anyhow!("no command"))?;
+        let mut cmd = redis::cmd(name);
+        for arg in rest {
+            cmd.arg(*arg);
+        }
+        Ok(cmd.query_async::<Value>(&mut connection).await?)
+    }
+    .await;
+    driver.abort();
+    result
 }
 
 /// Asks `ROLE` at `addr`.
-pub async fn role(addr: SocketAddr) -> Result<Role> {
-    let reply = command(addr, &["ROLE"]).await?;
+pub async fn role(addr: SocketAddr, access: &Access) -> Result<Role> {
+    let reply = command(addr, access, &["ROLE"]).await?;
     parse_role(&reply).with_context(|| format!("ROLE reply of {addr}: {reply:?}"))
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::BulkString(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        Value::SimpleString(s) => s.clone(),
+        Value::Int(i) => i.to_string(),
+        _ => String::new(),
+    }
 }
 
 fn parse_role(reply: &Value) -> Result<Role> {
@@ -81,16 +150,17 @@ fn parse_role(reply: &Value) -> Result<Role> {
     };
     let kind = items
         .first()
-        .and_then(Value::as_str)
+        .map(text)
+        .filter(|k| !k.is_empty())
         .ok_or_else(|| anyhow!("no role name"))?;
-    Ok(match kind {
+    Ok(match kind.as_str() {
         "master" => Role::Primary {
             replicas: match items.get(2) {
                 Some(Value::Array(rs)) => rs
                     .iter()
                     .filter_map(|r| match r {
                         Value::Array(f) if f.len() >= 2 => {
-                            Some(format!("{}:{}", f[0].as_text(), f[1].as_text()))
+                            Some(format!("{}:{}", text(&f[0]), text(&f[1])))
                         }
                         _ => None,
                     })
@@ -101,48 +171,13 @@ fn parse_role(reply: &Value) -> Result<Role> {
         "slave" => Role::Replica {
             primary: format!(
                 "{}:{}",
-                items.get(1).map(Value::as_text).unwrap_or_default(),
-                items.get(2).map(Value::as_text).unwrap_or_default()
+                items.get(1).map(text).unwrap_or_default(),
+                items.get(2).map(text).unwrap_or_default()
             ),
-            state: items.get(3).map(Value::as_text).unwrap_or_default(),
+            state: items.get(3).map(text).unwrap_or_default(),
         },
         other => Role::Other(other.to_string()),
     })
-}
-
-async fn read_value<R: AsyncBufReadExt + Unpin + Send>(r: &mut R) -> Result<Value> {
-    let mut line = String::new();
-    if r.read_line(&mut line).await? == 0 {
-        bail!("connection closed");
-    }
-    let line = line.trim_end_matches("\r\n");
-    let (kind, rest) = line.split_at(line.len().min(1));
-    match kind {
-        "+" => Ok(Value::Simple(rest.to_string())),
-        "-" => bail!("redis error: {rest}"),
-        ":" => Ok(Value::Int(rest.parse()?)),
-        "$" => {
-            let len: i64 = rest.parse()?;
-            if len < 0 {
-                return Ok(Value::Bulk(None));
-            }
-            let mut buf = vec![0u8; usize::try_from(len)? + 2];
-            r.read_exact(&mut buf).await?;
-            buf.truncate(buf.len() - 2);
-            Ok(Value::Bulk(Some(
-                String::from_utf8_lossy(&buf).into_owned(),
-            )))
-        }
-        "*" => {
-            let n: i64 = rest.parse()?;
-            let mut items = Vec::new();
-            for _ in 0..n.max(0) {
-                items.push(Box::pin(read_value(r)).await?);
-            }
-            Ok(Value::Array(items))
-        }
-        _ => bail!("unexpected RESP line {line:?}"),
-    }
 }
 
 #[cfg(test)]
@@ -150,22 +185,34 @@ async fn read_value<R: AsyncBufReadExt + Unpin + Send>(r: &mut R) -> Result<Valu
 mod tests {
     use super::*;
 
-    async fn parse(bytes: &[u8]) -> Value {
-        read_value(&mut BufReader::new(bytes)).await.unwrap()
+    fn bulk(s: &str) -> Value {
+        Value::BulkString(s.as_bytes().to_vec())
     }
 
-    #[tokio::test]
-    async fn parses_primary_and_replica_role_replies() {
-        let primary = parse(b"*3\r\n$6\r\nmaster\r\n:42\r\n*1\r\n*3\r\n$9\r\n127.0.0.1\r\n$4\r\n7001\r\n$2\r\n42\r\n").await;
+    #[test]
+    fn parses_primary_and_replica_role_replies() {
+        let primary = Value::Array(vec![
+            bulk("master"),
+            Value::Int(42),
+            Value::Array(vec![Value::Array(vec![
+                bulk("127.0.0.1"),
+                bulk("7001"),
+                bulk("42"),
+            ])]),
+        ]);
         assert_eq!(
             parse_role(&primary).unwrap(),
             Role::Primary {
                 replicas: vec!["127.0.0.1:7001".into()]
             }
         );
-        let replica =
-            parse(b"*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:7000\r\n$9\r\nconnected\r\n:42\r\n")
-                .await;
+        let replica = Value::Array(vec![
+            bulk("slave"),
+            bulk("127.0.0.1"),
+            Value::Int(7000),
+            bulk("connected"),
+            Value::Int(42),
+        ]);
         assert_eq!(
             parse_role(&replica).unwrap(),
             Role::Replica {
@@ -173,5 +220,14 @@ mod tests {
                 state: "connected".into()
             }
         );
+    }
+
+    #[test]
+    fn access_debug_hides_the_token() {
+        let access = Access {
+            tls: None,
+            auth_token: Some("Secret-Token-0123456789".into()),
+        };
+        assert!(!format!("{access:?}").contains("Secret-Token"));
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::dns::{self, Answer};
 use crate::host::{Invocation, LambdaHost};
-use crate::resp::{self, Role};
+use crate::resp::{self, Access, Role};
 use crate::stack::{Stack, ACCOUNT_ID};
 use anyhow::{anyhow, bail, Context, Result};
 use aws_sdk_elasticache::types::NodeGroupMember;
@@ -94,6 +94,7 @@ pub struct ScenarioBuilder<'a> {
     function_timeouts: BTreeMap<String, u32>,
     function_env: BTreeMap<String, String>,
     asl_path: PathBuf,
+    tls_auth: bool,
 }
 
 impl Stack {
@@ -113,6 +114,7 @@ impl Stack {
                 .join("..")
                 .join("statemachine")
                 .join("replica-dns.asl.json"),
+            tls_auth: false,
         }
     }
 }
@@ -153,6 +155,15 @@ impl ScenarioBuilder<'_> {
     /// [`ScenarioBuilder::function_timeout`] for it.
     pub fn function_timeout_of(mut self, short: &str, seconds: u32) -> Self {
         self.function_timeouts.insert(short.to_string(), seconds);
+        self
+    }
+
+    /// Creates the group as production runs it: `TransitEncryptionEnabled=true` and an
+    /// `AuthToken` (generated), the token stored as a Secrets Manager secret whose ARN is
+    /// the group's `authSecretArn`. Verify gets the stack's CA as
+    /// `REPLICA_DNS_PROBE_CA_FILE`; [`Scenario::role`] speaks TLS and AUTH.
+    pub fn tls_auth(mut self, on: bool) -> Self {
+        self.tls_auth = on;
         self
     }
 
@@ -205,7 +216,25 @@ impl ScenarioBuilder<'_> {
             .to_string();
 
         let group_id = id.clone();
-        stack
+        let auth = if self.tls_auth {
+            let token = auth_token(&id);
+            let arn = stack
+                .secretsmanager
+                .create_secret()
+                .name(format!("{id}-auth"))
+                .description(format!("AUTH token of replication group {id}"))
+                .secret_string(&token)
+                .send()
+                .await
+                .context("CreateSecret")?
+                .arn()
+                .ok_or_else(|| anyhow!("CreateSecret returned no ARN"))?
+                .to_string();
+            Some((token, arn))
+        } else {
+            None
+        };
+        let mut create = stack
             .elasticache
             .create_replication_group()
             .replication_group_id(&group_id)
@@ -214,10 +243,11 @@ impl ScenarioBuilder<'_> {
             .cache_node_type("cache.t4g.micro")
             .num_cache_clusters(i32::from(self.replicas) + 1)
             .automatic_failover_enabled(self.replicas > 0)
-            .notification_topic_arn(&topic_arn)
-            .send()
-            .await
-            .context("CreateReplicationGroup")?;
+            .notification_topic_arn(&topic_arn);
+        if let Some((token, _)) = &auth {
+            create = create.transit_encryption_enabled(true).auth_token(token);
+        }
+        create.send().await.context("CreateReplicationGroup")?;
 
         let mut group = GroupConfig {
             replication_group_id: group_id.clone(),
@@ -230,6 +260,7 @@ impl ScenarioBuilder<'_> {
             ownership_prefix: replica_dns_core::config::DEFAULT_OWNERSHIP_PREFIX.to_string(),
             az_names: None,
             pooled_name: None,
+            auth_secret_arn: auth.as_ref().map(|(_, arn)| arn.clone()),
         };
         for f in self.configure {
             f(&mut group);
@@ -250,6 +281,8 @@ impl ScenarioBuilder<'_> {
             state_machine_arn: None,
             functions: Vec::new(),
             execution_defaults: self.execution_defaults,
+            transit_encryption: self.tls_auth,
+            auth: auth.map(|(token, arn)| Auth { token, arn }),
         };
         scenario
             .wait_group_available(Duration::from_secs(60))
@@ -322,6 +355,37 @@ pub struct Scenario {
     /// Names of the functions registered with the Lambda host.
     pub functions: Vec<String>,
     execution_defaults: Value,
+    /// Whether the group was created with in-transit encryption (TLS only).
+    pub transit_encryption: bool,
+    /// The group's AUTH token and the secret holding it, if it has one.
+    pub auth: Option<Auth>,
+}
+
+/// A group's AUTH token and the Secrets Manager secret it is stored in.
+#[derive(Clone)]
+pub struct Auth {
+    pub token: String,
+    /// The secret's full ARN: the group's `authSecretArn`.
+    pub arn: String,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("token", &"<redacted>")
+            .field("arn", &self.arn)
+            .finish()
+    }
+}
+
+/// An AUTH token ElastiCache accepts (16 to 128 printable characters, of the
+/// non-alphanumerics only `!&#$^<>-`), unique per scenario.
+pub fn auth_token(id: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("Rdns-{id}-{:016x}", nanos as u64)
 }
 
 impl Scenario {
@@ -404,6 +468,12 @@ impl Scenario {
                         self.stack.dns_addr.to_string(),
                     );
                     env.insert("REPLICA_DNS_PROBE_ROLE".into(), "true".into());
+                    if let Some(ca_file) = &self.stack.ca_file {
+                        env.insert(
+                            "REPLICA_DNS_PROBE_CA_FILE".into(),
+                            ca_file.display().to_string(),
+                        );
+                    }
                 }
                 _ => {}
             }
@@ -701,9 +771,23 @@ impl Scenario {
     }
 
     /// Asks the node at `member`'s endpoint `ROLE`, resolving its address through the
-    /// local DNS server as a client in the VPC would.
+    /// local DNS server as a client in the VPC would; over TLS (certificate checked
+    /// against the member's endpoint name) and after AUTH when the group has them.
     pub async fn role(&self, member: &Member) -> Result<Role> {
-        resp::role(self.node_addr(member).await?).await
+        resp::role(self.node_addr(member).await?, &self.access(member)?).await
+    }
+
+    /// How a client reaches `member`: TLS and AUTH as the group was created.
+    pub fn access(&self, member: &Member) -> Result<Access> {
+        let tls = if self.transit_encryption {
+            Some((self.stack.tls_connector()?, member.address.clone()))
+        } else {
+            None
+        };
+        Ok(Access {
+            tls,
+            auth_token: self.auth.as_ref().map(|a| a.token.clone()),
+        })
     }
 
     /// `ip:port` of a member, its address resolved through the local DNS server.
@@ -1036,6 +1120,16 @@ impl Scenario {
             .send()
             .await
             .context("DeleteReplicationGroup")?;
+        if let Some(auth) = &self.auth {
+            self.stack
+                .secretsmanager
+                .delete_secret()
+                .secret_id(&auth.arn)
+                .force_delete_without_recovery(true)
+                .send()
+                .await
+                .context("DeleteSecret")?;
+        }
         Ok(())
     }
 }
@@ -1044,6 +1138,18 @@ impl Scenario {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
+
+    #[test]
+    fn auth_tokens_follow_the_elasticache_rules() {
+        let token = auth_token(&unique_id("tls"));
+        assert!((16..=128).contains(&token.len()), "{token}");
+        assert!(
+            token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!&#$^<>-".contains(c)),
+            "{token}"
+        );
+    }
 
     #[test]
     fn unique_ids_are_valid_group_ids_and_differ() {

@@ -20,6 +20,7 @@ pub struct Stack {
     pub elasticache: aws_sdk_elasticache::Client,
     pub sfn: aws_sdk_sfn::Client,
     pub sns: aws_sdk_sns::Client,
+    pub secretsmanager: aws_sdk_secretsmanager::Client,
     /// `AWS_ENDPOINT_URL`: the emulator (moto + extensions).
     pub endpoint_url: String,
     /// `REPLICA_DNS_DNS_ADDR`: the DNS server answering the emulated zones.
@@ -32,6 +33,9 @@ pub struct Stack {
     pub bin_dir: PathBuf,
     /// `REPLICA_DNS_RUN_DIR`: logs of this run (function logs under `lambda/`), if known.
     pub run_dir: Option<PathBuf>,
+    /// `REPLICA_DNS_CA_FILE`: the CA (PEM) that signs the certificates of the stack's TLS
+    /// cache nodes, generated at each start; needed to talk to TLS groups.
+    pub ca_file: Option<PathBuf>,
 }
 
 fn var(name: &str) -> Result<String> {
@@ -72,13 +76,26 @@ impl Stack {
             elasticache: aws_sdk_elasticache::Client::new(&config),
             sfn: aws_sdk_sfn::Client::new(&config),
             sns: aws_sdk_sns::Client::new(&config),
+            secretsmanager: aws_sdk_secretsmanager::Client::new(&config),
             endpoint_url,
             dns_addr,
             control_url,
             lambda_host,
             bin_dir,
             run_dir: std::env::var("REPLICA_DNS_RUN_DIR").ok().map(PathBuf::from),
+            ca_file: std::env::var("REPLICA_DNS_CA_FILE")
+                .ok()
+                .filter(|p| !p.trim().is_empty())
+                .map(PathBuf::from),
         })
+    }
+
+    /// The TLS client for the stack's TLS cache nodes (trusting [`Stack::ca_file`]).
+    pub fn tls_connector(&self) -> Result<tokio_rustls::TlsConnector> {
+        let ca_file = self.ca_file.as_deref().ok_or_else(|| {
+            anyhow!("REPLICA_DNS_CA_FILE is not set: the local stack exports it (its CA for TLS cache nodes)")
+        })?;
+        crate::resp::tls_connector(ca_file)
     }
 
     /// `POST {control}/{path}` with a JSON body; returns the JSON answer or an error

@@ -222,6 +222,13 @@ pub(crate) fn topology_from_group(
             .map(|e| endpoint_from_sdk(e, "ReaderEndpoint", &context()))
             .transpose()?,
         members,
+        // Absent means off: DescribeReplicationGroups omits both for groups created
+        // without them (ElastiCache API reference, ReplicationGroup). AUTH requires
+        // in-transit encryption ("AUTH can only be enabled for encryption in-transit
+        // enabled … clusters", ElastiCache guide, "Authenticating with the Valkey and
+        // Redis OSS AUTH command").
+        transit_encryption_enabled: group.transit_encryption_enabled().unwrap_or(false),
+        auth_token_enabled: group.auth_token_enabled().unwrap_or(false),
     })
 }
 
@@ -423,6 +430,25 @@ mod tests {
             })
         );
         assert_eq!(replica.availability_zone.as_deref(), Some("us-east-1a"));
+    }
+
+    #[test]
+    fn transit_encryption_and_auth_token_flags_are_read_and_default_to_off() {
+        let plain = sdk_group("orders", vec![node_group(vec![])]);
+        let topology = topology_from_group(&plain, "orders").unwrap();
+        assert!(!topology.transit_encryption_enabled);
+        assert!(!topology.auth_token_enabled);
+
+        let secured = ReplicationGroup::builder()
+            .replication_group_id("orders")
+            .status("available")
+            .node_groups(node_group(vec![]))
+            .transit_encryption_enabled(true)
+            .auth_token_enabled(true)
+            .build();
+        let topology = topology_from_group(&secured, "orders").unwrap();
+        assert!(topology.transit_encryption_enabled);
+        assert!(topology.auth_token_enabled);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The AWS side of replica-dns: small port traits ([`ports`]) and their implementations
-//! on the AWS SDK for Rust — ElastiCache ([`elasticache`]), Route 53 ([`route53`]) and
-//! Step Functions ([`sfn`]) — converting SDK types to the core's domain types at this
+//! on the AWS SDK for Rust — ElastiCache ([`elasticache`]), Route 53 ([`route53`]),
+//! Step Functions ([`sfn`]) and Secrets Manager ([`secretsmanager`]) — converting SDK types to the core's domain types at this
 //! edge, and one classified [`Error`]. It holds no business rules: which records to
 //! write is the core planner's decision, when to retry is the state machine's.
 //!
@@ -13,7 +13,8 @@
 //! # }
 //! ```
 //! Endpoints come from the standard `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_ROUTE_53`,
-//! `AWS_ENDPOINT_URL_ELASTICACHE`, `AWS_ENDPOINT_URL_SFN` variables that `aws-config`
+//! `AWS_ENDPOINT_URL_ELASTICACHE`, `AWS_ENDPOINT_URL_SFN`,
+//! `AWS_ENDPOINT_URL_SECRETS_MANAGER` variables that `aws-config`
 //! reads itself: the code path is the same against AWS and the local stack.
 //!
 //! # One TLS stack
@@ -30,11 +31,13 @@ pub mod elasticache;
 pub mod error;
 pub mod ports;
 pub mod route53;
+pub mod secretsmanager;
 pub mod sfn;
 
 pub use error::{Error, ErrorKind};
 pub use ports::{
-    ChangeStatus, ClusterMembership, ExecutionStarter, RecordStore, StartOutcome, TopologySource,
+    ChangeStatus, ClusterMembership, ExecutionStarter, RecordStore, SecretSource, StartOutcome,
+    TopologySource,
 };
 
 use std::time::Duration;
@@ -42,12 +45,13 @@ use std::time::Duration;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 
-/// The three adapters, built from one shared AWS configuration.
+/// The adapters, built from one shared AWS configuration.
 #[derive(Debug, Clone)]
 pub struct Adapters {
     pub topology: elasticache::ElastiCacheTopology,
     pub records: route53::Route53Records,
     pub executions: sfn::SfnExecutions,
+    pub secrets: secretsmanager::SecretsManagerSecrets,
 }
 
 impl Adapters {
@@ -66,6 +70,9 @@ impl Adapters {
             )),
             records: route53::Route53Records::new(aws_sdk_route53::Client::new(config)),
             executions: sfn::SfnExecutions::new(aws_sdk_sfn::Client::new(config)),
+            secrets: secretsmanager::SecretsManagerSecrets::new(
+                aws_sdk_secretsmanager::Client::new(config),
+            ),
         }
     }
 }

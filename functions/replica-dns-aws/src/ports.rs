@@ -1,7 +1,7 @@
-//! The ports: the three small traits the Lambdas are generic over, and the plain types
-//! they exchange. No SDK type appears here, so a test fake needs nothing but `async fn`.
-//! The AWS implementations live in [`crate::elasticache`], [`crate::route53`] and
-//! [`crate::sfn`].
+//! The ports: the small traits the Lambdas are generic over, and the plain types they
+//! exchange. No SDK type appears here, so a test fake needs nothing but `async fn`.
+//! The AWS implementations live in [`crate::elasticache`], [`crate::route53`],
+//! [`crate::sfn`] and [`crate::secretsmanager`].
 //!
 //! The methods return `impl Future + Send` (written `async fn` in implementations): a
 //! handler generic over a port stays `Send`, which `lambda_runtime` and `tokio::spawn`
@@ -37,6 +37,7 @@ use std::future::Future;
 
 use replica_dns_core::plan::Change;
 use replica_dns_core::records::RecordSet;
+use replica_dns_core::security::SecretText;
 use replica_dns_core::topology::Topology;
 
 use crate::error::Error;
@@ -136,4 +137,15 @@ pub trait ExecutionStarter {
         name: &str,
         input_json: &str,
     ) -> impl Future<Output = Result<StartOutcome, Error>> + Send;
+}
+
+/// Where secrets come from (Secrets Manager): the credentials verify's ROLE probe
+/// authenticates to TLS + AUTH/RBAC groups with.
+pub trait SecretSource {
+    /// The `SecretString` of the secret's current version (`AWSCURRENT`), by full ARN.
+    /// A missing or forbidden secret is an error of kind [`crate::ErrorKind::Fatal`] (a
+    /// person must fix the secret or the grant); throttling and server errors are
+    /// [`crate::ErrorKind::Transient`]. The value is wrapped in [`SecretText`], which never
+    /// prints it.
+    fn secret_string(&self, arn: &str) -> impl Future<Output = Result<SecretText, Error>> + Send;
 }

@@ -1,6 +1,6 @@
 //! The adapters against recorded HTTP (`StaticReplayClient`): each test feeds the real
 //! SDK client the responses AWS sends (wire format of each protocol: awsQuery XML for
-//! ElastiCache, restXml for Route 53, awsJson for Step Functions) and checks both the
+//! ElastiCache, restXml for Route 53, awsJson for Step Functions and Secrets Manager) and checks both the
 //! domain result and the requests the adapter made. Not a test of AWS itself: the local
 //! stack end-to-end tests cover that.
 
@@ -10,10 +10,11 @@ use aws_smithy_runtime::client::http::test_util::{ReplayEvent, StaticReplayClien
 use aws_smithy_types::body::SdkBody;
 use replica_dns_aws::elasticache::ElastiCacheTopology;
 use replica_dns_aws::route53::Route53Records;
+use replica_dns_aws::secretsmanager::SecretsManagerSecrets;
 use replica_dns_aws::sfn::SfnExecutions;
 use replica_dns_aws::{
-    ChangeStatus, ClusterMembership, ErrorKind, ExecutionStarter, RecordStore, StartOutcome,
-    TopologySource,
+    ChangeStatus, ClusterMembership, ErrorKind, ExecutionStarter, RecordStore, SecretSource,
+    StartOutcome, TopologySource,
 };
 use replica_dns_core::plan::{Change, ChangeAction};
 use replica_dns_core::records::{RecordSet, RecordType};
@@ -251,6 +252,42 @@ async fn describe_group_builds_topology_with_member_statuses() {
             .map(|e| (e.address.as_str(), e.port)),
         Some(("orders-002.abc.0001.use1.cache.amazonaws.com", 6379))
     );
+}
+
+#[tokio::test]
+async fn describe_group_reads_transit_encryption_and_auth_token_flags() {
+    // As DescribeReplicationGroups reports a group created with
+    // TransitEncryptionEnabled=true and an AuthToken.
+    let secured = describe_groups_body().replace(
+        "<ClusterEnabled>false</ClusterEnabled>",
+        "<ClusterEnabled>false</ClusterEnabled>\n        \
+         <AuthTokenEnabled>true</AuthTokenEnabled>\n        \
+         <AuthTokenLastModifiedDate>2026-11-20T10:00:00.000Z</AuthTokenLastModifiedDate>\n        \
+         <TransitEncryptionEnabled>true</TransitEncryptionEnabled>\n        \
+         <TransitEncryptionMode>required</TransitEncryptionMode>\n        \
+         <AtRestEncryptionEnabled>true</AtRestEncryptionEnabled>",
+    );
+    let replay = StaticReplayClient::new(vec![
+        group_event("orders", 200, &secured),
+        member_event("orders-001", "available", "available"),
+        member_event("orders-002", "available", "available"),
+        member_event("orders-003", "available", "available"),
+        // The same group without the elements: both flags read as off.
+        group_event("orders", 200, describe_groups_body()),
+        member_event("orders-001", "available", "available"),
+        member_event("orders-002", "available", "available"),
+        member_event("orders-003", "available", "available"),
+    ]);
+    let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));
+
+    let topology = source.describe_group("orders").await.unwrap();
+    assert!(topology.transit_encryption_enabled);
+    assert!(topology.auth_token_enabled);
+
+    let topology = source.describe_group("orders").await.unwrap();
+    replay.relaxed_requests_match();
+    assert!(!topology.transit_encryption_enabled);
+    assert!(!topology.auth_token_enabled);
 }
 
 #[tokio::test]
@@ -764,4 +801,77 @@ async fn empty_cluster_answer_is_an_error_not_a_removed_member() {
 
     assert_eq!(err.kind(), ErrorKind::Fatal, "{err}");
     assert!(err.to_string().contains("orders-001"), "{err}");
+}
+
+// ---------------------------------------------------------------- Secrets Manager
+
+const SM: &str = "https://secretsmanager.us-east-1.amazonaws.com/";
+const SECRET_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:orders-auth-a1B2c3";
+const TOKEN: &str = "Orders-Auth-Token-0123456789";
+
+/// GetSecretValue of [`SECRET_ARN`] answered with `status`, `response`.
+async fn get_secret(
+    status: u16,
+    response: &str,
+) -> (StaticReplayClient, Result<String, replica_dns_aws::Error>) {
+    let request = format!(r#"{{"SecretId":"{SECRET_ARN}"}}"#);
+    let replay = StaticReplayClient::new(vec![event("POST", SM, &request, status, response)]);
+    let secrets = SecretsManagerSecrets::new(client!(aws_sdk_secretsmanager, replay));
+    let result = secrets
+        .secret_string(SECRET_ARN)
+        .await
+        .map(|text| text.expose().to_owned());
+    (replay, result)
+}
+
+#[tokio::test]
+async fn get_secret_value_returns_the_secret_string_of_the_current_version() {
+    let (replay, result) = get_secret(
+        200,
+        &format!(
+            r#"{{"ARN":"{SECRET_ARN}","Name":"orders-auth","VersionId":"v-1","SecretString":"{TOKEN}","VersionStages":["AWSCURRENT"],"CreatedDate":1.795E9}}"#
+        ),
+    )
+    .await;
+
+    replay.relaxed_requests_match();
+    assert_eq!(result.unwrap(), TOKEN);
+}
+
+#[tokio::test]
+async fn a_binary_only_secret_is_a_fatal_missing_field_naming_the_secret() {
+    let (_, result) = get_secret(
+        200,
+        &format!(r#"{{"ARN":"{SECRET_ARN}","Name":"orders-auth","VersionId":"v-1","SecretBinary":"AAEC","VersionStages":["AWSCURRENT"]}}"#),
+    )
+    .await;
+    let err = result.unwrap_err();
+
+    assert_eq!(err.kind(), ErrorKind::Fatal, "{err}");
+    assert!(err.to_string().contains(SECRET_ARN), "{err}");
+    assert!(err.to_string().contains("SecretString"), "{err}");
+}
+
+#[tokio::test]
+async fn secrets_manager_errors_are_classified_and_never_carry_the_value() {
+    let cases = [
+        (400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.", ErrorKind::Fatal),
+        (400, "AccessDeniedException", "User: arn:aws:sts::123456789012:assumed-role/verify is not authorized to perform: secretsmanager:GetSecretValue", ErrorKind::Fatal),
+        (400, "DecryptionFailure", "Secrets Manager can't decrypt the protected secret text using the provided KMS key.", ErrorKind::Fatal),
+        (400, "InvalidRequestException", "You can't perform this operation on the secret because it was marked for deletion.", ErrorKind::Fatal),
+        (400, "ThrottlingException", "Rate exceeded", ErrorKind::Transient),
+        (500, "InternalServiceError", "An error occurred on the server side.", ErrorKind::Transient),
+    ];
+    for (status, code, message, expected) in cases {
+        let (_, result) = get_secret(
+            status,
+            &format!(r#"{{"__type":"{code}","Message":"{message}"}}"#),
+        )
+        .await;
+        let err = result.unwrap_err();
+        assert_eq!(err.kind(), expected, "{code}: {err}");
+        assert_eq!(err.code(), Some(code));
+        assert!(err.to_string().contains("GetSecretValue"), "{err}");
+        assert!(!format!("{err} {err:?}").contains(TOKEN));
+    }
 }

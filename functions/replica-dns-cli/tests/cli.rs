@@ -65,7 +65,7 @@ fn invalid_config_prints_every_error_one_per_line_and_exits_1() {
     assert_eq!(text(&out.stdout), "");
     assert_eq!(
         text(&out.stderr),
-        "groups[0].colour: unknown field (expected one of: replicationGroupId, hostedZoneId, zoneName, nameTemplate, ttl, noReplicaPolicy, adoptExisting, ownershipPrefix, azNames, pooledName)\n\
+        "groups[0].colour: unknown field (expected one of: replicationGroupId, hostedZoneId, zoneName, nameTemplate, ttl, noReplicaPolicy, adoptExisting, ownershipPrefix, azNames, pooledName, authSecretArn)\n\
          groups[0].nameTemplate: has no `{n}` placeholder for the slot number\n\
          groups[0].ttl: must be between 1 and 3600 seconds, found 0\n"
     );

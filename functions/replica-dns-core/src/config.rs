@@ -12,7 +12,8 @@
 //!     "zoneName": "cache.internal.",
 //!     "nameTemplate": "replica{n}.orders.cache.internal.",
 //!     "ttl": 10,
-//!     "noReplicaPolicy": "primary"
+//!     "noReplicaPolicy": "primary",
+//!     "authSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:orders-auth-a1B2c3"
 //!   }]
 //! }
 //! ```
@@ -87,6 +88,18 @@ pub struct GroupConfig {
     /// Optional pooled name: one weighted CNAME per replica.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pooled_name: Option<PooledNameConfig>,
+    /// Secrets Manager secret with the credentials verify's ROLE probe authenticates
+    /// with (only read when `REPLICA_DNS_PROBE_ROLE=true`). Its `SecretString` is the
+    /// AUTH token as plain text, or `{"username": "…", "password": "…"}` for RBAC
+    /// (without `username`: `AUTH <password>`). Required when the group has an AUTH
+    /// token and the probe is on.
+    ///
+    /// The *full* ARN, including the `-` and six random characters Secrets Manager
+    /// appends to the secret's name (`…:secret:orders-auth-a1B2c3`): the deployment
+    /// grants `secretsmanager:GetSecretValue` on exactly this ARN, so a partial ARN
+    /// would be denied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_secret_arn: Option<String>,
 }
 
 /// AZ-local names: one name per availability zone the group has members in, pointing at

@@ -452,6 +452,8 @@ pub enum ForeignReason {
 ///     primary_endpoint: None,
 ///     reader_endpoint: None,
 ///     members: vec![member("orders-001", Role::Primary), member("orders-002", Role::Replica)],
+///     transit_encryption_enabled: false,
+///     auth_token_enabled: false,
 /// };
 /// let group: GroupConfig = serde_json::from_str(r#"{
 ///     "replicationGroupId": "orders", "hostedZoneId": "Z1", "zoneName": "cache.internal.",

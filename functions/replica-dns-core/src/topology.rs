@@ -129,6 +129,16 @@ pub struct Topology {
     pub primary_endpoint: Option<Endpoint>,
     pub reader_endpoint: Option<Endpoint>,
     pub members: Vec<Member>,
+    /// `TransitEncryptionEnabled`: the nodes serve TLS, so a client (verify's ROLE probe)
+    /// must connect with TLS. Defaults to false so states serialised before the field
+    /// existed still parse.
+    #[serde(default)]
+    pub transit_encryption_enabled: bool,
+    /// `AuthTokenEnabled`: clients must send `AUTH <token>` before any other command.
+    /// (Groups using RBAC user groups instead report false here and still need
+    /// credentials.) Defaults to false, as above.
+    #[serde(default)]
+    pub auth_token_enabled: bool,
 }
 
 impl Topology {
@@ -205,5 +215,36 @@ impl Topology {
         self.primary_endpoint
             .as_ref()
             .or_else(|| self.primary().and_then(|m| m.read_endpoint.as_ref()))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_topology_serialised_before_the_security_fields_still_parses() {
+        let old = r#"{"replicationGroupId":"orders","status":"available",
+            "primaryEndpoint":null,"readerEndpoint":null,"members":[]}"#;
+        let topology: Topology = serde_json::from_str(old).unwrap();
+        assert!(!topology.transit_encryption_enabled);
+        assert!(!topology.auth_token_enabled);
+    }
+
+    #[test]
+    fn security_fields_are_camel_case() {
+        let topology = Topology {
+            replication_group_id: "orders".into(),
+            status: "available".into(),
+            primary_endpoint: None,
+            reader_endpoint: None,
+            members: vec![],
+            transit_encryption_enabled: true,
+            auth_token_enabled: true,
+        };
+        let json = serde_json::to_value(&topology).unwrap();
+        assert_eq!(json["transitEncryptionEnabled"], true);
+        assert_eq!(json["authTokenEnabled"], true);
     }
 }

@@ -39,7 +39,12 @@ fn valid_fixture_parses_with_defaults_applied() {
         orders.az_name("us-east-1a").as_deref(),
         Some("replica-us-east-1a.orders.cache.internal.")
     );
+    assert_eq!(
+        orders.auth_secret_arn.as_deref(),
+        Some("arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/redis-auth-a1B2c3")
+    );
     let carts = &config.groups[1];
+    assert_eq!(carts.auth_secret_arn, None);
     assert_eq!(carts.ttl, DEFAULT_TTL);
     assert_eq!(carts.ownership_prefix, DEFAULT_OWNERSHIP_PREFIX);
     assert_eq!(carts.no_replica_policy, NoReplicaPolicy::Keep);
@@ -231,6 +236,56 @@ fn each_rule_reports_the_field_and_the_reason() {
             vec!["groups[0].pooledName.name: has placeholder `{n}`; only no placeholder is allowed here"],
         ),
         (
+            "auth secret as its full ARN",
+            |c| c["groups"][0]["authSecretArn"] = json!("arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/redis-auth-a1B2c3"),
+            vec![],
+        ),
+        (
+            "auth secret in another partition",
+            |c| c["groups"][0]["authSecretArn"] = json!("arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:orders-auth-Zz9Yy8"),
+            vec![],
+        ),
+        (
+            "auth secret without the random suffix",
+            |c| c["groups"][0]["authSecretArn"] = json!("arn:aws:secretsmanager:us-east-1:123456789012:secret:orders-auth"),
+            vec!["groups[0].authSecretArn: `arn:aws:secretsmanager:us-east-1:123456789012:secret:orders-auth` is not the full ARN: it must end in the `-` and 6 random characters Secrets Manager appends to the name (e.g. `…:secret:orders-auth-a1B2c3`), because IAM grants secretsmanager:GetSecretValue on exactly that ARN"],
+        ),
+        (
+            "auth secret as a bare name",
+            |c| c["groups"][0]["authSecretArn"] = json!("orders-auth-a1B2c3"),
+            vec!["groups[0].authSecretArn: `orders-auth-a1B2c3` is not a secret ARN; expected the secret's full ARN `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>`"],
+        ),
+        (
+            "auth secret ARN of another service",
+            |c| c["groups"][0]["authSecretArn"] = json!("arn:aws:ssm:us-east-1:123456789012:parameter/orders-auth"),
+            vec!["groups[0].authSecretArn: `arn:aws:ssm:us-east-1:123456789012:parameter/orders-auth` is not a secret ARN; expected the secret's full ARN `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>`"],
+        ),
+        (
+            "auth secret ARN of another service with the secret's shape",
+            |c| c["groups"][0]["authSecretArn"] = json!("arn:aws:kms:us-east-1:123456789012:secret:orders-auth-a1B2c3"),
+            vec!["groups[0].authSecretArn: `arn:aws:kms:us-east-1:123456789012:secret:orders-auth-a1B2c3` is a `kms` ARN; expected a Secrets Manager secret (`arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>`)"],
+        ),
+        (
+            "auth secret with a short account",
+            |c| c["groups"][0]["authSecretArn"] = json!("arn:aws:secretsmanager:us-east-1:12345:secret:orders-auth-a1B2c3"),
+            vec!["groups[0].authSecretArn: `arn:aws:secretsmanager:us-east-1:12345:secret:orders-auth-a1B2c3` has account `12345`; expected a 12-digit account id"],
+        ),
+        (
+            "auth secret without a region",
+            |c| c["groups"][0]["authSecretArn"] = json!("arn:aws:secretsmanager::123456789012:secret:orders-auth-a1B2c3"),
+            vec!["groups[0].authSecretArn: `arn:aws:secretsmanager::123456789012:secret:orders-auth-a1B2c3` has region ``; expected a region such as `us-east-1`"],
+        ),
+        (
+            "auth secret with a space in its name",
+            |c| c["groups"][0]["authSecretArn"] = json!("arn:aws:secretsmanager:us-east-1:123456789012:secret:orders auth-a1B2c3"),
+            vec!["groups[0].authSecretArn: `arn:aws:secretsmanager:us-east-1:123456789012:secret:orders auth-a1B2c3` has secret name `orders auth-a1B2c3`; names are 1 to 512 letters, digits and `/_+=.@-`"],
+        ),
+        (
+            "auth secret empty",
+            |c| c["groups"][0]["authSecretArn"] = json!(""),
+            vec!["groups[0].authSecretArn: must not be empty"],
+        ),
+        (
             "unknown policy",
             |c| c["groups"][0]["noReplicaPolicy"] = json!("failover"),
             vec!["groups[0].noReplicaPolicy: must be one of \"primary\", \"keep\", \"delete\", found \"failover\""],
@@ -333,7 +388,7 @@ fn structure_problems_name_the_field() {
         (
             "unknown group field",
             |c| c["groups"][1]["zoneID"] = json!("x"),
-            vec!["groups[1].zoneID: unknown field (expected one of: replicationGroupId, hostedZoneId, zoneName, nameTemplate, ttl, noReplicaPolicy, adoptExisting, ownershipPrefix, azNames, pooledName)"],
+            vec!["groups[1].zoneID: unknown field (expected one of: replicationGroupId, hostedZoneId, zoneName, nameTemplate, ttl, noReplicaPolicy, adoptExisting, ownershipPrefix, azNames, pooledName, authSecretArn)"],
         ),
         (
             "unknown nested field",
@@ -369,6 +424,12 @@ fn structure_problems_name_the_field() {
             vec!["groups[0].pooledName: must be an object, found a string"],
         ),
         ("optional parts may be null", |c| c["groups"][0]["azNames"] = Value::Null, vec![]),
+        ("no auth secret may be null", |c| c["groups"][0]["authSecretArn"] = Value::Null, vec![]),
+        (
+            "auth secret not a string",
+            |c| c["groups"][0]["authSecretArn"] = json!({"arn": "x"}),
+            vec!["groups[0].authSecretArn: must be a string, found an object"],
+        ),
     ];
     for (name, mutate, expected) in cases {
         let mut config = base();
@@ -399,7 +460,7 @@ fn every_problem_is_reported_at_once_in_document_order() {
             "groups[0].replicationGroupId: has upper-case 'O'; ElastiCache reports ids in lower case, so it would never match an event",
             "groups[0].nameTemplate: has no `{n}` placeholder for the slot number",
             "groups[0].ttl: must be between 1 and 3600 seconds, found 0",
-            "groups[1].bogus: unknown field (expected one of: replicationGroupId, hostedZoneId, zoneName, nameTemplate, ttl, noReplicaPolicy, adoptExisting, ownershipPrefix, azNames, pooledName)",
+            "groups[1].bogus: unknown field (expected one of: replicationGroupId, hostedZoneId, zoneName, nameTemplate, ttl, noReplicaPolicy, adoptExisting, ownershipPrefix, azNames, pooledName, authSecretArn)",
             "groups[1].nameTemplate: `replica5.carts.example.com.` is outside the zone `cache.internal.`",
             "groups[2].replicationGroupId: duplicates groups[1].replicationGroupId",
             "groups[2].ttl: must be between 1 and 3600 seconds, found 99999",

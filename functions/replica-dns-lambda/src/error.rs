@@ -78,6 +78,16 @@ pub enum HandlerError {
     /// from different releases, or a previous step wrote nonsense).
     #[error("inconsistent state: {0}")]
     Inconsistent(String),
+    /// Verify's ROLE probe cannot check a group's nodes because TLS or authentication
+    /// fails, or the credentials are not configured or not usable. That is no drift a
+    /// re-plan could fix: it is Fatal, and the message says what a person must fix.
+    #[error("verify cannot check the nodes of replication group {group:?}: {what}")]
+    ProbeRefused {
+        group: String,
+        what: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    },
 }
 
 impl HandlerError {
@@ -108,7 +118,9 @@ impl HandlerError {
                 ErrorKind::Conflict => ErrorType::Conflict,
                 ErrorKind::NotFound | ErrorKind::Fatal => ErrorType::Fatal,
             },
-            HandlerError::Plan { .. } | HandlerError::Inconsistent(_) => ErrorType::Fatal,
+            HandlerError::Plan { .. }
+            | HandlerError::Inconsistent(_)
+            | HandlerError::ProbeRefused { .. } => ErrorType::Fatal,
         }
     }
 
@@ -183,6 +195,22 @@ mod tests {
         assert_eq!(
             diagnostic.error_message,
             "invalid input: waitSeconds must be >= 1"
+        );
+    }
+
+    #[test]
+    fn a_refused_probe_is_fatal_and_carries_its_cause() {
+        let diagnostic: Diagnostic = HandlerError::ProbeRefused {
+            group: "orders".into(),
+            what: "authentication failed".into(),
+            source: Some("WRONGPASS invalid username-password pair".into()),
+        }
+        .into();
+        assert_eq!(diagnostic.error_type, "ReplicaDns.Fatal");
+        assert_eq!(
+            diagnostic.error_message,
+            "verify cannot check the nodes of replication group \"orders\": authentication failed: \
+             WRONGPASS invalid username-password pair"
         );
     }
 

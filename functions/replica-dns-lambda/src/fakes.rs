@@ -8,11 +8,13 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use replica_dns_aws::ports::{
-    ChangeStatus, ClusterMembership, ExecutionStarter, RecordStore, StartOutcome, TopologySource,
+    ChangeStatus, ClusterMembership, ExecutionStarter, RecordStore, SecretSource, StartOutcome,
+    TopologySource,
 };
 use replica_dns_aws::{Error, ErrorKind};
 use replica_dns_core::plan::{Change, ChangeAction};
 use replica_dns_core::records::{normalize_name, RecordSet};
+use replica_dns_core::security::SecretText;
 use replica_dns_core::topology::Topology;
 
 fn conflict(message: String) -> Error {
@@ -265,5 +267,60 @@ impl ExecutionStarter for FakeStarter {
         }
         started.push((state_machine_arn.into(), name.into(), input_json.into()));
         Ok(StartOutcome::Started { execution_arn: arn })
+    }
+}
+
+/// Secrets by ARN, counting reads (the probe caches them), with scripted failures.
+#[derive(Default)]
+pub struct FakeSecrets {
+    pub secrets: Mutex<HashMap<String, String>>,
+    /// Errors returned by the next reads, first first.
+    pub fail_next: Mutex<Vec<Error>>,
+    /// How many times `secret_string` was called.
+    pub reads: Mutex<usize>,
+}
+
+impl FakeSecrets {
+    pub fn with(secrets: impl IntoIterator<Item = (String, String)>) -> Self {
+        FakeSecrets {
+            secrets: Mutex::new(secrets.into_iter().collect()),
+            ..Default::default()
+        }
+    }
+
+    /// Replaces a secret's value, as a rotation does.
+    pub fn set(&self, arn: &str, value: &str) {
+        self.secrets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(arn.to_owned(), value.to_owned());
+    }
+
+    pub fn read_count(&self) -> usize {
+        *self.reads.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl SecretSource for FakeSecrets {
+    async fn secret_string(&self, arn: &str) -> Result<SecretText, Error> {
+        *self.reads.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        {
+            let mut failures = self.fail_next.lock().unwrap_or_else(|e| e.into_inner());
+            if !failures.is_empty() {
+                return Err(failures.remove(0));
+            }
+        }
+        self.secrets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(arn)
+            .map(|v| SecretText::new(v.clone()))
+            .ok_or_else(|| Error::Service {
+                operation: "GetSecretValue",
+                kind: ErrorKind::Fatal,
+                code: "ResourceNotFoundException".into(),
+                message: "Secrets Manager can't find the specified secret.".into(),
+                source: "Secrets Manager can't find the specified secret.".into(),
+            })
     }
 }

@@ -69,6 +69,8 @@ pub fn topology(group_id: &str, members: Vec<Member>) -> Topology {
         primary_endpoint: None,
         reader_endpoint: None,
         members,
+        transit_encryption_enabled: false,
+        auth_token_enabled: false,
     }
 }
 

@@ -7,13 +7,18 @@
 //!    topology did not move meanwhile (else `drifted`);
 //! 4. optionally, each name resolves to its target through the configured resolver
 //!    (else `pending`: propagation) and each target Redis answers `ROLE` = replica (else
-//!    `drifted`).
+//!    `drifted`), asked over TLS and after `AUTH` as the group requires.
 //!
-//! It changes nothing; a `drifted` run is re-planned by the state machine.
+//! It changes nothing; a `drifted` run is re-planned by the state machine. A probe that
+//! cannot get into a node (TLS or authentication fails, credentials missing or
+//! unusable) is not drift: re-planning would not change it, so the step fails with
+//! `ReplicaDns.Fatal` and a message naming the group, the node, the secret (never its
+//! value) and the server's reply.
 
 pub mod probe;
 
 use replica_dns_aws::ports::{ChangeStatus, RecordStore, TopologySource};
+use replica_dns_aws::ErrorKind;
 use replica_dns_core::config::Config;
 use replica_dns_core::plan::{ChangeAction, Plan};
 use replica_dns_core::records::{normalize_name, RecordSet};
@@ -23,7 +28,7 @@ use replica_dns_lambda::steps::{describe_group, group_records, plan_group};
 use replica_dns_lambda::{group_span, GroupRun, HandlerError};
 use tracing::Instrument;
 
-pub use probe::Probe;
+pub use probe::{Probe, ProbeError};
 
 /// What verify needs, built once per cold start.
 pub struct Deps<T, R, P> {
@@ -128,7 +133,21 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
     }
 
     let slots: Vec<_> = check.groups.iter().flat_map(|g| g.slots.clone()).collect();
-    let findings = deps.probe.check(&slots, &fresh).await;
+    let findings = deps
+        .probe
+        .check(&slots, &fresh, group)
+        .await
+        .map_err(|e| probe_failure(&run.replication_group_id, e))?;
+    if !findings.refused.is_empty() {
+        return Err(HandlerError::ProbeRefused {
+            group: run.replication_group_id.clone(),
+            what: format!(
+                "the ROLE probe was refused (fix the credentials or the TLS trust; re-planning cannot help): {}",
+                findings.refused.join("; ")
+            ),
+            source: None,
+        });
+    }
     if !findings.not_propagated.is_empty() {
         let detail = format!(
             "names not resolving to their targets yet: {}",
@@ -164,6 +183,26 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
     );
     settle(&mut run, VerifyStatus::Converged, detail);
     Ok(run)
+}
+
+/// The error a probe that cannot check the group ends verify with: a throttled or
+/// unavailable secret store is Transient (Retry), everything else Fatal.
+fn probe_failure(group: &str, error: ProbeError) -> HandlerError {
+    match error {
+        ProbeError::Credentials(probe::credentials::CredentialError::Read { arn, source })
+            if source.kind() == ErrorKind::Transient =>
+        {
+            HandlerError::aws(
+                format!("verify's ROLE probe of replication group {group:?}: reading secret {arn}"),
+                source,
+            )
+        }
+        error => HandlerError::ProbeRefused {
+            group: group.to_owned(),
+            what: "the ROLE probe has no usable configuration or credentials".to_owned(),
+            source: Some(Box::new(error)),
+        },
+    }
 }
 
 #[cfg(test)]

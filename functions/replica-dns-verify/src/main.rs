@@ -1,6 +1,6 @@
 //! The verify Lambda's wiring: configuration (validated at start-up), the ElastiCache
-//! and Route 53 clients and the optional resolution/ROLE probe, built once, then the
-//! handler in [`replica_dns_verify`].
+//! and Route 53 clients and the optional resolution/ROLE probe (with the Secrets Manager
+//! client for its credentials), built once, then the handler in [`replica_dns_verify`].
 
 use lambda_runtime::{tracing, Error};
 use replica_dns_lambda::serve::{serve, started};
@@ -12,8 +12,8 @@ use replica_dns_verify::{handle, Deps};
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
     let config = started(config_from_env()).await?;
-    let probe = started(DnsRoleProbe::from_env()).await?;
     let aws = replica_dns_aws::Adapters::from_env().await;
+    let probe = started(DnsRoleProbe::from_env(aws.secrets)).await?;
     let deps = Deps {
         config,
         topology: aws.topology,

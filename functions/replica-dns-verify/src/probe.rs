@@ -1,31 +1,41 @@
 //! The optional last check of verify: what a client sees. Each slot name is resolved
 //! through the DNS server at `REPLICA_DNS_RESOLVER` (inside a VPC: the VPC resolver;
 //! unset: the system resolver) and, with `REPLICA_DNS_PROBE_ROLE=true`, the Redis behind
-//! it is asked `ROLE`. Disabled unless one of the two variables is set.
+//! it is asked `ROLE` the way the group requires: over TLS when it has in-transit
+//! encryption (certificate checked against the node's endpoint name; trust in
+//! [`tls`]), after `AUTH` with the group's `authSecretArn` credentials when configured
+//! (cached per warm sandbox, [`credentials`]). Disabled unless one of the two variables
+//! is set.
 //!
 //! It reports findings; verify decides what they mean.
 
+pub mod credentials;
+pub mod role;
+pub mod tls;
+
 use std::future::Future;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use hickory_resolver::config::{NameServerConfig, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::TokioResolver;
+use replica_dns_aws::ports::SecretSource;
+use replica_dns_core::config::GroupConfig;
 use replica_dns_core::plan::{Routing, SlotPlan};
 use replica_dns_core::records::normalize_name;
+use replica_dns_core::security::{node_access, AccessError, NodeAccess};
 use replica_dns_core::topology::Topology;
 use replica_dns_lambda::startup::{env_flag, StartupError};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+
+use credentials::{CredentialCache, CredentialError, SECRET_TTL};
+use role::{ask_role, RoleError, RoleTarget};
+use tls::{TlsTrust, PROBE_CA_FILE_ENV};
 
 /// `ip:port` of the DNS server to ask.
 pub const RESOLVER_ENV: &str = "REPLICA_DNS_RESOLVER";
 /// `true` to ask each target Redis `ROLE`.
 pub const PROBE_ROLE_ENV: &str = "REPLICA_DNS_PROBE_ROLE";
-
-const TIMEOUT: Duration = Duration::from_secs(3);
 
 /// What the probe found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,37 +46,65 @@ pub struct Findings {
     pub not_propagated: Vec<String>,
     /// Targets that answered something other than a replica's ROLE, or did not answer.
     pub wrong_role: Vec<String>,
+    /// Targets the probe could not get into: the TLS handshake failed (certificate not
+    /// trusted, not valid for the node's name, no TLS at all) or authentication did
+    /// (`WRONGPASS`, `NOAUTH`, `NOPERM`). Not drift: re-planning cannot fix it.
+    pub refused: Vec<String>,
+}
+
+/// Why the probe could not check a group at all. Each says what a person must fix,
+/// except a [`CredentialError::Read`] of kind Transient (throttling), which is worth a
+/// retry.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    #[error(transparent)]
+    Access(#[from] AccessError),
+    #[error(transparent)]
+    Credentials(#[from] CredentialError),
 }
 
 /// Checks slots the way a client would.
 pub trait Probe {
+    /// Checks the `slots` of `group` (its configuration: where the credentials are)
+    /// against `topology` (a fresh snapshot: roles, endpoints, whether the group has TLS
+    /// and AUTH).
     fn check(
         &self,
         slots: &[SlotPlan],
         topology: &Topology,
-    ) -> impl Future<Output = Findings> + Send;
+        group: &GroupConfig,
+    ) -> impl Future<Output = Result<Findings, ProbeError>> + Send;
 }
 
 /// The probe that checks nothing (neither variable set).
 pub struct NoProbe;
 
 impl Probe for NoProbe {
-    async fn check(&self, _slots: &[SlotPlan], _topology: &Topology) -> Findings {
-        Findings::default()
+    async fn check(
+        &self,
+        _slots: &[SlotPlan],
+        _topology: &Topology,
+        _group: &GroupConfig,
+    ) -> Result<Findings, ProbeError> {
+        Ok(Findings::default())
     }
 }
 
-/// Resolution through a DNS server and `ROLE` over the Redis protocol.
-#[derive(Debug, Clone)]
-pub struct DnsRoleProbe {
+/// Resolution through a DNS server and `ROLE` over the Redis protocol, with TLS and
+/// credentials from `S` as each group requires.
+pub struct DnsRoleProbe<S> {
     enabled: bool,
     resolver: Option<SocketAddr>,
     ask_role: bool,
+    tls: TlsTrust,
+    credentials: CredentialCache<S>,
 }
 
-impl DnsRoleProbe {
-    /// Reads [`RESOLVER_ENV`] and [`PROBE_ROLE_ENV`].
-    pub fn from_env() -> Result<Self, StartupError> {
+impl<S: SecretSource> DnsRoleProbe<S> {
+    /// Reads [`RESOLVER_ENV`], [`PROBE_ROLE_ENV`] and [`PROBE_CA_FILE_ENV`] (checking
+    /// the CA file now, so a bad one fails the cold start with its name); secrets are
+    /// read from `secrets` when a group needs them, not here.
+    pub fn from_env(secrets: S) -> Result<Self, StartupError> {
         let resolver = match std::env::var(RESOLVER_ENV) {
             Ok(text) if !text.trim().is_empty() => Some(
                 text.trim()
@@ -79,11 +117,29 @@ impl DnsRoleProbe {
             _ => None,
         };
         let ask_role = env_flag(PROBE_ROLE_ENV)?;
-        Ok(DnsRoleProbe {
+        let tls = TlsTrust::from_env_value(std::env::var(PROBE_CA_FILE_ENV).ok().as_deref())
+            .map_err(|e| StartupError::Invalid {
+                name: PROBE_CA_FILE_ENV,
+                reason: e.to_string(),
+            })?;
+        Ok(Self::new(resolver, ask_role, tls, secrets))
+    }
+
+    /// A probe asking `resolver` (the system resolver when `None`), asking `ROLE` when
+    /// `ask_role`, trusting `tls`, reading credentials from `secrets`.
+    pub fn new(resolver: Option<SocketAddr>, ask_role: bool, tls: TlsTrust, secrets: S) -> Self {
+        DnsRoleProbe {
             enabled: resolver.is_some() || ask_role,
             resolver,
             ask_role,
-        })
+            tls,
+            credentials: CredentialCache::new(secrets, SECRET_TTL),
+        }
+    }
+
+    /// The secret store credentials are read from.
+    pub fn secrets(&self) -> &S {
+        self.credentials.source()
     }
 
     /// A fresh resolver per check: a cached answer from the previous poll would hide
@@ -106,11 +162,16 @@ impl DnsRoleProbe {
     }
 }
 
-impl Probe for DnsRoleProbe {
-    async fn check(&self, slots: &[SlotPlan], topology: &Topology) -> Findings {
+impl<S: SecretSource + Send + Sync> Probe for DnsRoleProbe<S> {
+    async fn check(
+        &self,
+        slots: &[SlotPlan],
+        topology: &Topology,
+        group: &GroupConfig,
+    ) -> Result<Findings, ProbeError> {
         let mut findings = Findings::default();
         if !self.enabled {
-            return findings;
+            return Ok(findings);
         }
         findings.checked = true;
         let resolver = match self.resolver() {
@@ -119,9 +180,13 @@ impl Probe for DnsRoleProbe {
                 findings
                     .not_propagated
                     .push(format!("cannot build a resolver: {e}"));
-                return findings;
+                return Ok(findings);
             }
         };
+        // Decided on the first ROLE check, so a group that needs none (no replica) is
+        // not failed over its credentials.
+        let mut access: Option<NodeAccess> = None;
+        let mut may_reread = true;
         for slot in slots {
             let Some(target) = &slot.target_address else {
                 continue;
@@ -174,121 +239,60 @@ impl Probe for DnsRoleProbe {
                     .push(format!("{} has no address", slot.name));
                 continue;
             };
-            match ask_role(SocketAddr::new(ip, port)).await {
+            let access = match &access {
+                Some(access) => access,
+                None => access.insert(node_access(topology, group)?),
+            };
+            let node = RoleTarget {
+                addr: SocketAddr::new(ip, port),
+                server_name: target.trim_end_matches('.'),
+            };
+            let tls = access.tls.then_some(&self.tls);
+            let result = match &access.auth_secret_arn {
+                None => ask_role(node, tls, None).await,
+                Some(arn) => {
+                    self.credentials
+                        .with_credentials(arn, &mut may_reread, |credentials| async move {
+                            ask_role(node, tls, Some(&credentials)).await
+                        })
+                        .await?
+                }
+            };
+            let at = format!(
+                "{} -> node {} ({target}:{port} at {ip})",
+                slot.name,
+                slot.target_cluster_id.as_deref().unwrap_or("?"),
+            );
+            match result {
                 Ok(role) if role == "slave" || role == "replica" => {}
                 Ok(role) => findings
                     .wrong_role
-                    .push(format!("{} -> {ip}:{port} answers ROLE {role}", slot.name)),
-                Err(e) => findings
-                    .wrong_role
-                    .push(format!("{} -> {ip}:{port}: {e}", slot.name)),
+                    .push(format!("{at} answers ROLE {role}")),
+                Err(e) if e.is_access_refusal() => {
+                    findings.refused.push(refusal(&at, &e, access));
+                }
+                Err(e) => findings.wrong_role.push(format!("{at}: {e}")),
             }
         }
-        findings
+        Ok(findings)
     }
 }
 
-/// Sends `ROLE` and returns the first element of the reply (`master`, `slave`, …).
-pub async fn ask_role(addr: SocketAddr) -> Result<String, String> {
-    let exchange = async {
-        let mut stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
-        stream
-            .write_all(b"*1\r\n$4\r\nROLE\r\n")
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut buffer = vec![0u8; 512];
-        let mut filled = 0;
-        loop {
-            let read = stream
-                .read(&mut buffer[filled..])
-                .await
-                .map_err(|e| e.to_string())?;
-            if read == 0 {
-                break;
-            }
-            filled += read;
-            if let Some(role) = parse_role_reply(&buffer[..filled])? {
-                return Ok(role);
-            }
-            if filled == buffer.len() {
-                break;
-            }
+/// One refused node, with what to fix: the secret (by ARN) and the server's reply for
+/// authentication, the trust or the node's TLS for a handshake.
+fn refusal(at: &str, error: &RoleError, access: &NodeAccess) -> String {
+    let secret = access.auth_secret_arn.as_deref();
+    match (error, secret) {
+        (RoleError::AuthRefused { .. }, Some(arn)) => {
+            format!("{at}: {error} (credentials from secret {arn})")
         }
-        Err("connection closed before a ROLE reply".to_string())
-    };
-    tokio::time::timeout(TIMEOUT, exchange)
-        .await
-        .map_err(|_| format!("no ROLE reply within {}s", TIMEOUT.as_secs()))?
-}
-
-/// Parses the start of a RESP `ROLE` reply; `Ok(None)` while incomplete.
-pub fn parse_role_reply(bytes: &[u8]) -> Result<Option<String>, String> {
-    let text = String::from_utf8_lossy(bytes);
-    if let Some(error) = text.strip_prefix('-') {
-        return Err(format!(
-            "ROLE refused: {}",
-            error.lines().next().unwrap_or_default()
-        ));
-    }
-    let mut lines = text.split("\r\n");
-    match (lines.next(), lines.next(), lines.next()) {
-        (Some(array), Some(length), Some(role))
-            if array.starts_with('*') && length.starts_with('$') =>
-        {
-            let expected: usize = length[1..]
-                .parse()
-                .map_err(|_| format!("bad reply {text:?}"))?;
-            if role.len() >= expected && lines.next().is_some() {
-                Ok(Some(role[..expected].to_string()))
-            } else {
-                Ok(None)
-            }
-        }
-        (Some(first), _, _) if !first.is_empty() && !first.starts_with('*') => {
-            Err(format!("unexpected ROLE reply {text:?}"))
-        }
-        _ => Ok(None),
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-mod tests {
-    use super::*;
-
-    #[test]
-    fn role_replies_are_parsed() {
-        assert_eq!(
-            parse_role_reply(b"*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n").unwrap(),
-            Some("slave".into())
-        );
-        assert_eq!(
-            parse_role_reply(b"*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n").unwrap(),
-            Some("master".into())
-        );
-        assert_eq!(parse_role_reply(b"*3\r\n$6\r\nmas").unwrap(), None);
-        assert!(parse_role_reply(b"-NOAUTH Authentication required.\r\n")
-            .unwrap_err()
-            .contains("NOAUTH"));
-    }
-
-    #[tokio::test]
-    async fn ask_role_talks_resp_to_a_server() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.unwrap();
-            let mut request = [0u8; 64];
-            let n = socket.read(&mut request).await.unwrap();
-            assert_eq!(&request[..n], b"*1\r\n$4\r\nROLE\r\n");
-            socket
-                .write_all(
-                    b"*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:6379\r\n$9\r\nconnected\r\n:1\r\n",
-                )
-                .await
-                .unwrap();
-        });
-        assert_eq!(ask_role(addr).await.unwrap(), "slave");
-        server.await.unwrap();
+        (RoleError::NotAllowed { code, .. }, None) if code == "NOAUTH" => format!(
+            "{at}: {error}: the node requires authentication; set the group's authSecretArn"
+        ),
+        (RoleError::NotAllowed { code, .. }, Some(arn)) if code == "NOPERM" => format!(
+            "{at}: {error}: the user in secret {arn} may not run ROLE; allow it (`+role`) in the user's access string"
+        ),
+        (_, Some(arn)) => format!("{at}: {error} (credentials from secret {arn})"),
+        (_, None) => format!("{at}: {error}"),
     }
 }

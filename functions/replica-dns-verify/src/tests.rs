@@ -7,7 +7,7 @@ use replica_dns_core::topology::{Role, Topology};
 use replica_dns_lambda::fakes::{FakeRecords, FakeTopology};
 use replica_dns_lambda::fixtures::{self, config, group_run, member};
 
-use crate::probe::{Findings, NoProbe};
+use crate::probe::{Findings, NoProbe, ProbeError};
 
 /// orders-001..003, all available, with `primary` the primary.
 fn topology(primary: &str) -> Topology {
@@ -137,15 +137,26 @@ async fn nothing_applied_and_nothing_needed_is_unchanged() {
     assert_eq!(out.report.outcome, Outcome::Unchanged);
 }
 
-struct WrongRole;
+/// A probe that answers with fixed findings, or fails.
+struct Answers(fn() -> Result<Findings, ProbeError>);
 
-impl Probe for WrongRole {
-    async fn check(&self, _slots: &[replica_dns_core::plan::SlotPlan], _t: &Topology) -> Findings {
-        Findings {
-            checked: true,
-            not_propagated: vec![],
-            wrong_role: vec!["replica1 -> 127.0.0.1:7001 answers ROLE master".into()],
-        }
+impl Probe for Answers {
+    async fn check(
+        &self,
+        _slots: &[replica_dns_core::plan::SlotPlan],
+        _topology: &Topology,
+        _group: &replica_dns_core::config::GroupConfig,
+    ) -> Result<Findings, ProbeError> {
+        (self.0)()
+    }
+}
+
+fn deps_with(records: FakeRecords, probe: Answers) -> Deps<FakeTopology, FakeRecords, Answers> {
+    Deps {
+        config: config(),
+        topology: FakeTopology::with([topology("orders-001")]),
+        records,
+        probe,
     }
 }
 
@@ -153,13 +164,119 @@ impl Probe for WrongRole {
 async fn a_target_answering_master_is_drift() {
     let records = FakeRecords::default();
     let run = applied_run(&records, "orders-001").await;
-    let deps = Deps {
-        config: config(),
-        topology: FakeTopology::with([topology("orders-001")]),
+    let deps = deps_with(
         records,
-        probe: WrongRole,
-    };
+        Answers(|| {
+            Ok(Findings {
+                checked: true,
+                wrong_role: vec!["replica1 -> 127.0.0.1:7001 answers ROLE master".into()],
+                ..Findings::default()
+            })
+        }),
+    );
     let out = handle(run, &deps).await.unwrap();
     assert_eq!(status(&out), VerifyStatus::Drifted);
     assert!(out.verify.unwrap().detail.contains("master"));
+}
+
+// Issue 8, item 3: a probe that cannot authenticate is not drift to re-plan.
+#[tokio::test]
+async fn a_node_refusing_the_credentials_fails_verify_as_fatal_naming_the_reply() {
+    let records = FakeRecords::default();
+    let run = applied_run(&records, "orders-001").await;
+    let deps = deps_with(
+        records,
+        Answers(|| {
+            Ok(Findings {
+                checked: true,
+                refused: vec!["replica1.orders.cache.internal. -> node orders-002 (orders-002.example:6379 at 10.0.0.2): \
+                     AUTH was refused: the server replied \"WRONGPASS invalid username-password pair or user is disabled.\" \
+                     (credentials from secret arn:aws:secretsmanager:us-east-1:123456789012:secret:orders-auth-a1B2c3)".into()],
+                // Refusal wins over anything that waiting or re-planning might change.
+                wrong_role: vec!["replica2 answers ROLE master".into()],
+                ..Findings::default()
+            })
+        }),
+    );
+    let err = handle(run, &deps).await.unwrap_err();
+    let diagnostic: lambda_runtime::Diagnostic = err.into();
+    assert_eq!(diagnostic.error_type, "ReplicaDns.Fatal");
+    for part in [
+        "replication group \"orders\"",
+        "orders-002",
+        "WRONGPASS",
+        "secret arn:aws:secretsmanager:us-east-1:123456789012:secret:orders-auth-a1B2c3",
+    ] {
+        assert!(
+            diagnostic.error_message.contains(part),
+            "{part}: {}",
+            diagnostic.error_message
+        );
+    }
+}
+
+#[tokio::test]
+async fn auth_on_without_a_configured_secret_fails_verify_as_fatal_saying_what_to_set() {
+    let records = FakeRecords::default();
+    let run = applied_run(&records, "orders-001").await;
+    let deps = deps_with(
+        records,
+        Answers(|| {
+            Err(ProbeError::Access(
+                replica_dns_core::security::AccessError::MissingAuthSecret {
+                    group: "orders".into(),
+                },
+            ))
+        }),
+    );
+    let diagnostic: lambda_runtime::Diagnostic = handle(run, &deps).await.unwrap_err().into();
+    assert_eq!(diagnostic.error_type, "ReplicaDns.Fatal");
+    assert!(
+        diagnostic.error_message.contains("authSecretArn"),
+        "{}",
+        diagnostic.error_message
+    );
+}
+
+#[tokio::test]
+async fn a_throttled_secret_read_is_transient_and_a_denied_one_fatal() {
+    use crate::probe::credentials::CredentialError;
+    let arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:orders-auth-a1B2c3";
+    let throttled: fn() -> Result<Findings, ProbeError> = || {
+        Err(ProbeError::Credentials(CredentialError::Read {
+            arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:orders-auth-a1B2c3".into(),
+            source: replica_dns_lambda::fakes::throttled("GetSecretValue"),
+        }))
+    };
+    let denied: fn() -> Result<Findings, ProbeError> = || {
+        Err(ProbeError::Credentials(CredentialError::Read {
+            arn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:orders-auth-a1B2c3".into(),
+            source: replica_dns_aws::Error::Service {
+                operation: "GetSecretValue",
+                kind: replica_dns_aws::ErrorKind::Fatal,
+                code: "AccessDeniedException".into(),
+                message: "not authorized to perform: secretsmanager:GetSecretValue".into(),
+                source: "denied".into(),
+            },
+        }))
+    };
+    for (probe, expected) in [
+        (throttled, "ReplicaDns.Transient"),
+        (denied, "ReplicaDns.Fatal"),
+    ] {
+        let records = FakeRecords::default();
+        let run = applied_run(&records, "orders-001").await;
+        let deps = deps_with(records, Answers(probe));
+        let diagnostic: lambda_runtime::Diagnostic = handle(run, &deps).await.unwrap_err().into();
+        assert_eq!(
+            diagnostic.error_type, expected,
+            "{}",
+            diagnostic.error_message
+        );
+        assert!(
+            diagnostic.error_message.contains(arn),
+            "{}",
+            diagnostic.error_message
+        );
+    }
 }

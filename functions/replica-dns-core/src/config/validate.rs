@@ -170,7 +170,7 @@ pub enum ConfigProblem {
 // ---------------------------------------------------------------------------------
 
 const TOP_FIELDS: &str = "ownerId, groups";
-const GROUP_FIELDS: &str = "replicationGroupId, hostedZoneId, zoneName, nameTemplate, ttl, noReplicaPolicy, adoptExisting, ownershipPrefix, azNames, pooledName";
+const GROUP_FIELDS: &str = "replicationGroupId, hostedZoneId, zoneName, nameTemplate, ttl, noReplicaPolicy, adoptExisting, ownershipPrefix, azNames, pooledName, authSecretArn";
 const AZ_FIELDS: &str = "template";
 const POOLED_FIELDS: &str = "name";
 
@@ -275,6 +275,13 @@ fn structural_group(
         Some(other) => errors.push(FieldError::new(
             &format!("{path}.adoptExisting"),
             wrong_type("a boolean", other),
+        )),
+    }
+    match group.get("authSecretArn") {
+        None | Some(Value::Null) | Some(Value::String(_)) => {}
+        Some(other) => errors.push(FieldError::new(
+            &format!("{path}.authSecretArn"),
+            wrong_type("a string", other),
         )),
     }
     nested_object(
@@ -457,6 +464,11 @@ pub(super) fn validate_parts(
                 },
             ));
         }
+        if let Some(arn) = &group.auth_secret_arn {
+            if let Some(problem) = secret_arn_problem(arn) {
+                errors.push(FieldError::new(&format!("{path}.authSecretArn"), problem));
+            }
+        }
     }
     check_zones_and_collisions(&mut errors, &renderable);
     sort_by_document_order(&mut errors);
@@ -576,6 +588,79 @@ fn check_group_names(errors: &mut Vec<FieldError>, path: &str, group: &GroupConf
         }
     }
     slot_ok && zone_ok && prefix_ok && errors.len() == start
+}
+
+/// Why `arn` is not the full ARN of a Secrets Manager secret, if it is not:
+/// `arn:<partition>:secretsmanager:<region>:<12-digit account>:secret:<name>`, where
+/// `<name>` ends in the `-` and six random characters Secrets Manager appends when the
+/// secret is created ("The ARN includes the name of the secret followed by six random
+/// characters", Secrets Manager API reference, CreateSecret). The full ARN is required
+/// because the deployment grants `secretsmanager:GetSecretValue` on exactly it; a
+/// partial ARN or a bare name would pass here and fail as AccessDenied in production.
+/// Secret names use letters, digits and `/_+=.@-`, at most 512 characters.
+fn secret_arn_problem(arn: &str) -> Option<ConfigProblem> {
+    const SHAPE: &str =
+        "arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>";
+    let invalid = |reason: String| Some(ConfigProblem::Invalid(reason));
+    if arn.is_empty() {
+        return Some(ConfigProblem::Empty);
+    }
+    let parts: Vec<&str> = arn.splitn(7, ':').collect();
+    let [prefix, partition, service, region, account, resource, name] = parts[..] else {
+        return invalid(format!(
+            "`{arn}` is not a secret ARN; expected the secret's full ARN `{SHAPE}`"
+        ));
+    };
+    let lower_words = |text: &str| {
+        !text.is_empty()
+            && text.split('-').all(|w| {
+                !w.is_empty()
+                    && w.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            })
+    };
+    if prefix != "arn" {
+        invalid(format!(
+            "`{arn}` is not a secret ARN; expected the secret's full ARN `{SHAPE}`"
+        ))
+    } else if !(partition.starts_with("aws") && lower_words(partition)) {
+        invalid(format!(
+            "`{arn}` has partition `{partition}`; expected `aws`, `aws-cn`, `aws-us-gov`, …"
+        ))
+    } else if service != "secretsmanager" {
+        invalid(format!(
+            "`{arn}` is a `{service}` ARN; expected a Secrets Manager secret (`{SHAPE}`)"
+        ))
+    } else if !lower_words(region) {
+        invalid(format!(
+            "`{arn}` has region `{region}`; expected a region such as `us-east-1`"
+        ))
+    } else if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+        invalid(format!(
+            "`{arn}` has account `{account}`; expected a 12-digit account id"
+        ))
+    } else if resource != "secret" {
+        invalid(format!(
+            "`{arn}` names a `{resource}`; expected `secret:<name>` (`{SHAPE}`)"
+        ))
+    } else if name.len() > 512 + 7
+        || name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c))
+    {
+        invalid(format!(
+            "`{arn}` has secret name `{name}`; names are 1 to 512 letters, digits and `/_+=.@-`"
+        ))
+    } else if !name.rsplit_once('-').is_some_and(|(base, suffix)| {
+        !base.is_empty() && suffix.len() == 6 && suffix.chars().all(|c| c.is_ascii_alphanumeric())
+    }) {
+        invalid(format!(
+            "`{arn}` is not the full ARN: it must end in the `-` and 6 random characters Secrets Manager appends to the name (e.g. `…:secret:{name}-a1B2c3`), because IAM grants secretsmanager:GetSecretValue on exactly that ARN"
+        ))
+    } else {
+        None
+    }
 }
 
 /// Route 53 hosted zone ids: upper-case letters and digits, at most 32 (the API

@@ -66,6 +66,8 @@ pub fn topology(group: &str, spec: &[(&str, char, bool)]) -> Topology {
                 member(&format!("{group}-{suffix}"), role, *available)
             })
             .collect(),
+        transit_encryption_enabled: false,
+        auth_token_enabled: false,
     }
 }
 
@@ -85,6 +87,7 @@ pub fn group_config(group: &str) -> GroupConfig {
         ownership_prefix: "_rdns".into(),
         az_names: None,
         pooled_name: None,
+        auth_secret_arn: None,
     }
 }
 
