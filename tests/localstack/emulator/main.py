@@ -57,14 +57,14 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
     from werkzeug.serving import make_server
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from emulator import elasticache_ext, route53_ext, sfn_ext, sns_ext
     from emulator.dns_server import DnsServers
     from emulator.procs import RedisProcesses, Spawner
     from emulator.settings import SETTINGS
     from emulator.tls import TlsMaterial
-    from emulator.wsgi import FrontApp, base_routes
+    from emulator.wsgi import FrontApp, base_routes, request_handler
 
     overrides = {k: v for k, v in {
         "route53_insync_seconds": args.route53_insync_seconds,
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
     dns = DnsServers(args.dns_port, ec.resolve, address=args.host)
     dns.start()
-    server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=request_handler())
     server_thread = threading.Thread(target=server.serve_forever, daemon=True, name="http")
     server_thread.start()
 

@@ -188,6 +188,19 @@ def base_routes() -> dict[tuple[str, str], Handler]:
     }
 
 
+def request_handler() -> type:
+    """The HTTP request handler of the emulator's server: moto's, with TCP_NODELAY on
+    every accepted connection (socketserver.StreamRequestHandler.setup). werkzeug writes
+    a response's headers and body in separate sends; with Nagle on, the body waits for
+    the client's ACK of the headers, which a client may delay by ~40 ms."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class RequestHandler(MotoRequestHandler):
+        disable_nagle_algorithm = True
+
+    return RequestHandler
+
+
 def _function_busy(function_name: str) -> bool:
     try:
         return lambda_client.function_busy(function_name)
