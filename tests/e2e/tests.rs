@@ -28,3 +28,6 @@ mod pipeline_inputs;
 /// The blog post's scenarios through SNS notifications: failover, node replacement,
 /// replica added, replica removed.
 mod pipeline_scenarios;
+/// Groups with in-transit encryption and an AUTH token: the probe speaks TLS and
+/// authenticates; a wrong token fails with a clear cause.
+mod pipeline_tls;
