@@ -156,10 +156,10 @@ FAULTS = Faults()
 @dataclass
 class _RestOps:
     loaded: bool = False
-    routes: list[tuple[str, re.Pattern[str], str]] = field(default_factory=list)
+    routes: list[tuple[str, re.Pattern[str], str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def get(self) -> list[tuple[str, re.Pattern[str], str]]:
+    def get(self) -> list[tuple[str, re.Pattern[str], str, str]]:
         with self.lock:
             if not self.loaded:
                 self.routes = _load_rest_routes()
@@ -167,11 +167,12 @@ class _RestOps:
             return self.routes
 
 
-def _load_rest_routes() -> list[tuple[str, re.Pattern[str], str]]:
+def _load_rest_routes() -> list[tuple[str, re.Pattern[str], str, str]]:
+    """(method, path pattern, operation, service) per REST operation."""
     import botocore.loaders
 
     loader = botocore.loaders.create_loader()
-    found: list[tuple[int, str, re.Pattern[str], str]] = []
+    found: list[tuple[int, str, re.Pattern[str], str, str]] = []
     for service in _REST_SERVICES:
         model = loader.load_service_model(service, "service-2")
         for name, op in model["operations"].items():
@@ -179,28 +180,50 @@ def _load_rest_routes() -> list[tuple[str, re.Pattern[str], str]]:
             literal = len(re.sub(r"\{[^}]+\}", "", uri))
             pattern = re.sub(r"\\\{[^}]+\\\+\\\}", ".+", re.escape(uri))
             pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
-            found.append((literal, op["http"]["method"], re.compile(f"^{pattern}/?$"), name))
+            found.append((literal, op["http"]["method"], re.compile(f"^{pattern}/?$"), name, service))
     # The most literal template first (…/hostedzone/{Id}/rrset before …/hostedzone/{Id}).
     found.sort(key=lambda t: -t[0])
-    return [(method, rx, name) for _, method, rx, name in found]
+    return [(method, rx, name, service) for _, method, rx, name, service in found]
 
 
 _REST = _RestOps()
+# X-Amz-Target prefixes of the JSON-protocol services served here -> IAM service prefix.
+_TARGET_SERVICES = {"AWSStepFunctions": "states", "secretsmanager": "secretsmanager"}
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 
 
-def operation_of(method: str, path: str, query: str, target: str | None, body: bytes) -> str | None:
-    """The AWS operation name of a request, or None if it is not recognised."""
+def signing_service(authorization: str | None) -> str | None:
+    """The service of a SigV4-signed request, from its credential scope
+    (`Credential=AKID/20240101/us-east-1/route53/aws4_request`): the IAM service prefix
+    for every service served here (route53, elasticache, sns, states, lambda, …)."""
+    m = _CREDENTIAL_SCOPE.search(authorization or "")
+    return m.group(1) if m else None
+
+
+def recognise(method: str, path: str, query: str, target: str | None, body: bytes,
+              authorization: str | None = None) -> tuple[str | None, str | None]:
+    """(service, operation) of a request; either is None when not recognised. The
+    service comes from the SigV4 credential scope, else from the protocol (REST model,
+    X-Amz-Target prefix)."""
+    service = signing_service(authorization)
     if target:
-        return target.rsplit(".", 1)[-1]
-    for rest_method, rx, name in _REST.get():
-        if rest_method == method and rx.match(path):
-            return name
+        prefix, _, operation = target.rpartition(".")
+        return service or _TARGET_SERVICES.get(prefix.split("_", 1)[0]), operation
+    if service is None or service in _REST_SERVICES:
+        for rest_method, rx, name, rest_service in _REST.get():
+            if rest_method == method and rx.match(path) and service in (None, rest_service):
+                return rest_service, name
     for source in (query, body.decode("utf-8", errors="replace") if body else ""):
         if "Action=" in source:
             action = parse_qs(source).get("Action")
             if action:
-                return action[0]
-    return None
+                return service, action[0]
+    return service, None
+
+
+def operation_of(method: str, path: str, query: str, target: str | None, body: bytes) -> str | None:
+    """The AWS operation name of a request, or None if it is not recognised."""
+    return recognise(method, path, query, target, body)[1]
 
 
 def haystacks(path: str, query: str, body: bytes) -> list[str]:

@@ -15,9 +15,11 @@ import logging
 import re
 import time
 from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
 
 from . import lambda_client
-from .faults import FAULTS, Rule, haystacks, operation_of
+from .calls import CALLS, UnknownScope
+from .faults import FAULTS, Rule, haystacks, recognise
 from .settings import SETTINGS
 
 log = logging.getLogger("emulator.http")
@@ -42,8 +44,20 @@ class FrontApp:
         method = environ.get("REQUEST_METHOD", "GET")
         if path.startswith("/_replica_dns/"):
             return self._control(method, path, environ, start_response)
+        if path.startswith("/moto-api"):
+            return self.moto_app(environ, start_response)  # moto's own API: not an AWS call
+        # Every AWS request: read its body once (moto reads it again from memory),
+        # recognise service and operation, count it, apply fault rules.
+        body = _read_body(environ)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        query = environ.get("QUERY_STRING", "")
+        raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or path).split("?", 1)[0]
+        authorization = environ.get("HTTP_AUTHORIZATION")
+        service, operation = recognise(method, path, query, environ.get("HTTP_X_AMZ_TARGET"), body, authorization)
+        CALLS.record(CALLS.key(service, operation), lambda: haystacks(path, query, body) + [raw_path])
         if FAULTS.active():
-            return self._faulted(method, path, environ, start_response)
+            return self._faulted(method, path, environ, start_response, operation, body, raw_path)
         return self._dispatch(method, path, environ, start_response)
 
     def _dispatch(self, method: str, path: str, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -53,13 +67,9 @@ class FrontApp:
 
     # ---- fault injection (faults.py) ----
     # (see _function_busy below: onlyWhileBusy rules ask the Lambda host)
-    def _faulted(self, method: str, path: str, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        body = _read_body(environ)
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ["CONTENT_LENGTH"] = str(len(body))
+    def _faulted(self, method: str, path: str, environ: dict, start_response: Callable, operation: str | None,
+                 body: bytes, raw_path: str) -> Iterable[bytes]:
         query = environ.get("QUERY_STRING", "")
-        raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or path).split("?", 1)[0]
-        operation = operation_of(method, path, query, environ.get("HTTP_X_AMZ_TARGET"), body)
         rule = FAULTS.take(operation, haystacks(path, query, body) + [raw_path], busy=_function_busy)
         if rule is None:
             return self._dispatch(method, path, environ, start_response)
@@ -120,6 +130,9 @@ class FrontApp:
                     raise ControlError(400, "request body must be a JSON object")
                 if params:
                     data = {**data, "_path": params}
+                if environ.get("QUERY_STRING"):
+                    query = parse_qs(environ["QUERY_STRING"], keep_blank_values=True)
+                    data = {**data, "_query": {k: v[-1] for k, v in query.items()}}
                 status, payload = handler(data)
             except json.JSONDecodeError as exc:
                 status, payload = 400, {"error": f"request body is not JSON: {exc}"}
@@ -177,6 +190,48 @@ def _fault_delete(data: dict) -> tuple[int, Any]:
     raise ControlError(404, f"no fault rule {rule_id}")
 
 
+def _calls_match(data: dict, allow_body: bool = False) -> str | None:
+    query = data.get("_query", {})
+    unknown = sorted(set(query) - {"match"})
+    if unknown:
+        raise ValueError(f"unknown query parameter(s) {unknown}; known: ['match']")
+    match = query.get("match")
+    if allow_body:
+        extra = sorted(set(data) - {"match", "_query"})
+        if extra:
+            raise ValueError(f"unknown field(s) {extra}; known: ['match']")
+        match = data.get("match", match)
+    if match is not None and (not isinstance(match, str) or not match):
+        raise ValueError("match must be a non-empty string (a substring of the request path, query or body)")
+    return match
+
+
+def _calls_reset(data: dict) -> tuple[int, Any]:
+    match = _calls_match(data, allow_body=True)
+    CALLS.reset(match)
+    return 200, {"reset": match if match is not None else "all"}
+
+
+def _calls_get(data: dict) -> tuple[int, Any]:
+    match = _calls_match(data)
+    try:
+        return 200, CALLS.snapshot(match)
+    except UnknownScope:
+        raise ControlError(404, f"no call scope {match!r}: register it first with POST /_replica_dns/calls/reset "
+                                f'{{"match": {json.dumps(match)}}}') from None
+
+
+def _calls_delete(data: dict) -> tuple[int, Any]:
+    match = _calls_match(data)
+    if match is None:
+        raise ValueError("DELETE /_replica_dns/calls needs ?match=<scope>")
+    try:
+        CALLS.drop(match)
+    except UnknownScope:
+        raise ControlError(404, f"no call scope {match!r}") from None
+    return 200, {"deleted": match}
+
+
 def base_routes() -> dict[tuple[str, str], Handler]:
     return {
         ("GET", "/_replica_dns/health"): lambda _d: (200, {"status": "ok"}),
@@ -185,6 +240,9 @@ def base_routes() -> dict[tuple[str, str], Handler]:
         ("POST", "/_replica_dns/faults"): lambda d: (200, {"id": FAULTS.add(d).id}),
         ("GET", "/_replica_dns/faults"): lambda _d: (200, {"faults": FAULTS.list()}),
         ("DELETE", "/_replica_dns/faults/{id}"): _fault_delete,
+        ("POST", "/_replica_dns/calls/reset"): _calls_reset,
+        ("GET", "/_replica_dns/calls"): _calls_get,
+        ("DELETE", "/_replica_dns/calls"): _calls_delete,
     }
 
 
