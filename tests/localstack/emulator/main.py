@@ -3,7 +3,7 @@ our extensions) on 127.0.0.1:PORT, a DNS server on 127.0.0.1:DNS_PORT (UDP+TCP),
 the redis-server children behind emulated ElastiCache nodes.
 
     python tests/localstack/emulator/main.py --host 127.0.0.1 --port P --dns-port D \
-        --run-dir DIR [--lambda-host-url URL]
+        --run-dir DIR [--lambda-host-url URL] [--route53-requests-per-second R --route53-request-burst B]
 
 Ready when GET http://127.0.0.1:P/_replica_dns/health answers 200. TLS cache nodes
 are signed by a CA generated at start-up: RUN_DIR/tls/ca.pem (GET /_replica_dns/tls). SIGTERM/SIGINT stop
@@ -35,10 +35,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--node-replace-seconds", type=float, default=None)
     p.add_argument("--node-delete-seconds", type=float, default=None)
     p.add_argument("--failover-seconds", type=float, default=None)
+    p.add_argument("--route53-requests-per-second", type=float, default=None,
+                   help="Route 53 throttling: token-bucket refill per second per account (0 = off, the default)")
+    p.add_argument("--route53-request-burst", type=float, default=None,
+                   help="Route 53 throttling: bucket capacity (default 50, AWS's account bucket)")
     p.add_argument("--log-level", default=os.environ.get("REPLICA_DNS_EMULATOR_LOG", "WARNING"))
     args = p.parse_args(argv)
     if not args.host.startswith("127.") and args.host != "localhost":
         p.error(f"--host must be a loopback address, got {args.host!r}")
+    for name in ("route53_insync_seconds", "node_create_seconds", "node_replace_seconds", "node_delete_seconds",
+                 "failover_seconds", "route53_requests_per_second"):
+        value = getattr(args, name)
+        if value is not None and not (value >= 0 and value != float("inf")):
+            p.error(f"--{name.replace('_', '-')} must be a non-negative number")
+    if args.route53_request_burst is not None and not 1 <= args.route53_request_burst < float("inf"):
+        p.error("--route53-request-burst must be at least 1")
     for name in ("port", "dns_port"):
         if not 1 <= getattr(args, name) <= 65535:
             p.error(f"--{name.replace('_', '-')} must be a TCP/UDP port number (1-65535)")
@@ -72,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         "node_replace_seconds": args.node_replace_seconds,
         "node_delete_seconds": args.node_delete_seconds,
         "failover_seconds": args.failover_seconds,
+        "route53_requests_per_second": args.route53_requests_per_second,
+        "route53_request_burst": args.route53_request_burst,
     }.items() if v is not None}
     overrides["lambda_host_url"] = args.lambda_host_url
     SETTINGS.update(overrides)

@@ -6,6 +6,7 @@ Not configuration of moto itself (see sfn_ext for the Step Functions switch).
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field, fields
 
@@ -23,9 +24,22 @@ class Settings:
     node_delete_seconds: float = 1.0
     # ElastiCache: seconds between TestFailover and FailoverComplete.
     failover_seconds: float = 1.0
+    # Route 53 request-rate throttling (route53_throttle.py): token-bucket refill per
+    # second for each account, 0 = off (the default: tests that do not ask are never
+    # throttled); AWS's account bucket refills 10 per second.
+    route53_requests_per_second: float = 0.0
+    # Route 53 bucket capacity (the burst); AWS's account bucket holds 50.
+    route53_request_burst: float = 50.0
     # Where Lambda Invoke and SNS `lambda` deliveries go (None: answer 502/drop).
     lambda_host_url: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    # Incremented by every update that sets a route53_request* key (route53_throttle
+    # refills its buckets when it changes).
+    _generation: int = field(default=0, repr=False, compare=False)
+
+    @property
+    def generation(self) -> int:
+        return self._generation
 
     def public(self) -> dict:
         return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
@@ -42,9 +56,16 @@ class Settings:
                         raise ValueError("lambda_host_url must be a string or null")
                     setattr(self, key, value.rstrip("/") if value else None)
                     continue
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                    raise ValueError(f"{key} must be a non-negative number of seconds")
+                unit = "" if key.startswith("route53_request") else " of seconds"
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+                        or value < 0:
+                    raise ValueError(f"{key} must be a non-negative number{unit}")
+                if key == "route53_request_burst" and value < 1:
+                    raise ValueError("route53_request_burst must be at least 1 (a bucket below one token "
+                                     "would refuse every request)")
                 setattr(self, key, float(value))
+            if any(key.startswith("route53_request") for key in values):
+                self._generation += 1
         return self.public()
 
 

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
 from . import lambda_client
+from . import route53_throttle
 from .calls import CALLS, UnknownScope
 from .faults import FAULTS, Rule, haystacks, recognise
 from .settings import SETTINGS
@@ -47,7 +48,7 @@ class FrontApp:
         if path.startswith("/moto-api"):
             return self.moto_app(environ, start_response)  # moto's own API: not an AWS call
         # Every AWS request: read its body once (moto reads it again from memory),
-        # recognise service and operation, count it, apply fault rules.
+        # recognise service and operation, count it, throttle, apply fault rules.
         body = _read_body(environ)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
@@ -55,7 +56,13 @@ class FrontApp:
         raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or path).split("?", 1)[0]
         authorization = environ.get("HTTP_AUTHORIZATION")
         service, operation = recognise(method, path, query, environ.get("HTTP_X_AMZ_TARGET"), body, authorization)
-        CALLS.record(CALLS.key(service, operation), lambda: haystacks(path, query, body) + [raw_path])
+        throttled = service == "route53" and route53_throttle.refuse(environ.get("HTTP_X_MOTO_ACCOUNT_ID"),
+                                                                     authorization)
+        CALLS.record(CALLS.key(service, operation, throttled), lambda: haystacks(path, query, body) + [raw_path])
+        if throttled:
+            status, headers, out = route53_throttle.throttling_response()
+            start_response(status, headers)
+            return [out]
         if FAULTS.active():
             return self._faulted(method, path, environ, start_response, operation, body, raw_path)
         return self._dispatch(method, path, environ, start_response)
