@@ -14,16 +14,28 @@ use replica_dns_lambda::run::{describe_slot, AppliedBatch, Outcome};
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::group_records;
 use replica_dns_lambda::{group_span, GroupRun, HandlerError};
+use serde::{Deserialize, Serialize};
 use tracing::Instrument;
+
+/// What the ASL's Apply task sends: the run, and `$$.State.RetryCount` — how many
+/// times this state was retried, so an earlier attempt may have sent the batch already.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ApplyRequest {
+    pub run: GroupRun,
+    #[serde(default)]
+    pub attempt: u32,
+}
 
 /// Applies (or, in a dry-run, renders) the run's plan.
 pub async fn handle<R: RecordStore>(
-    run: GroupRun,
+    request: ApplyRequest,
     config: &Config,
     records: &R,
 ) -> Result<GroupRun, HandlerError> {
+    let ApplyRequest { run, attempt } = request;
     let span = group_span!("apply", run);
-    apply(run, config, records).instrument(span).await
+    apply(run, attempt, config, records).instrument(span).await
 }
 
 /// Why the group's slots change, one line per changed slot.
@@ -53,6 +65,7 @@ pub fn describe_change(change: &Change) -> String {
 
 async fn apply<R: RecordStore>(
     mut run: GroupRun,
+    attempt: u32,
     config: &Config,
     records: &R,
 ) -> Result<GroupRun, HandlerError> {
@@ -100,11 +113,20 @@ async fn apply<R: RecordStore>(
                     && batch_already_applied(records, group, &batch.hosted_zone_id, changes)
                         .await? =>
             {
-                // An earlier attempt of this step wrote it and its answer was lost (a
-                // killed sandbox, a timed-out request the SDK retried): the records
-                // already say what this batch says. Report it as this execution's write
-                // rather than re-planning into "unchanged".
-                tracing::warn!(zone = %batch.hosted_zone_id, phase, "change batch rejected as a conflict, but its effect is in place: an earlier attempt's response was lost; reported as applied");
+                if attempt == 0 {
+                    // First attempt, and the SDK never resends a batch: someone else —
+                    // a concurrent replica-dns run for the same event — wrote exactly this.
+                    // Nothing is left to do, and it is not this execution's write.
+                    tracing::info!(zone = %batch.hosted_zone_id, phase, "change batch already in place: a concurrent run applied the same changes");
+                    run.warn(format!(
+                        "the {phase} changes for hosted zone {} were already in place: a concurrent run applied them",
+                        batch.hosted_zone_id
+                    ));
+                    continue;
+                }
+                // A retried attempt: an earlier one sent this batch and its answer was
+                // lost (a killed sandbox, a timeout); the records say what it wrote.
+                tracing::warn!(zone = %batch.hosted_zone_id, phase, attempt, "change batch rejected as a conflict, but its effect is in place: an earlier attempt's response was lost; reported as applied");
                 (None, format!("{phase} (applied by an earlier attempt whose response was lost; confirmed by read-back)"))
             }
             Err(e) => {
@@ -193,10 +215,43 @@ mod tests {
         run
     }
 
+    fn first_attempt(run: GroupRun) -> ApplyRequest {
+        ApplyRequest { run, attempt: 0 }
+    }
+
+    /// A first attempt that finds its batch already in place did not write it: a
+    /// concurrent run did. The report must not claim the write.
+    #[tokio::test]
+    async fn a_batch_a_concurrent_run_already_applied_is_not_reported_as_this_runs_write() {
+        let records = FakeRecords::default();
+        let run = planned_run(false, &[]);
+        handle(first_attempt(run.clone()), &config(), &records)
+            .await
+            .unwrap();
+        let other = handle(first_attempt(run), &config(), &records)
+            .await
+            .unwrap();
+        assert!(
+            other.report.applied.is_empty(),
+            "{:?}",
+            other.report.applied
+        );
+        assert!(other.change_ids.is_empty());
+        assert!(
+            other
+                .report
+                .warnings
+                .iter()
+                .any(|w| w.contains("concurrent run")),
+            "{:?}",
+            other.report.warnings
+        );
+    }
+
     #[tokio::test]
     async fn applies_one_batch_per_zone_and_records_the_change_id() {
         let records = FakeRecords::default();
-        let out = handle(planned_run(false, &[]), &config(), &records)
+        let out = handle(first_attempt(planned_run(false, &[])), &config(), &records)
             .await
             .unwrap();
         assert_eq!(out.change_ids.len(), 1);
@@ -213,7 +268,7 @@ mod tests {
     #[tokio::test]
     async fn dry_run_applies_nothing_and_renders_the_plan() {
         let records = FakeRecords::default();
-        let out = handle(planned_run(true, &[]), &config(), &records)
+        let out = handle(first_attempt(planned_run(true, &[])), &config(), &records)
             .await
             .unwrap();
         assert!(records.batches.lock().unwrap().is_empty());
@@ -236,7 +291,7 @@ mod tests {
                 weight: None,
             })
         }));
-        let err = handle(planned_run(false, &[]), &config(), &records)
+        let err = handle(first_attempt(planned_run(false, &[])), &config(), &records)
             .await
             .unwrap_err();
         assert_eq!(err.error_type().as_str(), "ReplicaDns.Conflict");
@@ -246,12 +301,12 @@ mod tests {
     #[tokio::test]
     async fn an_empty_plan_applies_nothing() {
         let records = FakeRecords::default();
-        let first = handle(planned_run(false, &[]), &config(), &records)
+        let first = handle(first_attempt(planned_run(false, &[])), &config(), &records)
             .await
             .unwrap();
         assert_eq!(first.change_ids.len(), 1);
         let again = handle(
-            planned_run(false, &records.records("Z1")),
+            first_attempt(planned_run(false, &records.records("Z1"))),
             &config(),
             &records,
         )
@@ -268,8 +323,12 @@ mod tests {
         let records = FakeRecords::default();
         let run = planned_run(false, &[]);
         // The first attempt: applied, its answer lost with the sandbox.
-        handle(run.clone(), &config(), &records).await.unwrap();
-        let replay = handle(run, &config(), &records).await.unwrap();
+        handle(first_attempt(run.clone()), &config(), &records)
+            .await
+            .unwrap();
+        let replay = handle(ApplyRequest { run, attempt: 1 }, &config(), &records)
+            .await
+            .unwrap();
         let applied = &replay.report.applied;
         assert_eq!(applied.len(), 1, "{applied:?}");
         assert!(

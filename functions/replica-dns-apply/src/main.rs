@@ -13,8 +13,9 @@ async fn main() -> Result<(), Error> {
     let config = started(config_from_env()).await?;
     let aws = replica_dns_aws::Adapters::from_env().await;
     let records = aws.records;
-    serve("a GroupRun (statemachine/README.md)", |run| {
-        handle(run, &config, &records)
-    })
+    serve(
+        "the apply request {\"run\": GroupRun, \"attempt\"} (statemachine/README.md)",
+        |request| handle(request, &config, &records),
+    )
     .await
 }

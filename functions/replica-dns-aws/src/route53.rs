@@ -118,11 +118,20 @@ impl RecordStore for Route53Records {
     ) -> Result<String, Error> {
         let zone_id = strip_id_prefix(zone_id, "/hostedzone/");
         let batch = change_batch_to_sdk(changes, comment)?;
+        // Sent once, never retried by the SDK: a retried attempt whose first try landed
+        // would fail its compare-and-swap and look like another writer's conflict. The
+        // state machine retries apply instead (ReplicaDns.Transient, Lambda.Unknown), and
+        // its `$$.State.RetryCount` tells apply whether an earlier attempt may have written.
         let output = self
             .client
             .change_resource_record_sets()
             .hosted_zone_id(zone_id)
             .change_batch(batch)
+            .customize()
+            .config_override(
+                aws_sdk_route53::config::Builder::default()
+                    .retry_config(aws_sdk_route53::config::retry::RetryConfig::disabled()),
+            )
             .send()
             .await
             .map_err(|err| Error::from_sdk(CHANGE, err))?;

@@ -786,6 +786,34 @@ async fn sdk_retries_throttling_before_reporting_success() {
 }
 
 #[tokio::test]
+async fn a_change_batch_is_sent_once_even_when_the_client_retries_other_calls() {
+    // One Throttling answer and nothing else: with the SDK's standard retries on, the
+    // batch is still sent exactly once and the throttling reaches the caller (the state
+    // machine retries apply, counting attempts for its lost-response check).
+    let replay = StaticReplayClient::new(vec![r53(
+        "POST",
+        "/hostedzone/Z123/rrset",
+        "",
+        400,
+        &r53_error("Throttling", "Rate exceeded"),
+    )]);
+    let retry = aws_sdk_route53::config::retry::RetryConfig::standard()
+        .with_initial_backoff(std::time::Duration::from_millis(1))
+        .with_max_backoff(std::time::Duration::from_millis(5));
+    let store = Route53Records::new(client!(aws_sdk_route53, replay, retry));
+    let change = replica_dns_core::plan::Change {
+        action: replica_dns_core::plan::ChangeAction::Create,
+        record: replica_dns_core::records::RecordSet::cname("a.cache.internal.", 10, "x."),
+    };
+    let err = store
+        .change_batch("Z123", &[change], "test")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), replica_dns_aws::ErrorKind::Transient);
+    assert_eq!(replay.actual_requests().count(), 1);
+}
+
+#[tokio::test]
 async fn empty_cluster_answer_is_an_error_not_a_removed_member() {
     let empty = r#"<DescribeCacheClustersResponse xmlns="http://elasticache.amazonaws.com/doc/2015-02-02/">
   <DescribeCacheClustersResult><CacheClusters></CacheClusters></DescribeCacheClustersResult>

@@ -28,8 +28,8 @@
 //! |---------------------------------|--------------------------------|----------------------------------|
 //! | nothing                         | nothing                        | free                             |
 //! | one simple CNAME, or nothing    | our TXT (owner + group match)  | owned (home from TXT)            |
-//! | one simple CNAME, slot ≤ 5 or target an endpoint of the group | nothing, `adoptExisting: true` | adoptable (home inferred from target) |
-//! | one simple CNAME, slot > 5 and target elsewhere | nothing, `adoptExisting: true` | foreign (`outsideAdoption`, never touched) |
+//! | one simple CNAME, slot ≤ 5          | nothing, `adoptExisting: true` | adoptable (home inferred from target) |
+//! | one simple CNAME, slot > 5          | nothing, `adoptExisting: true` | foreign (`outsideAdoption`, never touched: IAM allows writing names 1..=5 only) |
 //! | one simple CNAME                | nothing, `adoptExisting: false`| foreign (reported, never touched)|
 //! | other types / weighted / several| anything                       | foreign                          |
 //! | anything                        | any other TXT or type          | foreign                          |
@@ -416,7 +416,7 @@ pub enum ForeignReason {
     /// A CNAME and no ownership TXT; set `adoptExisting` to take it over.
     CnameWithoutOwnership { target: String },
     /// A CNAME and no ownership TXT that `adoptExisting` does not take over: the slot is
-    /// above ElastiCache's maximum of replicas and the target is no endpoint of the group.
+    /// above ElastiCache's maximum of replicas, outside the names replica-dns may write.
     OutsideAdoption { target: String },
     /// The TXT at the ownership name is not ours (other owner, other group, malformed
     /// or not replica-dns at all).

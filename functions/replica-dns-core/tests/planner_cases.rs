@@ -730,39 +730,32 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
-            name: "adoption takes a CNAME above 5 when it points at an endpoint of this group, and deletes it",
+            name: "adoption leaves a CNAME above 5 foreign even when it points at this group (IAM writes names 1..=5 only)",
             group: adopting.clone(),
             topology: topology(G, &[("001", 'P', true), ("002", 'R', true)]),
             records: vec![blog_cname(G, 1, "002"), blog_cname(G, 9, "001")],
             expected: Expected {
                 names: vec![(1, "002", "002")],
-                reasons: vec![
-                    (
-                        1,
-                        SlotReason::Adopted {
-                            previous_target: addr(&id("002")),
-                        },
-                    ),
-                    (
-                        9,
-                        SlotReason::Deleted {
-                            why: DeleteCause::AboveReplicaCount,
-                        },
-                    ),
-                ],
-                // TXT for 1; DELETE CNAME 9.
-                changes: 2,
+                reasons: vec![(
+                    1,
+                    SlotReason::Adopted {
+                        previous_target: addr(&id("002")),
+                    },
+                )],
+                // TXT for 1 only; replica9 is not touched.
+                changes: 1,
                 waiting_for: vec![],
                 warnings: vec![
+                    foreign(
+                        9,
+                        ForeignReason::OutsideAdoption {
+                            target: addr(&id("001")),
+                        },
+                    ),
                     Warning::Adopted {
                         slot: 1,
                         name: slot_name(G, 1),
                         previous_target: addr(&id("002")),
-                    },
-                    Warning::Adopted {
-                        slot: 9,
-                        name: slot_name(G, 9),
-                        previous_target: addr(&id("001")),
                     },
                 ],
             },

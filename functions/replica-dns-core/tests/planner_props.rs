@@ -278,16 +278,9 @@ fn build(gens: &[GroupGen]) -> World {
                 }
                 SlotGen::Blog { target } => {
                     // Issue 8, item 5: adoption takes only slots 1..=5 (ElastiCache's
-                    // replica maximum) or CNAMEs to an endpoint of this group; anything
-                    // else stays foreign even with adoptExisting.
-                    let group_endpoint = match target {
-                        TargetGen::Member(i) => {
-                            gen.members.iter().any(|m| m.index == *i && m.has_endpoint)
-                        }
-                        TargetGen::Primary => gen.has_primary_endpoint,
-                        TargetGen::Elsewhere => false,
-                    };
-                    let plausible = n <= u32::from(MAX_REPLICAS) || group_endpoint;
+                    // replica maximum, and the names IAM lets replica-dns write);
+                    // anything above stays foreign even with adoptExisting.
+                    let plausible = n <= u32::from(MAX_REPLICAS);
                     let origin = if gen.adopt && plausible {
                         Origin::Adoptable
                     } else {

@@ -279,7 +279,7 @@ impl<'a, 't> Planner<'a, 't> {
             [] => match (at_name.is_empty(), lone_cname) {
                 (true, _) => Class::Free,
                 (false, Some(cname))
-                    if self.group.adopt_existing && self.plausibly_adoptable(n, cname) =>
+                    if self.group.adopt_existing && self.plausibly_adoptable(n) =>
                 {
                     Class::Adoptable { cname }
                 }
@@ -688,19 +688,14 @@ impl<'a, 't> Planner<'a, 't> {
     }
 
     /// Adoption takes over only what is plausibly the blog Lambda's (or a hand-made
-    /// predecessor's): a slot name within `1..=MAX_REPLICAS` (ElastiCache's limit, so
-    /// no such Lambda ever wrote a higher one), or a CNAME at any slot name whose
-    /// target is an endpoint of this very group. A slot-shaped name far above the range
-    /// pointing at some unrelated host belongs to someone else and stays foreign.
-    fn plausibly_adoptable(&self, n: u32, cname: &RecordSet) -> bool {
-        let target = cname.cname_target().unwrap_or_default();
+    /// predecessor's): slot names `1..=MAX_REPLICAS`. ElastiCache has at most five
+    /// replicas, so no such Lambda wrote a higher one; and the deployment's IAM lets
+    /// replica-dns write exactly the names `1..=MAX_REPLICAS` (record-level condition), so
+    /// a batch deleting a higher name — even a CNAME to one of this group's endpoints —
+    /// would be denied whole and block the group's failover handling. A slot-shaped name
+    /// above the range stays foreign: untouched, reported.
+    fn plausibly_adoptable(&self, n: u32) -> bool {
         n <= u32::from(MAX_REPLICAS)
-            || self.is_group_endpoint(target)
-            || self
-                .topology
-                .reader_endpoint
-                .as_ref()
-                .is_some_and(|e| names_equal(target, &e.address))
     }
 }
 

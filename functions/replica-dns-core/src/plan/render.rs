@@ -139,7 +139,7 @@ fn warning(warning: &Warning) -> String {
                     "CNAME to {target} has no ownership TXT (set adoptExisting to take it over)"
                 ),
                 ForeignReason::OutsideAdoption { target } => format!(
-                    "CNAME to {target} has no ownership TXT and is not adopted: adoption takes only slots 1..={MAX_REPLICAS} or CNAMEs to this group's endpoints"
+                    "CNAME to {target} has no ownership TXT and is not adopted: adoption takes only slots 1..={MAX_REPLICAS}, the names replica-dns may write; delete it by hand if it is a leftover"
                 ),
                 ForeignReason::OwnershipRejected { error } => format!("ownership TXT: {error}"),
                 ForeignReason::OtherRecordsAtName { types } => {
