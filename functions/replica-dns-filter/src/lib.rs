@@ -88,6 +88,25 @@ async fn filter<T: TopologySource>(
         ));
     }
 
+    // An operator naming a group this deployment does not manage made a typo or used
+    // the wrong deployment: a clear error, not a "successful" run that did nothing.
+    if let Target::Group {
+        replication_group_id,
+    } = &parsed.target
+    {
+        if resolution.is_no_op() {
+            let configured: Vec<&str> = config
+                .groups
+                .iter()
+                .map(|g| g.replication_group_id.as_str())
+                .collect();
+            return Err(HandlerError::invalid(format!(
+                "replication group `{replication_group_id}` is not in this deployment's configuration; configured: {}",
+                configured.join(", ")
+            )));
+        }
+    }
+
     if let Some(no_op) = &resolution.no_op {
         let reason = format!("no-op: {} ({})", no_op.message, describe_request(&parsed));
         tracing::info!(%reason, ?skipped, "nothing to do");
@@ -285,10 +304,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn manual_unconfigured_group_is_a_no_op() {
-        let out = run(json!({"replicationGroupId": "billing"})).await.unwrap();
-        assert!(out.noop);
-        assert!(out.reason.contains("billing"), "{}", out.reason);
+    async fn manual_unconfigured_group_is_invalid_input_naming_the_configured_ones() {
+        let err = run(json!({"replicationGroupId": "billing"})).await.unwrap_err();
+        assert_eq!(err.error_type().as_str(), "ReplicaDns.InvalidInput");
+        let text = err.to_string();
+        assert!(text.contains("`billing`"), "{text}");
+        assert!(text.contains("configured: orders, carts"), "{text}");
     }
 
     #[tokio::test]
