@@ -194,6 +194,8 @@ export class ReplicaDns extends Construct {
   public readonly executionsAlarm: cloudwatch.Alarm;
   /** Trigger errors: a notification that could not start an execution. */
   public readonly triggerErrorsAlarm: cloudwatch.Alarm;
+  /** Per configured group: some member's notifications cannot reach replica-dns. */
+  public readonly topicNotActiveAlarms: cloudwatch.Alarm[];
   /** The drift-check schedule, absent when turned off. */
   public readonly driftCheck?: scheduler.Schedule;
   /** The verify function's security group, when it runs in a VPC. */
@@ -500,7 +502,29 @@ export class ReplicaDns extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    for (const alarm of [this.executionsAlarm, this.triggerErrorsAlarm]) {
+    // One per group: snapshot emits ReplicaDns/TopicNotActive (EMF, 0 or 1) on every run
+    // (functions/replica-dns-lambda/src/metrics.rs), so a topic ElastiCache marked inactive
+    // — which stops its notifications silently — pages instead of waiting for someone to
+    // read an execution's warnings. Maximum over the drift-check interval: every group is
+    // snapshotted at least that often.
+    this.topicNotActiveAlarms = props.config.groups.map(
+      (group, i) =>
+        new cloudwatch.Alarm(this, `TopicNotActiveAlarm${i}`, {
+          alarmDescription: `replica-dns: a member of replication group ${group.replicationGroupId} notifies an SNS topic ElastiCache marked inactive, another topic than replica-dns', or none; its failovers reach replica-dns only through the drift check. The execution report's warnings name the member, the topic and the fix; runbook: docs/runbook.md, "Report warnings".`,
+          metric: new cloudwatch.Metric({
+            namespace: 'ReplicaDns',
+            metricName: 'TopicNotActive',
+            dimensionsMap: { ReplicationGroupId: group.replicationGroupId },
+            statistic: 'Maximum',
+            period: Duration.minutes(15),
+          }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+    );
+    for (const alarm of [this.executionsAlarm, this.triggerErrorsAlarm, ...this.topicNotActiveAlarms]) {
       alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
       alarm.addOkAction(new cwActions.SnsAction(this.alarmTopic));
     }

@@ -254,10 +254,35 @@ describe('alarms', () => {
     });
   });
 
-  test('both alarms notify the alarm topic', () => {
+  test('every configured group has an alarm on its notification topic not being active', () => {
+    const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')).filter(
+      (a) => a.Properties.MetricName === 'TopicNotActive',
+    );
+    expect(
+      alarms.map((a) => [a.Properties.Namespace, a.Properties.Dimensions, a.Properties.Statistic, a.Properties.Threshold, a.Properties.ComparisonOperator]),
+    ).toEqual(
+      s.construct.topicNotActiveAlarms.map((_, i) => [
+        'ReplicaDns',
+        [{ Name: 'ReplicationGroupId', Value: TEST_CONFIG.groups[i].replicationGroupId }],
+        'Maximum',
+        1,
+        'GreaterThanOrEqualToThreshold',
+      ]),
+    );
+  });
+
+  test('the topic alarm says what it means and points to the runbook', () => {
+    const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')).filter(
+      (a) => a.Properties.MetricName === 'TopicNotActive',
+    );
+    expect(alarms.every((a) => /inactive/.test(a.Properties.AlarmDescription) && /docs\/runbook\.md/.test(a.Properties.AlarmDescription))).toBe(true);
+  });
+
+  test('every alarm notifies the alarm topic', () => {
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm'));
     const topic = { Ref: logicalId(s, s.construct.alarmTopic as unknown as { node: { defaultChild?: unknown } }) };
-    expect(alarms.map((a) => a.Properties.AlarmActions)).toEqual([[topic], [topic]]);
+    expect(alarms.map((a) => a.Properties.AlarmActions)).toEqual(alarms.map(() => [topic]));
+    expect(alarms.length).toBe(2 + s.construct.topicNotActiveAlarms.length);
   });
 
   test('the new alarm topic is KMS-encrypted with a rotating key CloudWatch may use', () => {
