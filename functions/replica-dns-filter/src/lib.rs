@@ -305,7 +305,9 @@ mod tests {
 
     #[tokio::test]
     async fn manual_unconfigured_group_is_invalid_input_naming_the_configured_ones() {
-        let err = run(json!({"replicationGroupId": "billing"})).await.unwrap_err();
+        let err = run(json!({"replicationGroupId": "billing"}))
+            .await
+            .unwrap_err();
         assert_eq!(err.error_type().as_str(), "ReplicaDns.InvalidInput");
         let text = err.to_string();
         assert!(text.contains("`billing`"), "{text}");
