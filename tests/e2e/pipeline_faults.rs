@@ -14,7 +14,25 @@ use crate::pipeline_common::{
     assert_converged, assert_succeeded, group_available, reports, resync, run_execution, scenario,
     settle,
 };
-use replica_dns_tests::Stack;
+use replica_dns_tests::{Scenario, Stack};
+
+/// Arms a kill of `function`'s sandbox at its next `operation` on this scenario's
+/// resources (`when`: `before` drops the call, `after` loses its response).
+async fn kill_at(s: &Scenario, operation: &str, scope: &str, function: &str, when: &str) -> String {
+    s.inject_fault(&json!({
+        "operation": operation, "match": scope,
+        "action": "kill-caller", "when": when,
+        "function": s.function_name(function), "onlyWhileBusy": true,
+    }))
+    .await
+    .unwrap()
+}
+
+/// The execution met a `Lambda.Unknown` and got past it by retrying.
+async fn assert_recovered_from_lambda_unknown(s: &Scenario, execution_arn: &str) {
+    let errors = s.execution_errors(execution_arn).await.unwrap();
+    assert!(errors.contains(&"Lambda.Unknown".to_string()), "{errors:?}");
+}
 
 /// The failover notification's execution: the first apply is killed before its batch
 /// reaches Route 53 (the write is dropped); the retried apply moves the names.
@@ -23,14 +41,7 @@ async fn apply_killed_before_its_write_during_a_failover_is_retried_and_converge
     let s = scenario("fl-apply-drop", 2).await;
     resync(&s).await;
     assert_converged(&s).await;
-    let fault = s
-        .inject_fault(&json!({
-            "operation": "ChangeResourceRecordSets", "match": s.zone_id,
-            "action": "kill-caller", "when": "before",
-            "function": s.function_name("apply"), "onlyWhileBusy": true,
-        }))
-        .await
-        .unwrap();
+    let fault = kill_at(&s, "ChangeResourceRecordSets", &s.zone_id, "apply", "before").await;
     let old_primary = s.primary().await.unwrap();
     s.failover().await.unwrap();
     group_available(&s).await;
@@ -64,20 +75,12 @@ async fn apply_killed_after_its_write_is_retried_and_the_report_says_what_it_wro
     s.upsert_record(&name, "CNAME", 5, &[&primary.address])
         .await
         .unwrap();
-    let fault = s
-        .inject_fault(&json!({
-            "operation": "ChangeResourceRecordSets", "match": s.zone_id,
-            "action": "kill-caller", "when": "after",
-            "function": s.function_name("apply"), "onlyWhileBusy": true,
-        }))
-        .await
-        .unwrap();
+    let fault = kill_at(&s, "ChangeResourceRecordSets", &s.zone_id, "apply", "after").await;
     let e = run_execution(&s, json!({"replicationGroupId": s.group_id})).await;
     assert_succeeded(&s, &e);
     assert_eq!(s.fault_fired(&fault).await.unwrap(), 1);
     assert_eq!(assert_converged(&s).await, before);
-    let errors = s.execution_errors(&e.arn).await.unwrap();
-    assert!(errors.contains(&"Lambda.Unknown".to_string()), "{errors:?}");
+    assert_recovered_from_lambda_unknown(&s, &e.arn).await;
     let output = e.output.clone().unwrap_or_default();
     let report = &reports(&output)[0];
     assert_eq!(report["outcome"], "converged", "{output}");
@@ -107,20 +110,12 @@ async fn verify_killed_mid_check_is_retried_and_converges() {
     s.upsert_record(&name, "CNAME", 5, &[&primary.address])
         .await
         .unwrap();
-    let fault = s
-        .inject_fault(&json!({
-            "operation": "ListResourceRecordSets", "match": s.zone_id,
-            "action": "kill-caller", "when": "before",
-            "function": s.function_name("verify"), "onlyWhileBusy": true,
-        }))
-        .await
-        .unwrap();
+    let fault = kill_at(&s, "ListResourceRecordSets", &s.zone_id, "verify", "before").await;
     let e = run_execution(&s, json!({"replicationGroupId": s.group_id})).await;
     assert_succeeded(&s, &e);
     assert_eq!(s.fault_fired(&fault).await.unwrap(), 1);
     assert_converged(&s).await;
-    let errors = s.execution_errors(&e.arn).await.unwrap();
-    assert!(errors.contains(&"Lambda.Unknown".to_string()), "{errors:?}");
+    assert_recovered_from_lambda_unknown(&s, &e.arn).await;
     s.teardown().await.unwrap();
 }
 
@@ -149,7 +144,6 @@ async fn a_snapshot_past_its_lambda_timeout_is_retried_and_converges() {
     assert_succeeded(&s, &e);
     assert_eq!(s.fault_fired(&fault).await.unwrap(), 1);
     assert_eq!(assert_converged(&s).await.len(), 2);
-    let errors = s.execution_errors(&e.arn).await.unwrap();
-    assert!(errors.contains(&"Lambda.Unknown".to_string()), "{errors:?}");
+    assert_recovered_from_lambda_unknown(&s, &e.arn).await;
     s.teardown().await.unwrap();
 }
