@@ -41,7 +41,14 @@ async fn apply_killed_before_its_write_during_a_failover_is_retried_and_converge
     let s = scenario("fl-apply-drop", 2).await;
     resync(&s).await;
     assert_converged(&s).await;
-    let fault = kill_at(&s, "ChangeResourceRecordSets", &s.zone_id, "apply", "before").await;
+    let fault = kill_at(
+        &s,
+        "ChangeResourceRecordSets",
+        &s.zone_id,
+        "apply",
+        "before",
+    )
+    .await;
     let old_primary = s.primary().await.unwrap();
     s.failover().await.unwrap();
     group_available(&s).await;
