@@ -19,6 +19,8 @@ async fn notifications_that_can_only_be_no_ops_start_no_execution() {
         json!({"AutoScaling:EC2_INSTANCE_LAUNCH": "i-0123"}).to_string(),
         json!({"ElastiCache:TestFailoverApiCalled": s.group_id}).to_string(),
         json!({"ElastiCache:SnapshotComplete": format!("{}-001", s.group_id)}).to_string(),
+        // Control characters from outside never reach a log line raw.
+        json!({"ElastiCache:Snapshot\u{1b}[2J\nFAKE LINE": "x\u{1b}[31m"}).to_string(),
     ] {
         s.stack
             .sns
@@ -33,7 +35,15 @@ async fn notifications_that_can_only_be_no_ops_start_no_execution() {
     let executions = s.executions().await.unwrap();
     assert!(executions.is_empty(), "{executions:#?}");
     let log = s.stack.function_log_tail(&s.function_name("trigger"), 200);
-    assert_eq!(log.matches("no execution started").count(), 5, "{log}");
+    assert_eq!(log.matches("no execution started").count(), 6, "{log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "a raw control character reached the log: {log:?}"
+    );
+    assert!(
+        !log.contains("\nFAKE LINE"),
+        "input split a log line: {log:?}"
+    );
     s.teardown().await.unwrap();
 }
 
