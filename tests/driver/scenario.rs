@@ -808,6 +808,16 @@ impl Scenario {
 
     // ---------------------------------------------------------------- Route 53
 
+    /// Re-points slot `n`'s CNAME at the current primary by hand (TTL 5), as a careless
+    /// operator would; returns the slot's name.
+    pub async fn repoint_slot_at_primary(&self, n: u8) -> Result<String> {
+        let name = self.slot_name(n);
+        let primary = self.primary().await?;
+        self.upsert_record(&name, "CNAME", 5, &[&primary.address])
+            .await?;
+        Ok(name)
+    }
+
     /// UPSERTs a record by hand, as an operator (or another tool) would.
     pub async fn upsert_record(
         &self,

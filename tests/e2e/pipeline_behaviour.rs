@@ -68,11 +68,7 @@ async fn manual_resync_repairs_a_record_re_pointed_by_hand() {
     let s = scenario("pl-repair", 2).await;
     resync(&s).await;
     let before = assert_converged(&s).await;
-    let name = s.slot_name(1);
-    let primary = s.primary().await.unwrap();
-    s.upsert_record(&name, "CNAME", 5, &[&primary.address])
-        .await
-        .unwrap();
+    let name = s.repoint_slot_at_primary(1).await.unwrap();
     let output = resync(&s).await;
     let after = assert_converged(&s).await;
     assert_eq!(after, before, "the repair moved a name");
@@ -306,11 +302,7 @@ async fn a_conflict_provoked_between_plan_and_apply_still_converges() {
     let before = assert_converged(&s).await;
     deploy_paused_state_machine(&mut s, 3).await;
     // Someone re-points replica1: the run plans to repair it ...
-    let name = s.slot_name(1);
-    let primary = s.primary().await.unwrap();
-    s.upsert_record(&name, "CNAME", 5, &[&primary.address])
-        .await
-        .unwrap();
+    let name = s.repoint_slot_at_primary(1).await.unwrap();
     let arn = start_named(&s, json!({"replicationGroupId": s.group_id})).await;
     wait_entered(&s, &arn, "TestPause", 1).await;
     // ... and, between its Plan and its Apply, re-points it again: the DELETE of the

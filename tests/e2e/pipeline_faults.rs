@@ -77,11 +77,7 @@ async fn apply_killed_after_its_write_is_retried_and_the_report_says_what_it_wro
     let s = scenario("fl-apply-lost", 2).await;
     resync(&s).await;
     let before = assert_converged(&s).await;
-    let name = s.slot_name(1);
-    let primary = s.primary().await.unwrap();
-    s.upsert_record(&name, "CNAME", 5, &[&primary.address])
-        .await
-        .unwrap();
+    let name = s.repoint_slot_at_primary(1).await.unwrap();
     let fault = kill_at(&s, "ChangeResourceRecordSets", &s.zone_id, "apply", "after").await;
     let e = run_execution(&s, json!({"replicationGroupId": s.group_id})).await;
     assert_succeeded(&s, &e);
@@ -112,11 +108,7 @@ async fn apply_killed_after_its_write_is_retried_and_the_report_says_what_it_wro
 async fn verify_killed_mid_check_is_retried_and_converges() {
     let s = scenario("fl-verify", 2).await;
     resync(&s).await;
-    let name = s.slot_name(2);
-    let primary = s.primary().await.unwrap();
-    s.upsert_record(&name, "CNAME", 5, &[&primary.address])
-        .await
-        .unwrap();
+    s.repoint_slot_at_primary(2).await.unwrap();
     let fault = kill_at(&s, "ListResourceRecordSets", &s.zone_id, "verify", "before").await;
     let e = run_execution(&s, json!({"replicationGroupId": s.group_id})).await;
     assert_succeeded(&s, &e);
