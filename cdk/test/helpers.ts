@@ -8,7 +8,7 @@ import { App, Aspects, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, INagLogger } from 'cdk-nag';
 import { ReplicaDnsConfig } from '../lib/config';
 import { FUNCTIONS, FunctionLimits, ReplicaDns, ReplicaDnsProps } from '../lib/replica-dns';
 
@@ -97,11 +97,47 @@ export function fakeAssets(arch: 'x86_64' | 'arm64' = 'arm64', only: readonly st
   return dir;
 }
 
+/** One cdk-nag finding: a rule a resource breaks, suppressed or not. */
+export interface NagFinding {
+  readonly ruleId: string;
+  /** The granular finding (`Resource::*`, …), '' for a rule without findings. */
+  readonly findingId: string;
+  /** Construct path of the CfnResource, e.g. `Test/ReplicaDns/FilterRole/DefaultPolicy/Resource`. */
+  readonly path: string;
+  readonly suppressed: boolean;
+}
+
+/** What the AwsSolutions pack reported while synthesising. */
+export interface NagReport {
+  readonly findings: NagFinding[];
+  /** Every rule id the pack evaluated on some resource (the rules the pinned cdk-nag has). */
+  readonly rules: Set<string>;
+}
+
+function nagRecorder(report: NagReport): INagLogger {
+  const rule = (d: { ruleId: string }) => void report.rules.add(d.ruleId);
+  return {
+    onCompliance: rule,
+    onNotApplicable: rule,
+    onError: rule,
+    onSuppressedError: rule,
+    onNonCompliance: (d) => {
+      rule(d);
+      report.findings.push({ ruleId: d.ruleId, findingId: d.findingId, path: d.resource.node.path, suppressed: false });
+    },
+    onSuppressed: (d) => {
+      rule(d);
+      report.findings.push({ ruleId: d.ruleId, findingId: d.findingId, path: d.resource.node.path, suppressed: true });
+    },
+  };
+}
+
 export interface Synth {
   readonly app: App;
   readonly stack: Stack;
   readonly construct: ReplicaDns;
   readonly template: Template;
+  readonly nag: NagReport;
 }
 
 /** Synthesises a stack holding one ReplicaDns, with cdk-nag's AwsSolutions checks applied. */
@@ -115,9 +151,10 @@ export function synthConstruct(props: Partial<ReplicaDnsProps> = {}, extend?: (s
     ...props,
     ...(extend ? extend(stack) : {}),
   });
-  Aspects.of(app).add(new AwsSolutionsChecks());
+  const nag: NagReport = { findings: [], rules: new Set() };
+  Aspects.of(app).add(new AwsSolutionsChecks({ additionalLoggers: [nagRecorder(nag)] }));
   const template = Template.fromStack(stack);
-  return { app, stack, construct, template };
+  return { app, stack, construct, template, nag };
 }
 
 export type Statement = {

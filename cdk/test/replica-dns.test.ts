@@ -2,6 +2,7 @@
 // for verify: one synthesis (beforeAll), one claim per test.
 
 import * as fs from 'fs';
+import { CfnResource } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -350,10 +351,13 @@ describe('least privilege', () => {
     ]);
   });
 
-  test('only CREATE, DELETE and UPSERT actions are allowed', () => {
+  // Issue 9 item 6: the planner never emits UPSERT (core plan.rs, rule 7), so IAM may
+  // refuse it and enforce the compare-and-swap guard (DELETE exactly what was read, then
+  // CREATE) on its own.
+  test('only CREATE and DELETE actions are allowed (no UPSERT)', () => {
     expect(changeStatements().map((st) => st.Condition!['ForAllValues:StringEquals']['route53:ChangeResourceRecordSetsActions'])).toEqual([
-      ['CREATE', 'DELETE', 'UPSERT'],
-      ['CREATE', 'DELETE', 'UPSERT'],
+      ['CREATE', 'DELETE'],
+      ['CREATE', 'DELETE'],
     ]);
   });
 
@@ -430,6 +434,44 @@ describe('cdk-nag AwsSolutions', () => {
 
   test('reports no unsuppressed warning', () => {
     expect(Annotations.fromStack(s.stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+  });
+
+  /** Every suppression in the template: the CfnResource's path and the rule entry. */
+  const suppressions = () =>
+    s.stack.node
+      .findAll()
+      .filter((c): c is CfnResource => c instanceof CfnResource)
+      .flatMap((c) =>
+        ((c.getMetadata('cdk_nag')?.rules_to_suppress ?? []) as { id: string; applies_to?: (string | { regex: string })[] }[]).map((r) => ({ path: c.node.path, ...r })),
+      );
+
+  /** The construct's child a resource belongs to: `FilterRole` for `…/ReplicaDns/FilterRole/DefaultPolicy/Resource`. */
+  const part = (p: string) => p.slice(s.construct.node.path.length + 1).split('/')[0];
+
+  const matches = (appliesTo: string | { regex: string }, findingId: string) => {
+    if (typeof appliesTo === 'string') return appliesTo === findingId;
+    const m = appliesTo.regex.match(/^\/(.*)\/([a-z]*)$/)!;
+    return new RegExp(m[1], m[2]).test(findingId);
+  };
+
+  // Issue 11 item 4: a suppression for a rule the pinned cdk-nag lacks (SNS2) or a regex
+  // that matches no finding hides nothing and misleads the reader.
+  test('every suppression names a rule of the pinned AwsSolutions pack', () => {
+    expect([...new Set(suppressions().map((x) => x.id))].filter((id) => !s.nag.rules.has(id))).toEqual([]);
+  });
+
+  test('every suppression, and each of its appliesTo, matches a finding in the part it is added to', () => {
+    const unused = suppressions().flatMap((x) =>
+      (x.applies_to ?? [undefined])
+        .filter(
+          (a) =>
+            !s.nag.findings.some(
+              (f) => f.ruleId === x.id && f.path.startsWith(s.construct.node.path + '/') && part(f.path) === part(x.path) && (a === undefined || matches(a, f.findingId)),
+            ),
+        )
+        .map((a) => `${x.path} ${x.id} ${JSON.stringify(a ?? null)}`),
+    );
+    expect(unused).toEqual([]);
   });
 
   test('every suppression gives a reason of at least one sentence', () => {
