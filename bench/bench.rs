@@ -1,0 +1,517 @@
+//! The efficiency bench of issue 10: the five scenarios of the issue on the local stack,
+//! each measured by the emulator's call counters (`/_replica_dns/calls`), printed beside
+//! the blog Lambda's figures as a ratio. Run it with `bench/run` (bench/README.md).
+//!
+//! Not a test: it asserts nothing but "every execution ended"; the figures it prints are
+//! measurements, and the e2e tests keep the behaviour. It needs the stack to itself: the
+//! emulator's counters are global, so the bench resets them before each scenario and
+//! subtracts exactly what it sent itself (the ElastiCache actions that cause a scenario,
+//! its own notifications and StartExecution) and the Step Functions reads it polls with.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{anyhow, bail, Context, Result};
+use aws_sdk_sfn::types::ExecutionStatus;
+use hickory_resolver::proto::rr::RecordType;
+use replica_dns_tests::{dns, Member, Scenario, Stack};
+use serde_json::{json, Value};
+
+/// Long enough for a node replacement on a loaded 2-core machine.
+const TIMEOUT: Duration = Duration::from_secs(240);
+/// No execution running for this long: the notifications of a scenario have been handled.
+const QUIET: Duration = Duration::from_secs(3);
+/// Replicas of the bench's group (the issue's 1 primary + 5 replicas).
+const REPLICAS: u8 = 5;
+
+/// One scenario of the issue with the blog Lambda's figures for it (issue 10: "use the
+/// counts measured above for the same scenarios").
+struct Baseline {
+    name: &'static str,
+    blog_calls: u64,
+    blog_writes: u64,
+}
+
+const SCENARIOS: [Baseline; 5] = [
+    Baseline {
+        name: "initial sync (1+5)",
+        blog_calls: 7,
+        blog_writes: 5,
+    },
+    Baseline {
+        name: "TestFailover, old primary returns",
+        blog_calls: 16,
+        blog_writes: 10,
+    },
+    Baseline {
+        name: "replica removed",
+        blog_calls: 6,
+        blog_writes: 4,
+    },
+    Baseline {
+        name: "replica added",
+        blog_calls: 7,
+        blog_writes: 5,
+    },
+    Baseline {
+        name: "burst of 5 notifications, 1 failover",
+        blog_calls: 17,
+        blog_writes: 10,
+    },
+];
+
+/// Calls that are not the account's API calls made by replica-dns: the Lambda Invokes
+/// Step Functions makes for its Task states (their cost is state transitions, counted
+/// separately) and the bench's own Step Functions reads.
+fn excluded(key: &str) -> bool {
+    key.starts_with("lambda:")
+        || matches!(
+            key,
+            "states:ListExecutions" | "states:DescribeExecution" | "states:GetExecutionHistory"
+        )
+}
+
+/// What one scenario cost in one run.
+#[derive(Debug, Default, Clone)]
+struct Measured {
+    calls: u64,
+    writes: u64,
+    describe_clusters: u64,
+    invokes: u64,
+    executions: u64,
+    failed: u64,
+    /// StateEntered events per execution, and every history event, summed.
+    states_entered: u64,
+    history_events: u64,
+    /// Failover scenarios: seconds from FailoverComplete until no name points at the
+    /// new primary.
+    time_to_safe: Option<f64>,
+    by_operation: BTreeMap<String, u64>,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let runs: usize = std::env::args()
+        .skip_while(|a| a != "--runs")
+        .nth(1)
+        .map(|n| n.parse())
+        .transpose()
+        .context("--runs takes a number")?
+        .unwrap_or(3);
+    let stack = Stack::from_env()
+        .await
+        .context("run the bench inside the local stack: bench/run")?;
+    let settings = stack.set_emulator_settings(&json!({})).await?;
+    eprintln!("emulator settings: {settings}");
+
+    let mut all: Vec<Vec<Measured>> = vec![Vec::new(); SCENARIOS.len()];
+    for run in 1..=runs {
+        eprintln!("--- run {run}/{runs}");
+        let measured = one_run(&stack).await?;
+        for (i, m) in measured.into_iter().enumerate() {
+            eprintln!("  {}: {m:?}", SCENARIOS[i].name);
+            all[i].push(m);
+        }
+    }
+    print_report(&all, runs);
+    Ok(())
+}
+
+/// One group through the five scenarios, one after another.
+async fn one_run(stack: &Stack) -> Result<Vec<Measured>> {
+    let s = stack.scenario("bench").replicas(REPLICAS).build().await?;
+    let result = scenarios(&s).await;
+    if let Err(error) = &result {
+        eprintln!("bench failed: {error:#}\n{}", s.logs_tail(40));
+    }
+    s.teardown().await?;
+    result
+}
+
+async fn scenarios(s: &Scenario) -> Result<Vec<Measured>> {
+    let mut out = Vec::new();
+    s.wait_group_available(TIMEOUT).await?;
+
+    // 1. Initial sync: an operator's manual execution on a zone without our records.
+    out.push(
+        measure(s, |own| async move {
+            own.add("states:StartExecution");
+            let arn = s
+                .start_execution(&json!({"replicationGroupId": s.group_id}))
+                .await?;
+            s.wait_execution(&arn, TIMEOUT).await?;
+            Ok(None)
+        })
+        .await?,
+    );
+
+    // 2. TestFailover: the promoted replica's name moves, the old primary is replaced
+    //    and comes back as a replica.
+    let members = s.wait_group_available(TIMEOUT).await?;
+    out.push(measure(s, |own| failover(s, members, own, false)).await?);
+
+    // 3. A replica removed (DecreaseReplicaCount by one).
+    s.wait_group_available(TIMEOUT).await?;
+    out.push(
+        measure(s, |own| async move {
+            own.add("elasticache:DecreaseReplicaCount");
+            s.remove_replicas(REPLICAS - 1).await?;
+            Ok(None)
+        })
+        .await?,
+    );
+
+    // 4. A replica added back (IncreaseReplicaCount by one).
+    s.wait_group_available(TIMEOUT).await?;
+    out.push(
+        measure(s, |own| async move {
+            own.add("elasticache:IncreaseReplicaCount");
+            s.add_replicas(REPLICAS).await?;
+            Ok(None)
+        })
+        .await?,
+    );
+
+    // 5. One failover notified five times: the emulator's three (FailoverComplete for
+    //    the group, CacheNodeReplaceStarted, CacheNodeReplaceComplete) plus the two
+    //    cluster-level FailoverComplete messages AWS also sends ("failover completed
+    //    (cluster, then group)"), published by the bench.
+    let members = s.wait_group_available(TIMEOUT).await?;
+    out.push(measure(s, |own| failover(s, members, own, true)).await?);
+    Ok(out)
+}
+
+/// The calls the bench itself sends inside a measured window, subtracted from the
+/// emulator's counts.
+#[derive(Default, Clone)]
+struct Own(Arc<Mutex<BTreeMap<String, u64>>>);
+
+impl Own {
+    fn add(&self, key: &str) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(key.to_string())
+            .or_default() += 1;
+    }
+
+    fn get(&self, key: &str) -> u64 {
+        let own = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        own.get(key).copied().unwrap_or_default()
+    }
+}
+
+/// Runs `cause`, waits until the pipeline is idle, and reads what it cost.
+async fn measure<F, Fut>(s: &Scenario, cause: F) -> Result<Measured>
+where
+    F: FnOnce(Own) -> Fut,
+    Fut: std::future::Future<Output = Result<Option<f64>>>,
+{
+    let before: Vec<String> = s.executions().await?.into_iter().map(|e| e.arn).collect();
+    let own = Own::default();
+    s.stack.control_post("/calls/reset", &json!({})).await?;
+    let time_to_safe = cause(own.clone()).await?;
+    let executions = s.wait_idle(QUIET, TIMEOUT).await?;
+    let counted = s.stack.control_get("/calls").await?;
+    let mut m = Measured {
+        time_to_safe,
+        ..Measured::default()
+    };
+    let calls = counted["calls"]
+        .as_object()
+        .ok_or_else(|| anyhow!("GET /calls answered {counted}"))?;
+    for (key, n) in calls {
+        let n = n.as_u64().unwrap_or_default();
+        if key.starts_with("lambda:") {
+            m.invokes += n;
+        }
+        if excluded(key) {
+            continue;
+        }
+        let n = n.saturating_sub(own.get(key));
+        if n == 0 {
+            continue;
+        }
+        m.calls += n;
+        if key == "route53:ChangeResourceRecordSets" {
+            m.writes += n;
+        }
+        if key == "elasticache:DescribeCacheClusters" {
+            m.describe_clusters += n;
+        }
+        m.by_operation.insert(key.clone(), n);
+    }
+    for e in executions.iter().filter(|e| !before.contains(&e.arn)) {
+        m.executions += 1;
+        if e.status != ExecutionStatus::Succeeded {
+            m.failed += 1;
+            eprintln!(
+                "  execution {} ended {:?}: {:?} {:?}",
+                e.name, e.status, e.error, e.cause
+            );
+        }
+        let (entered, events) = history_counts(s, &e.arn).await?;
+        m.states_entered += entered;
+        m.history_events += events;
+    }
+    Ok(m)
+}
+
+/// StateEntered events and all events of one execution's history.
+async fn history_counts(s: &Scenario, arn: &str) -> Result<(u64, u64)> {
+    let (mut entered, mut events) = (0, 0);
+    let mut token = None;
+    loop {
+        let page = s
+            .stack
+            .sfn
+            .get_execution_history()
+            .execution_arn(arn)
+            .set_next_token(token)
+            .send()
+            .await
+            .context("GetExecutionHistory")?;
+        for event in page.events() {
+            events += 1;
+            if event.r#type().as_str().ends_with("StateEntered") {
+                entered += 1;
+            }
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok((entered, events));
+        }
+    }
+}
+
+/// TestFailover, watching the group's names through DNS (not an AWS call) to time how
+/// long a name points at the promoted replica; `burst` adds the two cluster-level
+/// FailoverComplete notifications.
+async fn failover(
+    s: &Scenario,
+    members: Vec<Member>,
+    own: Own,
+    burst: bool,
+) -> Result<Option<f64>> {
+    let old_primary = members
+        .iter()
+        .find(|m| m.current_role == "primary")
+        .ok_or_else(|| anyhow!("no primary"))?
+        .clone();
+    let events_before = failover_events(s).await?.len();
+    own.add("elasticache:TestFailover");
+    s.failover().await?;
+
+    // Poll DNS until the failover is notified and then until no name points at the
+    // promoted member.
+    let names: Vec<String> = (1..=REPLICAS).map(|n| s.slot_name(n)).collect();
+    let start = Instant::now();
+    let mut notified: Option<(f64, String)> = None;
+    loop {
+        if start.elapsed() > Duration::from_secs(60) {
+            bail!("no safe state within 60 s of TestFailover");
+        }
+        if notified.is_none() {
+            let events = failover_events(s).await?;
+            if let Some(e) = events.get(events_before..).and_then(|new| new.first()) {
+                notified = Some(e.clone());
+                if burst {
+                    let promoted = promoted_member(&members, &e.1)?;
+                    for id in [promoted.as_str(), old_primary.cache_cluster_id.as_str()] {
+                        own.add("sns:Publish");
+                        publish(s, "FailoverComplete", id).await?;
+                    }
+                }
+            }
+        }
+        if let Some((at, promoted)) = &notified {
+            let promoted = members
+                .iter()
+                .find(|m| &m.cache_cluster_id == promoted)
+                .ok_or_else(|| anyhow!("promoted member {promoted} unknown"))?;
+            if !points_at(s, &names, promoted).await? {
+                return Ok(Some((epoch_seconds() - at).max(0.0)));
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+fn promoted_member(members: &[Member], id: &str) -> Result<String> {
+    members
+        .iter()
+        .find(|m| m.cache_cluster_id == id)
+        .map(|m| m.cache_cluster_id.clone())
+        .ok_or_else(|| anyhow!("promoted member {id} unknown"))
+}
+
+/// Whether any of `names` resolves (CNAME) to `member`'s endpoint.
+async fn points_at(s: &Scenario, names: &[String], member: &Member) -> Result<bool> {
+    let target = format!("{}.", member.address.trim_end_matches('.'));
+    for name in names {
+        let answers = dns::lookup(s.stack.dns_addr, name, RecordType::CNAME).await?;
+        if answers
+            .iter()
+            .any(|a| a.record_type == "CNAME" && a.value.eq_ignore_ascii_case(&target))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The FailoverComplete notifications the emulator published for this group:
+/// (time as seconds since the epoch, promoted member's cluster id).
+async fn failover_events(s: &Scenario) -> Result<Vec<(f64, String)>> {
+    let answer = s.stack.control_get("/elasticache/events").await?;
+    let events = answer["events"].as_array().cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for e in events {
+        if e["event"] != "ElastiCache:FailoverComplete" || e["sourceId"] != s.group_id.as_str() {
+            continue;
+        }
+        let message: Value =
+            serde_json::from_str(e["message"].as_str().unwrap_or("{}")).context("event message")?;
+        let promoted = message["Cache Cluster ID"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let time = e["time"].as_str().unwrap_or_default();
+        out.push((iso_epoch(time)?, promoted));
+    }
+    Ok(out)
+}
+
+/// Publishes an ElastiCache-shaped notification to the scenario's topic.
+async fn publish(s: &Scenario, event: &str, cache_cluster_id: &str) -> Result<()> {
+    let message = json!({
+        format!("ElastiCache:{event}"): cache_cluster_id,
+        "Cache Cluster ID": cache_cluster_id,
+        "Replication Group ID": s.group_id,
+    });
+    s.stack
+        .sns
+        .publish()
+        .topic_arn(&s.topic_arn)
+        .message(message.to_string())
+        .send()
+        .await
+        .context("Publish")?;
+    Ok(())
+}
+
+fn epoch_seconds() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default()
+}
+
+/// `2026-12-02T09:01:02.123456+00:00` (Python's UTC isoformat) as seconds since the epoch.
+fn iso_epoch(text: &str) -> Result<f64> {
+    let bad = || anyhow!("unexpected event time {text:?}");
+    let (date, rest) = text.split_once('T').ok_or_else(bad)?;
+    let time = rest.trim_end_matches("+00:00").trim_end_matches('Z');
+    let d: Vec<i64> = date
+        .split('-')
+        .map(|p| p.parse().map_err(|_| bad()))
+        .collect::<Result<_>>()?;
+    let [y, mo, day] = d[..] else {
+        return Err(bad());
+    };
+    let t: Vec<f64> = time
+        .split(':')
+        .map(|p| p.parse().map_err(|_| bad()))
+        .collect::<Result<_>>()?;
+    let [h, mi, sec] = t[..] else {
+        return Err(bad());
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if mo <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Ok(days as f64 * 86_400.0 + h * 3600.0 + mi * 60.0 + sec)
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(|a, b| a.total_cmp(b));
+    let mid = v.len() / 2;
+    Some(if v.len().is_multiple_of(2) {
+        (v[mid - 1] + v[mid]) / 2.0
+    } else {
+        v[mid]
+    })
+}
+
+fn print_report(all: &[Vec<Measured>], runs: usize) {
+    println!("\nreplica-dns bench: 1 primary + {REPLICAS} replicas, medians of {runs} run(s); blog = the blog Lambda's figures (issue 10)");
+    println!(
+        "{:<38} {:>6} {:>5} {:>6}  {:>6} {:>5} {:>6}  {:>5} {:>5} {:>6} {:>7}",
+        "scenario",
+        "calls",
+        "blog",
+        "ratio",
+        "writes",
+        "blog",
+        "ratio",
+        "DCC",
+        "execs",
+        "states",
+        "events"
+    );
+    let med = |ms: &[Measured], f: fn(&Measured) -> u64| {
+        median(ms.iter().map(|m| f(m) as f64).collect()).unwrap_or_default()
+    };
+    for (b, ms) in SCENARIOS.iter().zip(all) {
+        let calls = med(ms, |m| m.calls);
+        let writes = med(ms, |m| m.writes);
+        println!(
+            "{:<38} {:>6} {:>5} {:>5.1}x  {:>6} {:>5} {:>5.1}x  {:>5} {:>5} {:>6} {:>7}",
+            b.name,
+            calls,
+            b.blog_calls,
+            calls / b.blog_calls as f64,
+            writes,
+            b.blog_writes,
+            writes / b.blog_writes as f64,
+            med(ms, |m| m.describe_clusters),
+            med(ms, |m| m.executions),
+            med(ms, |m| m.states_entered),
+            med(ms, |m| m.history_events),
+        );
+    }
+    println!("(calls: every AWS call of the pipeline's functions; DCC: of them DescribeCacheClusters; execs: executions started; states: StateEntered events, summed over them; events: history events, summed)");
+    let failed: u64 = all.iter().flatten().map(|m| m.failed).sum();
+    println!("failed executions: {failed}");
+    let safe: Vec<f64> = all
+        .iter()
+        .flatten()
+        .filter_map(|m| m.time_to_safe)
+        .collect();
+    if let Some(p50) = median(safe.clone()) {
+        let mut sorted = safe.clone();
+        sorted.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "time to safe (FailoverComplete -> no name on the new primary), {} failovers, debug binaries: median {:.2} s, min {:.2} s, max {:.2} s",
+            safe.len(),
+            p50,
+            sorted[0],
+            sorted[sorted.len() - 1]
+        );
+    }
+    println!("calls by operation (last run):");
+    for (b, ms) in SCENARIOS.iter().zip(all) {
+        if let Some(m) = ms.last() {
+            println!("  {:<38} {:?}", b.name, m.by_operation);
+        }
+    }
+}
