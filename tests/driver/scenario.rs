@@ -937,11 +937,14 @@ impl Scenario {
             .collect())
     }
 
-    /// Slot name `n` of the group (from its template), e.g. `replica1.<zone>`.
+    /// Slot name `n` of the group, e.g. `replica1.<zone>`: the core's rendering of its
+    /// template (`GroupConfig::slot_name`), as the planner writes it.
     pub fn slot_name(&self, n: u8) -> String {
+        // The scenario's own template always holds one `{n}`; a caller's `configure`
+        // that breaks it fails the pipeline long before a test asks for a name.
         self.config.groups[0]
-            .name_template
-            .replace("{n}", &n.to_string())
+            .slot_name(u32::from(n))
+            .unwrap_or_else(|e| panic!("scenario {}: {e}", self.id))
     }
 
     // ---------------------------------------------------------------- DNS

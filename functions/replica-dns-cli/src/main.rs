@@ -17,6 +17,8 @@ use replica_dns_core::config::{Config, ConfigErrors};
 use replica_dns_core::event::{resolve, Request};
 use replica_dns_core::limits;
 
+mod names;
+
 #[derive(Parser)]
 #[command(
     name = "replica-dns",
@@ -64,6 +66,14 @@ enum Command {
     FunctionLimits {
         #[arg(long = "check", value_name = "NAME=SECONDS", value_parser = parse_timeout)]
         check: Vec<(String, u32)>,
+    },
+    /// Print, as JSON, the names each group may write (slot CNAMEs and their ownership
+    /// TXT names, in IAM's ChangeResourceRecordSetsNormalizedRecordNames form; AZ-name
+    /// patterns) and the constants around them. The CDK builds the record-level IAM
+    /// condition from this. Validates the configuration first (exit 1 on a problem).
+    ManagedNames {
+        /// Configuration JSON file, or `-` for stdin.
+        file: PathBuf,
     },
 }
 
@@ -156,6 +166,14 @@ fn run(command: Command) -> Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&function_limits())?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::ManagedNames { file } => match load_config(&file)? {
+            Ok(config) => {
+                let names = names::managed_names(&config)?;
+                println!("{}", serde_json::to_string_pretty(&names)?);
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(errors) => Ok(report(&errors)),
+        },
     }
 }
 

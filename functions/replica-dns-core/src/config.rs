@@ -30,6 +30,11 @@ pub use validate::{ConfigErrors, ConfigProblem, FieldError};
 
 use serde::{Deserialize, Serialize};
 
+use crate::ownership::{
+    ownership_name, AzNames, AzPattern, GuardedName, ManagedNames, OwnershipError, SlotTemplate,
+};
+use crate::records::normalize_name;
+
 /// The whole deployment's configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -225,23 +230,229 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The configured group with this replication group id (compared exactly), if any.
+    pub fn group(&self, replication_group_id: &str) -> Option<&GroupConfig> {
+        self.groups
+            .iter()
+            .find(|g| g.replication_group_id == replication_group_id)
+    }
+}
+
 impl GroupConfig {
+    /// The slot-name template, split around its `{n}`; an error when the template does
+    /// not hold exactly one (never for a validated configuration).
+    pub fn slot_template(&self) -> Result<SlotTemplate, OwnershipError> {
+        SlotTemplate::parse(&self.name_template)
+    }
+
     /// The slot name for slot `n` (1-based), normalised (lower case, trailing dot).
-    pub fn slot_name(&self, n: u8) -> String {
-        crate::records::normalize_name(
-            &self.name_template.replace(SLOT_PLACEHOLDER, &n.to_string()),
-        )
+    pub fn slot_name(&self, n: u32) -> Result<String, OwnershipError> {
+        Ok(self.slot_template()?.name(n))
     }
 
     /// The AZ-local name for availability zone `az`, when AZ names are configured.
     pub fn az_name(&self, az: &str) -> Option<String> {
         self.az_names
             .as_ref()
-            .map(|a| crate::records::normalize_name(&a.template.replace(AZ_PLACEHOLDER, az)))
+            .map(|a| normalize_name(&a.template.replace(AZ_PLACEHOLDER, az)))
+    }
+
+    /// The part of the zone the group's slot names live in, so that a big zone is not
+    /// read whole: everything below the template's first label when `{n}` sits in that
+    /// label (`replica{n}.orders.cache.internal.` → `orders.cache.internal.`); `None`
+    /// (the whole zone) otherwise. See [`SlotTemplate::subtree`].
+    pub fn records_subtree(&self) -> Option<String> {
+        self.slot_template().ok()?.subtree().map(str::to_string)
+    }
+
+    /// Every name this group may ever write, with the ownership TXT name of each:
+    /// slots 1..=[`MAX_REPLICAS`], the pooled name and the AZ-name pattern when
+    /// configured. An error only for a template without exactly one `{n}`.
+    pub fn managed_names(&self) -> Result<ManagedNames, OwnershipError> {
+        let slot = self.slot_template()?;
+        let txt = slot.ownership_template(&self.ownership_prefix);
+        let slots = (1..=u32::from(MAX_REPLICAS))
+            .map(|n| GuardedName {
+                name: slot.name(n),
+                ownership_name: txt.name(n),
+            })
+            .collect();
+        let pooled = self.pooled_name.as_ref().map(|p| {
+            let name = normalize_name(&p.name);
+            GuardedName {
+                ownership_name: ownership_name(&self.ownership_prefix, &name),
+                name,
+            }
+        });
+        let az = self
+            .az_names
+            .as_ref()
+            .and_then(|a| AzPattern::parse(&a.template))
+            .map(|name| AzNames {
+                ownership_name: name.ownership_pattern(&self.ownership_prefix),
+                name,
+            });
+        Ok(ManagedNames { slots, pooled, az })
     }
 }
 
 /// The slot-number placeholder of [`GroupConfig::name_template`].
-pub const SLOT_PLACEHOLDER: &str = "{n}";
+pub const SLOT_PLACEHOLDER: &str = SlotTemplate::PLACEHOLDER;
 /// The availability-zone placeholder of [`AzNamesConfig::template`].
 pub const AZ_PLACEHOLDER: &str = "{az}";
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+
+    fn group(template: &str) -> GroupConfig {
+        GroupConfig {
+            replication_group_id: "orders".into(),
+            hosted_zone_id: "Z0123456789ABCDEFGHIJ".into(),
+            zone_name: "cache.internal.".into(),
+            name_template: template.into(),
+            ttl: DEFAULT_TTL,
+            no_replica_policy: NoReplicaPolicy::Primary,
+            adopt_existing: false,
+            ownership_prefix: DEFAULT_OWNERSHIP_PREFIX.into(),
+            az_names: None,
+            pooled_name: None,
+            auth_secret_arn: None,
+        }
+    }
+
+    #[test]
+    fn managed_names_are_every_slot_up_to_the_maximum_with_its_txt() {
+        let names = group("Replica{n}.Orders.cache.internal")
+            .managed_names()
+            .unwrap();
+        assert_eq!(names.slots.len(), usize::from(MAX_REPLICAS));
+        let exact: Vec<&str> = names.exact().collect();
+        assert_eq!(
+            exact[..4],
+            [
+                "replica1.orders.cache.internal.",
+                "_rdns.replica1.orders.cache.internal.",
+                "replica2.orders.cache.internal.",
+                "_rdns.replica2.orders.cache.internal.",
+            ]
+        );
+        assert_eq!(exact.last(), Some(&"_rdns.replica5.orders.cache.internal."));
+        assert_eq!(names.pooled, None);
+        assert_eq!(names.az, None);
+    }
+
+    #[test]
+    fn managed_names_agree_with_the_planner_templates_and_ownership_name() {
+        let mut g = group("replica{n}.orders.cache.internal.");
+        g.ownership_prefix = "_Own".into();
+        let names = g.managed_names().unwrap();
+        let slot = g.slot_template().unwrap();
+        let txt = slot.ownership_template(&g.ownership_prefix);
+        for (n, guarded) in (1..).zip(&names.slots) {
+            assert_eq!(guarded.name, slot.name(n));
+            assert_eq!(guarded.name, g.slot_name(n).unwrap());
+            assert_eq!(guarded.ownership_name, txt.name(n));
+            assert_eq!(
+                guarded.ownership_name,
+                ownership_name(&g.ownership_prefix, &guarded.name)
+            );
+        }
+        assert_eq!(
+            names.slots[0].ownership_name,
+            "_own.replica1.orders.cache.internal."
+        );
+    }
+
+    #[test]
+    fn pooled_and_az_names_come_with_their_ownership_names() {
+        let mut g = group("replica{n}.orders.cache.internal.");
+        g.pooled_name = Some(PooledNameConfig {
+            name: "Replicas.orders.cache.internal".into(),
+        });
+        g.az_names = Some(AzNamesConfig {
+            template: "replica-{az}.orders.cache.internal.".into(),
+        });
+        let names = g.managed_names().unwrap();
+        assert_eq!(
+            names.pooled,
+            Some(GuardedName {
+                name: "replicas.orders.cache.internal.".into(),
+                ownership_name: "_rdns.replicas.orders.cache.internal.".into(),
+            })
+        );
+        let exact: Vec<&str> = names.exact().collect();
+        assert_eq!(exact.len(), 2 * usize::from(MAX_REPLICAS) + 2);
+        assert_eq!(
+            exact[exact.len() - 2..],
+            [
+                "replicas.orders.cache.internal.",
+                "_rdns.replicas.orders.cache.internal."
+            ]
+        );
+        let az = names.az.unwrap();
+        assert_eq!(az.name.template(), "replica-{az}.orders.cache.internal.");
+        assert_eq!(
+            az.ownership_name.template(),
+            "_rdns.replica-{az}.orders.cache.internal."
+        );
+        // The pattern, filled in, is what az_name and ownership_name give.
+        let filled = |p: &AzPattern| format!("{}us-east-1a{}", p.prefix, p.suffix);
+        assert_eq!(Some(filled(&az.name)), g.az_name("us-east-1a"));
+        assert_eq!(
+            filled(&az.ownership_name),
+            ownership_name("_rdns", &filled(&az.name))
+        );
+    }
+
+    #[test]
+    fn an_az_template_starting_with_the_placeholder_keeps_the_ownership_dot() {
+        let mut g = group("replica{n}.orders.cache.internal.");
+        g.az_names = Some(AzNamesConfig {
+            template: "{az}.orders.cache.internal.".into(),
+        });
+        let az = g.managed_names().unwrap().az.unwrap();
+        assert_eq!(
+            az.ownership_name.template(),
+            "_rdns.{az}.orders.cache.internal."
+        );
+    }
+
+    #[test]
+    fn a_template_without_one_placeholder_has_no_names() {
+        let g = group("replica.orders.cache.internal.");
+        assert!(matches!(
+            g.managed_names(),
+            Err(OwnershipError::TemplatePlaceholder { .. })
+        ));
+        assert!(g.slot_name(1).is_err());
+        assert_eq!(g.records_subtree(), None);
+    }
+
+    #[test]
+    fn records_subtree_follows_the_slot_label() {
+        assert_eq!(
+            group("replica{n}.orders.cache.internal.")
+                .records_subtree()
+                .as_deref(),
+            Some("orders.cache.internal.")
+        );
+        assert_eq!(
+            group("replica.{n}.orders.cache.internal.").records_subtree(),
+            None
+        );
+    }
+
+    #[test]
+    fn groups_are_found_by_exact_id() {
+        let config = Config {
+            owner_id: "prod".into(),
+            groups: vec![group("replica{n}.orders.cache.internal.")],
+        };
+        assert!(config.group("orders").is_some());
+        assert!(config.group("order").is_none());
+        assert!(config.group("orders-eu").is_none());
+    }
+}

@@ -1,5 +1,7 @@
 //! Who owns a DNS record: the ownership TXT value written beside every managed CNAME,
-//! the TXT name scheme, and the slot-name template (`replica{n}.…`).
+//! the TXT name scheme, the slot-name template (`replica{n}.…`), the set of names one
+//! group may write ([`ManagedNames`], from [`crate::config::GroupConfig::managed_names`])
+//! and the form IAM compares those names in ([`iam_normalized_name`]).
 //!
 //! This module renders and parses; it does not decide what to change (that is
 //! [`crate::plan`]) and it does not validate a whole configuration (that is
@@ -72,6 +74,10 @@ pub enum OwnershipError {
     /// A slot-name template without exactly one `{n}`.
     #[error("name template {template:?} must contain `{{n}}` exactly once")]
     TemplatePlaceholder { template: String },
+    /// A name with a character Route 53 cannot write as a `\ooo` octal escape (beyond
+    /// one byte): an internationalised name must be given in its punycode form.
+    #[error("name {name:?} has character {character:?}, which is not a DNS character (use the punycode form)")]
+    NotDnsCharacter { name: String, character: char },
 }
 
 /// The content of one ownership TXT value.
@@ -294,11 +300,17 @@ fn parse_slot_number(text: &str) -> Option<u32> {
 /// The name of the ownership TXT guarding `slot_name`: `<prefix>.<slot name>`.
 /// Never the slot name itself, which its CNAME owns exclusively.
 pub fn ownership_name(ownership_prefix: &str, slot_name: &str) -> String {
-    normalize_name(&format!(
-        "{}.{}",
-        ownership_prefix.trim_end_matches('.'),
-        slot_name
-    ))
+    normalize_name(&format!("{}{slot_name}", ownership_label(ownership_prefix)))
+}
+
+/// What the ownership scheme puts before a managed name: the prefix label and a dot,
+/// lower case. The one rule behind [`ownership_name`],
+/// [`SlotTemplate::ownership_template`] and [`AzPattern::ownership_pattern`].
+fn ownership_label(ownership_prefix: &str) -> String {
+    format!(
+        "{}.",
+        ownership_prefix.trim_end_matches('.').to_ascii_lowercase()
+    )
 }
 
 /// A slot-name template such as `replica{n}.orders.cache.internal.`, split once around
@@ -312,6 +324,18 @@ pub struct SlotTemplate {
 impl SlotTemplate {
     /// Placeholder replaced by the slot number.
     pub const PLACEHOLDER: &'static str = "{n}";
+
+    /// The domain below which every name of this template lies, when `{n}` sits in the
+    /// first label (`replica{n}.orders.cache.internal.` → `orders.cache.internal.`):
+    /// the part of the zone worth listing. `None` when the number is in a deeper label
+    /// or nothing follows the first label: then only the whole zone holds them all.
+    pub fn subtree(&self) -> Option<&str> {
+        if self.prefix.contains('.') {
+            return None;
+        }
+        let (_, rest) = self.suffix.split_once('.')?;
+        (!rest.is_empty() && !rest.contains('{')).then_some(rest)
+    }
 
     /// Splits a template (normalised: lower case, trailing dot). It must contain `{n}`
     /// exactly once; other checks (inside the zone, legal labels) belong to config
@@ -333,11 +357,7 @@ impl SlotTemplate {
     /// The template of the ownership TXT names of these slots (`_rdns.replica{n}.…`).
     pub fn ownership_template(&self, ownership_prefix: &str) -> SlotTemplate {
         SlotTemplate {
-            prefix: format!(
-                "{}.{}",
-                ownership_prefix.trim_end_matches('.').to_ascii_lowercase(),
-                self.prefix
-            ),
+            prefix: format!("{}{}", ownership_label(ownership_prefix), self.prefix),
             suffix: self.suffix.clone(),
         }
     }
@@ -382,6 +402,144 @@ impl SlotTemplate {
     pub fn suffix(&self) -> &str {
         &self.suffix
     }
+}
+
+/// A managed name and the name of the ownership TXT that guards it, both normalised
+/// (lower case, trailing dot).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardedName {
+    /// The CNAME's name.
+    pub name: String,
+    /// Its ownership TXT's name ([`ownership_name`]).
+    pub ownership_name: String,
+}
+
+/// Every name `prefix{az}suffix`, normalised: the AZ-local names, whose AZ is a member's
+/// `PreferredAvailabilityZone` and so only known at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AzPattern {
+    /// Text before `{az}`.
+    pub prefix: String,
+    /// Text after `{az}`, ending with the trailing dot.
+    pub suffix: String,
+}
+
+impl AzPattern {
+    /// Splits a normalised AZ-name template around its `{az}`; `None` without one.
+    pub fn parse(template: &str) -> Option<Self> {
+        let normalized = normalize_name(template);
+        let (prefix, suffix) = normalized.split_once(crate::config::AZ_PLACEHOLDER)?;
+        Some(AzPattern {
+            prefix: prefix.to_string(),
+            suffix: suffix.to_string(),
+        })
+    }
+
+    /// The pattern of the ownership TXT names of these names (`_rdns.replica-{az}.…`).
+    pub fn ownership_pattern(&self, ownership_prefix: &str) -> AzPattern {
+        AzPattern {
+            prefix: format!("{}{}", ownership_label(ownership_prefix), self.prefix),
+            suffix: self.suffix.clone(),
+        }
+    }
+
+    /// The pattern with its `{az}` placeholder, e.g. `replica-{az}.cache.internal.`.
+    pub fn template(&self) -> String {
+        format!(
+            "{}{}{}",
+            self.prefix,
+            crate::config::AZ_PLACEHOLDER,
+            self.suffix
+        )
+    }
+
+    /// The pattern in IAM's normalised form ([`iam_normalized_name`] applied to the text
+    /// around the placeholder), with `{az}` kept as the placeholder: normalisation
+    /// escapes `{` and `}`, so the placeholder is the only `{az}` left in the result.
+    pub fn iam_template(&self) -> Result<String, OwnershipError> {
+        Ok(format!(
+            "{}{}{}",
+            iam_escape(&self.prefix, &self.template())?,
+            crate::config::AZ_PLACEHOLDER,
+            iam_normalized_name(&self.suffix)?
+        ))
+    }
+}
+
+/// The AZ-local name pattern of a group and the pattern of its ownership TXT names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AzNames {
+    pub name: AzPattern,
+    pub ownership_name: AzPattern,
+}
+
+/// Every name one group may ever write, whatever its topology: the slot names for
+/// n = 1..=[`crate::config::MAX_REPLICAS`] (ElastiCache's maximum number of replicas),
+/// the pooled name and the AZ-name pattern when configured, each with its ownership TXT
+/// name. Configuration validation checks these for collisions between groups, and the
+/// deployment's IAM policy allows writing exactly these and nothing else in the zone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedNames {
+    /// Slot `n` at index `n - 1`.
+    pub slots: Vec<GuardedName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pooled: Option<GuardedName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub az: Option<AzNames>,
+}
+
+impl ManagedNames {
+    /// Every concrete name (not the AZ patterns), each CNAME name followed by its TXT's:
+    /// slots in order, then the pooled name.
+    pub fn exact(&self) -> impl Iterator<Item = &str> {
+        self.slots
+            .iter()
+            .chain(&self.pooled)
+            .flat_map(|g| [g.name.as_str(), g.ownership_name.as_str()])
+    }
+}
+
+/// A DNS name the way IAM compares it in the
+/// `route53:ChangeResourceRecordSetsNormalizedRecordNames` condition key: "All letters
+/// must be lowercase. The DNS name must be without the trailing dot. Characters other
+/// than a-z, 0-9, - (hyphen), _ (underscore), and . (period, as a delimiter between
+/// labels) must use escape codes in the format \three-digit octal code. For example,
+/// `\052` is the octal code for character `*`." (Route 53 Developer Guide, "Using IAM
+/// policy conditions for fine-grained access control", Normalizing Route 53 condition
+/// key values,
+/// <https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html#route53_rrset_conditionkeys_normalization>).
+///
+/// ```
+/// use replica_dns_core::ownership::iam_normalized_name;
+/// assert_eq!(iam_normalized_name("Replica1.Cache.Internal.").unwrap(), "replica1.cache.internal");
+/// assert_eq!(iam_normalized_name("*.cache.internal").unwrap(), "\\052.cache.internal");
+/// ```
+pub fn iam_normalized_name(name: &str) -> Result<String, OwnershipError> {
+    let trimmed = name.trim();
+    iam_escape(trimmed.strip_suffix('.').unwrap_or(trimmed), name)
+}
+
+/// Lower case, and every character but `a-z 0-9 - _ .` as `\ooo`; `whole` names the
+/// name in an error.
+fn iam_escape(text: &str, whole: &str) -> Result<String, OwnershipError> {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().map(|c| c.to_ascii_lowercase()) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.') {
+            out.push(c);
+        } else if u32::from(c) <= 0xff {
+            out.push_str(&format!("\\{:03o}", u32::from(c)));
+        } else {
+            return Err(OwnershipError::NotDnsCharacter {
+                name: whole.to_string(),
+                character: c,
+            });
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -571,6 +729,65 @@ mod tests {
         assert_eq!(
             txt.slot_of("_rdns.replica4.orders.cache.internal."),
             Some(4)
+        );
+    }
+
+    #[test]
+    fn subtree_is_what_follows_the_label_holding_the_number() {
+        let subtree = |t: &str| {
+            SlotTemplate::parse(t)
+                .unwrap()
+                .subtree()
+                .map(str::to_string)
+        };
+        assert_eq!(
+            subtree("replica{n}.Orders.cache.internal").as_deref(),
+            Some("orders.cache.internal.")
+        );
+        assert_eq!(
+            subtree("r{n}x.cache.internal.").as_deref(),
+            Some("cache.internal.")
+        );
+        assert_eq!(subtree("replica.{n}.cache.internal."), None);
+        assert_eq!(subtree("replica{n}."), None);
+        assert_eq!(subtree("replica{n}"), None);
+    }
+
+    #[test]
+    fn iam_form_is_lower_case_without_the_dot_and_octal_escaped() {
+        assert_eq!(
+            iam_normalized_name("_RDNS.Replica1.Cache.Internal.").unwrap(),
+            "_rdns.replica1.cache.internal"
+        );
+        assert_eq!(iam_normalized_name("a-b_c.d").unwrap(), "a-b_c.d");
+        assert_eq!(iam_normalized_name("*.x.").unwrap(), "\\052.x");
+        assert_eq!(
+            iam_normalized_name("a b{c}.x.").unwrap(),
+            "a\\040b\\173c\\175.x"
+        );
+        assert_eq!(
+            iam_normalized_name("bücher.x."),
+            Ok("b\\374cher.x".to_string())
+        );
+        assert_eq!(
+            iam_normalized_name("€.x."),
+            Err(OwnershipError::NotDnsCharacter {
+                name: "€.x.".into(),
+                character: '€'
+            })
+        );
+    }
+
+    #[test]
+    fn az_pattern_keeps_its_placeholder_in_iam_form() {
+        let pattern = AzPattern {
+            prefix: "_rdns.replica-".into(),
+            suffix: ".cache.internal.".into(),
+        };
+        assert_eq!(pattern.template(), "_rdns.replica-{az}.cache.internal.");
+        assert_eq!(
+            pattern.iam_template().unwrap(),
+            "_rdns.replica-{az}.cache.internal"
         );
     }
 

@@ -34,7 +34,10 @@ fn valid_fixture_parses_with_defaults_applied() {
     let orders = &config.groups[0];
     assert_eq!(orders.ttl, 30);
     assert_eq!(orders.no_replica_policy, NoReplicaPolicy::Primary);
-    assert_eq!(orders.slot_name(3), "replica3.orders.cache.internal.");
+    assert_eq!(
+        orders.slot_name(3).as_deref(),
+        Ok("replica3.orders.cache.internal.")
+    );
     assert_eq!(
         orders.az_name("us-east-1a").as_deref(),
         Some("replica-us-east-1a.orders.cache.internal.")

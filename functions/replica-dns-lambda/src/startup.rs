@@ -8,8 +8,9 @@ use replica_dns_core::config::{Config, GroupConfig};
 
 use crate::error::HandlerError;
 
-/// The environment variable holding the configuration JSON (schema: core `config.rs`).
-pub const CONFIG_ENV: &str = "REPLICA_DNS_CONFIG";
+/// The environment variable holding the configuration JSON (schema and name: core
+/// `config.rs`).
+pub const CONFIG_ENV: &str = replica_dns_core::config::CONFIG_ENV_VAR;
 
 /// Why a function cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -58,24 +59,21 @@ pub fn env_flag(name: &'static str) -> Result<bool, StartupError> {
     }
 }
 
-/// The configured group a run is about; an unknown id is an input error.
+/// The configured group a run is about ([`Config::group`]); an unknown id is an input
+/// error.
 pub fn group_config<'a>(
     config: &'a Config,
     group_id: &str,
 ) -> Result<&'a GroupConfig, HandlerError> {
     config
-        .groups
-        .iter()
-        .find(|g| g.replication_group_id == group_id)
+        .group(group_id)
         .ok_or_else(|| HandlerError::UnknownGroup(group_id.to_string()))
 }
 
-/// The part of the zone a group's names live in, so a big zone is not read whole:
-/// everything below the template's first label when `{n}` sits in that label
-/// (`replica{n}.orders.cache.internal.` → `orders.cache.internal.`); else the whole zone.
+/// The part of the zone a group's names live in: the core's rule,
+/// [`GroupConfig::records_subtree`].
 pub fn records_subtree(group: &GroupConfig) -> Option<String> {
-    let (first, rest) = group.name_template.split_once('.')?;
-    (first.contains("{n}") && !rest.contains('{') && !rest.is_empty()).then(|| rest.to_string())
+    group.records_subtree()
 }
 
 #[cfg(test)]

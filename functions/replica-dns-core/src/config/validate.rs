@@ -12,6 +12,7 @@ use super::{
     Config, GroupConfig, AZ_PLACEHOLDER, MAX_REPLICAS, MAX_TTL, MIN_TTL, SLOT_PLACEHOLDER,
 };
 use crate::ids::{check_id, IdKind, IdProblem};
+use crate::ownership::{ownership_name, AzPattern, GuardedName};
 use crate::records::normalize_name;
 
 /// Every problem found in a configuration, in document order. Never empty.
@@ -803,7 +804,8 @@ fn check_rendered(
         }
     }
     if let Some(prefix) = prefix {
-        let txt = ownership_txt_name(prefix, &normalized);
+        // The ownership module's scheme, so validation checks the names the planner writes.
+        let txt = ownership_name(prefix, &normalized);
         if let Some(reason) = dns_name_problem(&txt) {
             errors.push(FieldError::new(
                 path,
@@ -814,12 +816,6 @@ fn check_rendered(
             ));
         }
     }
-}
-
-/// The ownership TXT name of a managed name, by the ownership module's scheme (prefix
-/// label + name), so validation checks exactly the names the planner will write.
-fn ownership_txt_name(prefix: &str, name: &str) -> String {
-    crate::ownership::ownership_name(prefix, name)
 }
 
 /// Every `{…}` in a string, in order.
@@ -895,7 +891,7 @@ fn label_problem(label: &str) -> Option<String> {
 #[derive(Debug, Clone)]
 enum Pattern {
     Exact(String),
-    Az { prefix: String, suffix: String },
+    Az(AzPattern),
 }
 
 #[derive(Debug, Clone)]
@@ -906,50 +902,45 @@ struct Claim {
     pattern: Pattern,
 }
 
+/// The names a group claims, from its one definition ([`GroupConfig::managed_names`]),
+/// each under the field it comes from.
 fn claims_of(index: usize, group: &GroupConfig) -> Vec<Claim> {
     let path = format!("groups[{index}]");
-    let prefix = &group.ownership_prefix;
+    // Only groups whose templates rendered are checked for collisions.
+    let Ok(names) = group.managed_names() else {
+        return Vec::new();
+    };
     let mut claims = Vec::new();
-    let mut exact = |field: &str, name: String| {
-        let txt = ownership_txt_name(prefix, &name);
+    let mut exact = |field: &str, guarded: &GuardedName| {
         claims.push(Claim {
             path: format!("{path}.{field}"),
-            label: format!("`{name}`"),
-            pattern: Pattern::Exact(name),
+            label: format!("`{}`", guarded.name),
+            pattern: Pattern::Exact(guarded.name.clone()),
         });
         claims.push(Claim {
             path: format!("{path}.{field}"),
-            label: format!("ownership TXT `{txt}`"),
-            pattern: Pattern::Exact(txt),
+            label: format!("ownership TXT `{}`", guarded.ownership_name),
+            pattern: Pattern::Exact(guarded.ownership_name.clone()),
         });
     };
-    for n in 1..=MAX_REPLICAS {
-        exact("nameTemplate", group.slot_name(n));
+    for slot in &names.slots {
+        exact("nameTemplate", slot);
     }
-    if let Some(pooled) = &group.pooled_name {
-        exact("pooledName.name", normalize_name(&pooled.name));
+    if let Some(pooled) = &names.pooled {
+        exact("pooledName.name", pooled);
     }
-    if let Some(az) = &group.az_names {
-        let template = normalize_name(&az.template);
-        if let Some((before, after)) = template.split_once(AZ_PLACEHOLDER) {
-            let az_path = format!("{path}.azNames.template");
-            claims.push(Claim {
-                path: az_path.clone(),
-                label: format!("`{template}`"),
-                pattern: Pattern::Az {
-                    prefix: before.to_string(),
-                    suffix: after.to_string(),
-                },
-            });
-            claims.push(Claim {
-                path: az_path,
-                label: format!("ownership TXT `{prefix}.{template}`"),
-                pattern: Pattern::Az {
-                    prefix: format!("{}.{before}", prefix.to_ascii_lowercase()),
-                    suffix: after.to_string(),
-                },
-            });
-        }
+    if let Some(az) = &names.az {
+        let az_path = format!("{path}.azNames.template");
+        claims.push(Claim {
+            path: az_path.clone(),
+            label: format!("`{}`", az.name.template()),
+            pattern: Pattern::Az(az.name.clone()),
+        });
+        claims.push(Claim {
+            path: az_path,
+            label: format!("ownership TXT `{}`", az.ownership_name.template()),
+            pattern: Pattern::Az(az.ownership_name.clone()),
+        });
     }
     claims
 }
@@ -970,20 +961,20 @@ fn az_like(text: &str) -> bool {
 fn overlap(a: &Pattern, b: &Pattern) -> bool {
     match (a, b) {
         (Pattern::Exact(x), Pattern::Exact(y)) => x == y,
-        (Pattern::Exact(name), Pattern::Az { prefix, suffix })
-        | (Pattern::Az { prefix, suffix }, Pattern::Exact(name)) => name
+        (Pattern::Exact(name), Pattern::Az(AzPattern { prefix, suffix }))
+        | (Pattern::Az(AzPattern { prefix, suffix }), Pattern::Exact(name)) => name
             .strip_prefix(prefix.as_str())
             .and_then(|rest| rest.strip_suffix(suffix.as_str()))
             .is_some_and(az_like),
         (
-            Pattern::Az {
+            Pattern::Az(AzPattern {
                 prefix: p1,
                 suffix: s1,
-            },
-            Pattern::Az {
+            }),
+            Pattern::Az(AzPattern {
                 prefix: p2,
                 suffix: s2,
-            },
+            }),
         ) => {
             // p1·x·s1 = p2·y·s2 for some AZ strings x, y when the longer prefix extends
             // the shorter by AZ characters (which then begin the other pattern's AZ, so
