@@ -9,11 +9,12 @@
 use replica_dns_aws::ports::RecordStore;
 use replica_dns_aws::ErrorKind;
 use replica_dns_core::config::{Config, GroupConfig};
+use replica_dns_core::metrics::{ExecutionOutcome, Metric, PlanFigures};
 use replica_dns_core::plan::{effect_in_place, Change, Plan};
 use replica_dns_lambda::run::{describe_slot, AppliedBatch, Outcome};
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::group_records;
-use replica_dns_lambda::{group_span, GroupRun, HandlerError};
+use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
@@ -87,8 +88,10 @@ async fn apply<R: RecordStore>(
             });
         }
         tracing::info!(phase, "dry-run: plan rendered, nothing applied");
+        metrics::execution_ended(&run.replication_group_id, ExecutionOutcome::DryRun);
         return Ok(run);
     }
+    let mut written_by_this_run = false;
     for batch in plan.batches.iter().filter(|b| !b.changes.is_empty()) {
         let changes = &batch.changes;
         let execution_name = run.execution_id.rsplit(':').next().unwrap_or_default();
@@ -106,6 +109,7 @@ async fn apply<R: RecordStore>(
             Ok(change_id) => {
                 tracing::info!(%change_id, zone = %batch.hosted_zone_id, changes = changes.len(), phase, "change batch applied");
                 run.change_ids.push(change_id.clone());
+                written_by_this_run = true;
                 (Some(change_id), phase.to_string())
             }
             Err(e)
@@ -127,9 +131,13 @@ async fn apply<R: RecordStore>(
                 // A retried attempt: an earlier one sent this batch and its answer was
                 // lost (a killed sandbox, a timeout); the records say what it wrote.
                 tracing::warn!(zone = %batch.hosted_zone_id, phase, attempt, "change batch rejected as a conflict, but its effect is in place: an earlier attempt's response was lost; reported as applied");
+                written_by_this_run = true;
                 (None, format!("{phase} (applied by an earlier attempt whose response was lost; confirmed by read-back)"))
             }
             Err(e) => {
+                if e.kind() == ErrorKind::Conflict {
+                    metrics::count(&run.replication_group_id, Metric::Conflicts, 1);
+                }
                 return Err(HandlerError::aws(
                     format!(
                         "applying {} changes to hosted zone {}",
@@ -137,7 +145,7 @@ async fn apply<R: RecordStore>(
                         batch.hosted_zone_id
                     ),
                     e,
-                ))
+                ));
             }
         };
         run.report.applied.push(AppliedBatch {
@@ -148,7 +156,36 @@ async fn apply<R: RecordStore>(
             why: reasons(&plan),
         });
     }
+    record_metrics(&mut run, &plan, written_by_this_run, metrics::now_ms());
     Ok(run)
+}
+
+/// What this apply contributes to the metrics (core `metrics` says what each means).
+/// Changes a concurrent run wrote are that run's to count; the interim period and the
+/// time to safe follow the names whoever wrote them.
+fn record_metrics(run: &mut GroupRun, plan: &Plan, written_by_this_run: bool, now_ms: u64) {
+    let group_id = run.replication_group_id.clone();
+    let Some(group_plan) = plan
+        .groups
+        .iter()
+        .find(|g| g.replication_group_id == group_id)
+    else {
+        return;
+    };
+    let figures = PlanFigures::of(group_plan);
+    if written_by_this_run {
+        metrics::count(&group_id, Metric::ChangesApplied, figures.changes);
+        metrics::count(&group_id, Metric::InterimRoutings, figures.interim_names);
+        metrics::count(&group_id, Metric::DriftRepaired, figures.repaired_names);
+    }
+    if figures.moves_names_off_primary {
+        if let Some(ms) = run.ms_since_notification(now_ms) {
+            metrics::record(&group_id, Metric::TimeToSafe, ms as f64);
+        }
+    }
+    if let Some(seconds) = run.note_routing(figures.interim, now_ms) {
+        metrics::record(&group_id, Metric::InterimRoutingSeconds, seconds);
+    }
 }
 
 /// Reads the group's records back and says whether `changes` are already in effect

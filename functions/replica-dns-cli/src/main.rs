@@ -18,6 +18,8 @@ use replica_dns_core::event::{resolve, Request};
 use replica_dns_core::limits;
 
 mod names;
+use replica_dns_core::metrics;
+use replica_dns_core::tunables::Tunables;
 
 #[derive(Parser)]
 #[command(
@@ -75,6 +77,17 @@ enum Command {
         /// Configuration JSON file, or `-` for stdin.
         file: PathBuf,
     },
+    /// Check a deployment's execution defaults (the CDK's `executionDefaults`, the
+    /// trigger's REPLICA_DNS_EXECUTION_DEFAULTS): a JSON object of tunables only, each in
+    /// range. Prints `ok: N tunables`, or the problem naming the field on stderr, exit 1.
+    ValidateExecutionDefaults {
+        /// JSON file, or `-` for stdin.
+        file: PathBuf,
+    },
+    /// Print, as JSON, every CloudWatch metric the Lambdas emit (namespace, name, unit,
+    /// dimensions, meaning) and the values of the Outcome dimension. The CDK builds its
+    /// dashboard and alarms from this.
+    Metrics,
 }
 
 fn parse_timeout(text: &str) -> Result<(String, u32), String> {
@@ -174,6 +187,25 @@ fn run(command: Command) -> Result<ExitCode> {
             }
             Err(errors) => Ok(report(&errors)),
         },
+        Command::ValidateExecutionDefaults { file } => {
+            let bytes = read_input(&file)?;
+            let value: serde_json::Value = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not JSON", shown(&file)))?;
+            match Tunables::check_defaults(&value) {
+                Ok(defaults) => {
+                    println!("ok: {} tunables", defaults.len());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(error) => {
+                    eprintln!("executionDefaults: {error}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Metrics => {
+            println!("{}", serde_json::to_string_pretty(&metrics::catalogue())?);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -237,3 +237,93 @@ fn function_limits_refuse_a_timeout_outside_the_chain_with_the_reason() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn execution_defaults_are_checked_by_the_rule_the_trigger_applies() {
+    let out = run(
+        &["validate-execution-defaults", "-"],
+        r#"{"waitSeconds": 30}"#,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "ok: 1 tunables");
+
+    let out = run(
+        &["validate-execution-defaults", "-"],
+        r#"{"waitSecond": 30}"#,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr
+            .contains("executionDefaults: unknown field `waitSecond`; expected any of waitSeconds"),
+        "{stderr}"
+    );
+
+    let out = run(
+        &["validate-execution-defaults", "-"],
+        r#"{"maxVerifyPolls": 0}"#,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("maxVerifyPolls must be between 1 and 1000, found 0"));
+
+    let out = run(&["validate-execution-defaults", "-"], "not json");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("stdin is not JSON"));
+}
+
+#[test]
+fn metrics_print_the_catalogue_the_cdk_builds_its_dashboard_from() {
+    let out = run(&["metrics"], "");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let catalogue: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(catalogue["namespace"], "ReplicaDns");
+    let names: Vec<_> = catalogue["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap().to_string())
+        .collect();
+    for expected in [
+        "ChangesApplied",
+        "InterimRoutings",
+        "Conflicts",
+        "DriftRepaired",
+        "ForeignRecords",
+        "TopicNotActive",
+        "TimeToSafe",
+        "InterimRoutingSeconds",
+        "Executions",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} missing in {names:?}"
+        );
+    }
+}
+
+#[test]
+fn the_metrics_page_lists_every_metric_with_its_unit_and_meaning() {
+    let out = run(&["metrics"], "");
+    let catalogue: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let page = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/metrics.md"
+    ))
+    .unwrap();
+    for metric in catalogue["metrics"].as_array().unwrap() {
+        let row = format!(
+            "| `{}` | {} | {} | {} |",
+            metric["name"].as_str().unwrap(),
+            metric["unit"].as_str().unwrap(),
+            metric["dimensions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(", "),
+            metric["description"].as_str().unwrap()
+        );
+        assert!(page.contains(&row), "docs/metrics.md lacks the row\n{row}");
+    }
+}

@@ -119,17 +119,23 @@ async fn filter<T: TopologySource>(
     }
 
     let reason = describe_request(&parsed);
+    let notified_at = match &parsed.origin {
+        Origin::Sns { timestamp, .. } => timestamp.clone(),
+        Origin::Manual => None,
+    };
     let groups: Vec<GroupRun> = resolution
         .groups
         .iter()
         .map(|group| {
-            GroupRun::new(
+            let mut run = GroupRun::new(
                 &request.execution_id,
                 group,
                 &reason,
                 resolution.dry_run,
                 tunables,
-            )
+            );
+            run.notified_at = notified_at.clone();
+            run
         })
         .collect();
     tracing::info!(

@@ -90,6 +90,13 @@ pub enum HandlerError {
     },
 }
 
+/// A tunable in the execution input that cannot be used: the input is invalid.
+impl From<replica_dns_core::tunables::TunableError> for HandlerError {
+    fn from(error: replica_dns_core::tunables::TunableError) -> Self {
+        HandlerError::invalid(error.to_string())
+    }
+}
+
 impl HandlerError {
     /// Shorthand for an invalid input without an underlying error.
     pub fn invalid(what: impl Into<String>) -> Self {

@@ -7,103 +7,11 @@
 
 use replica_dns_core::plan::{DeleteCause, Plan, RehomeCause, SlotPlan, SlotReason, Warning};
 use replica_dns_core::topology::Topology;
+pub use replica_dns_core::tunables::Tunables;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::HandlerError;
-
-/// Knobs of one run, taken from the execution input (top-level fields of any input) with
-/// production defaults, so a test stack can run with 1-second waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Tunables {
-    /// Seconds between availability checks while a replaced node comes back.
-    pub wait_seconds: u32,
-    /// Give up waiting for nodes this long after the first check.
-    pub await_deadline_seconds: u32,
-    /// Seconds between GetChange polls.
-    pub verify_poll_seconds: u32,
-    pub max_verify_polls: u32,
-    /// Re-plans after a compare-and-swap conflict.
-    pub max_conflict_retries: u32,
-    /// Re-plans when verification finds the records or the topology moved on.
-    pub max_resync_rounds: u32,
-}
-
-impl Default for Tunables {
-    fn default() -> Self {
-        Tunables {
-            wait_seconds: 15,
-            await_deadline_seconds: 1800,
-            verify_poll_seconds: 10,
-            max_verify_polls: 30,
-            max_conflict_retries: 3,
-            max_resync_rounds: 3,
-        }
-    }
-}
-
-/// `(field, lowest, highest)` for every tunable: the bounds keep a typo (`waitSeconds:
-/// 15000`) from parking an execution for hours, and a Wait state needs at least 1 s.
-const BOUNDS: [(&str, u32, u32); 6] = [
-    ("waitSeconds", 1, 3600),
-    ("awaitDeadlineSeconds", 1, 86_400),
-    ("verifyPollSeconds", 1, 600),
-    ("maxVerifyPolls", 1, 1000),
-    ("maxConflictRetries", 0, 20),
-    ("maxResyncRounds", 0, 20),
-];
-
-impl Tunables {
-    /// The names of the tunable fields, as they appear in an execution input.
-    pub fn field_names() -> impl Iterator<Item = &'static str> {
-        BOUNDS.iter().map(|(name, _, _)| *name)
-    }
-
-    /// Removes the tunable fields from an execution input object and returns them over
-    /// the defaults, so what remains is exactly the event or manual request. A field with
-    /// the wrong type or out of range is an error naming it.
-    pub fn take_from(input: &mut Map<String, Value>) -> Result<Self, HandlerError> {
-        let mut tunables = Tunables::default();
-        for (name, low, high) in BOUNDS {
-            let Some(value) = input.remove(name) else {
-                continue;
-            };
-            let number = value
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(|| {
-                    HandlerError::invalid(format!(
-                        "{name} must be a whole number of {}, found {}",
-                        if name.ends_with("Seconds") {
-                            "seconds"
-                        } else {
-                            "attempts"
-                        },
-                        replica_dns_core::ids::shown(&value.to_string())
-                    ))
-                })?;
-            if !(low..=high).contains(&number) {
-                return Err(HandlerError::invalid(format!(
-                    "{name} must be between {low} and {high}, found {number}"
-                )));
-            }
-            *tunables.field_mut(name) = number;
-        }
-        Ok(tunables)
-    }
-
-    fn field_mut(&mut self, name: &str) -> &mut u32 {
-        match name {
-            "waitSeconds" => &mut self.wait_seconds,
-            "awaitDeadlineSeconds" => &mut self.await_deadline_seconds,
-            "verifyPollSeconds" => &mut self.verify_poll_seconds,
-            "maxVerifyPolls" => &mut self.max_verify_polls,
-            "maxConflictRetries" => &mut self.max_conflict_retries,
-            _ => &mut self.max_resync_rounds,
-        }
-    }
-}
 
 /// Loop counters, incremented by the ASL's Pass states (`States.MathAdd`) and compared
 /// against the tunables by its Choice states.
@@ -211,6 +119,14 @@ pub struct GroupRun {
     pub execution_id: String,
     pub replication_group_id: String,
     pub reason: String,
+    /// The SNS notification's timestamp (RFC 3339) when an event started the run: where
+    /// the time-to-safe metric counts from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notified_at: Option<String>,
+    /// Unix time in milliseconds when this run first applied an interim batch, until a
+    /// final one: how long names were routed interim (metric `InterimRoutingSeconds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interim_since_ms: Option<u64>,
     #[serde(default)]
     pub dry_run: bool,
     #[serde(default)]
@@ -258,6 +174,8 @@ impl GroupRun {
             execution_id: execution_id.to_string(),
             replication_group_id: replication_group_id.to_string(),
             reason: reason.to_string(),
+            notified_at: None,
+            interim_since_ms: None,
             dry_run,
             tunables,
             counters: Counters::default(),
@@ -282,6 +200,32 @@ impl GroupRun {
             },
             last_error: None,
         }
+    }
+
+    /// Milliseconds from the notification that started this run to `now_ms`, if an
+    /// event started it (and its timestamp is one); never negative.
+    pub fn ms_since_notification(&self, now_ms: u64) -> Option<u64> {
+        let notified = chrono::DateTime::parse_from_rfc3339(self.notified_at.as_deref()?).ok()?;
+        let notified_ms = u64::try_from(notified.timestamp_millis()).ok()?;
+        Some(now_ms.saturating_sub(notified_ms))
+    }
+
+    /// Notes that the names are routed interim from `now_ms` on (kept if they already
+    /// were), or, for a final batch, ends the interim period and returns how long it
+    /// lasted in seconds.
+    pub fn note_routing(&mut self, interim: bool, now_ms: u64) -> Option<f64> {
+        if interim {
+            self.interim_since_ms.get_or_insert(now_ms);
+            None
+        } else {
+            self.end_interim(now_ms)
+        }
+    }
+
+    /// Ends the interim period, if any, and returns how long it lasted in seconds.
+    pub fn end_interim(&mut self, now_ms: u64) -> Option<f64> {
+        let since = self.interim_since_ms.take()?;
+        Some(now_ms.saturating_sub(since) as f64 / 1000.0)
     }
 
     /// Records which members are unavailable in `topology` (what await-nodes waits for).
@@ -447,43 +391,6 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn tunables_default_when_absent_and_leave_the_rest_of_the_input() {
-        let mut input = json!({"replicationGroupId": "orders", "waitSeconds": 1})
-            .as_object()
-            .cloned()
-            .unwrap();
-        let tunables = Tunables::take_from(&mut input).unwrap();
-        assert_eq!(tunables.wait_seconds, 1);
-        assert_eq!(tunables.max_conflict_retries, 3);
-        assert_eq!(
-            input,
-            *json!({"replicationGroupId": "orders"}).as_object().unwrap()
-        );
-    }
-
-    #[test]
-    fn tunables_out_of_range_or_mistyped_name_the_field() {
-        for (input, needle) in [
-            (
-                json!({"waitSeconds": 0}),
-                "waitSeconds must be between 1 and 3600",
-            ),
-            (
-                json!({"maxVerifyPolls": "5"}),
-                "maxVerifyPolls must be a whole number",
-            ),
-            (
-                json!({"verifyPollSeconds": 1.5}),
-                "verifyPollSeconds must be a whole number",
-            ),
-        ] {
-            let mut object = input.as_object().cloned().unwrap();
-            let err = Tunables::take_from(&mut object).unwrap_err();
-            assert!(err.to_string().contains(needle), "{err}");
-        }
-    }
-
-    #[test]
     fn group_run_serialises_the_fields_the_asl_reads() {
         let run = GroupRun::new(
             "arn:x",
@@ -511,6 +418,36 @@ mod tests {
         }
         let back: GroupRun = serde_json::from_value(value).unwrap();
         assert_eq!(back, run);
+    }
+
+    #[test]
+    fn time_since_the_notification_and_the_interim_period_are_measured() {
+        let mut run = GroupRun::new("arn:x", "orders", "event", false, Tunables::default());
+        assert_eq!(run.ms_since_notification(1_000), None);
+        run.notified_at = Some("2026-12-02T09:00:00.250Z".into());
+        let notified_ms = 1_796_202_000_250u64;
+        assert_eq!(run.ms_since_notification(notified_ms + 420), Some(420));
+        assert_eq!(
+            run.ms_since_notification(0),
+            Some(0),
+            "a clock behind is not negative"
+        );
+        run.notified_at = Some("yesterday".into());
+        assert_eq!(run.ms_since_notification(notified_ms), None);
+
+        assert_eq!(run.note_routing(true, 10_000), None);
+        assert_eq!(
+            run.note_routing(true, 15_000),
+            None,
+            "the first interim batch counts"
+        );
+        assert_eq!(run.note_routing(false, 40_500), Some(30.5));
+        assert_eq!(run.interim_since_ms, None);
+        assert_eq!(
+            run.note_routing(false, 50_000),
+            None,
+            "final after final: no period"
+        );
     }
 
     #[test]

@@ -84,7 +84,10 @@ where
     // would overflow the compiler's layout depth limit; one allocation per invocation.
     let response: std::pin::Pin<Box<dyn Future<Output = Result<R, HandlerError>> + '_>> =
         Box::pin(handler(request));
-    Ok(response.await?)
+    let result = response.await;
+    // Metrics of this invocation, success or error (a conflict is an error and counted).
+    crate::metrics::flush();
+    Ok(result?)
 }
 
 /// Passes a successful start-up through; a failed one is reported to the Runtime API

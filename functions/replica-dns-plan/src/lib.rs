@@ -7,10 +7,11 @@
 
 use replica_dns_aws::ports::RecordStore;
 use replica_dns_core::config::Config;
+use replica_dns_core::metrics::{Metric, PlanFigures};
 use replica_dns_core::plan::PlanStatus;
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::{group_records, plan_group};
-use replica_dns_lambda::{group_span, GroupRun, HandlerError};
+use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError};
 use tracing::Instrument;
 
 /// Computes the plan for the run's group.
@@ -35,6 +36,11 @@ async fn make_plan<R: RecordStore>(
     let mut waiting_for: Vec<String> = Vec::new();
     for group_plan in &plan.groups {
         run.warn_all(&group_plan.warnings);
+        metrics::count(
+            &group_plan.replication_group_id,
+            Metric::ForeignRecords,
+            PlanFigures::of(group_plan).foreign_records,
+        );
         if let PlanStatus::Interim { waiting_for: ids } = &group_plan.status {
             waiting_for.extend(ids.iter().cloned());
         }

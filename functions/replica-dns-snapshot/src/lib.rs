@@ -6,6 +6,7 @@
 
 use replica_dns_aws::ports::TopologySource;
 use replica_dns_core::config::Config;
+use replica_dns_core::metrics::Metric;
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::describe_group;
 use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError};
@@ -44,10 +45,10 @@ async fn snapshot<T: TopologySource>(
         tracing::warn!(%problem, "notifications may not reach replica-dns");
         run.warn(problem.to_string());
     }
-    metrics::emit_count(
+    metrics::record(
         &run.replication_group_id,
-        metrics::TOPIC_NOT_ACTIVE,
-        u64::from(!problems.is_empty()),
+        Metric::TopicNotActive,
+        f64::from(u8::from(!problems.is_empty())),
     );
     tracing::info!(
         status = %snapshot.status,

@@ -20,12 +20,13 @@ pub mod probe;
 use replica_dns_aws::ports::{ChangeStatus, RecordStore, TopologySource};
 use replica_dns_aws::ErrorKind;
 use replica_dns_core::config::Config;
+use replica_dns_core::metrics::{ExecutionOutcome, Metric};
 use replica_dns_core::plan::{ChangeAction, Plan};
 use replica_dns_core::records::{normalize_name, RecordSet};
 use replica_dns_lambda::run::{Outcome, Verification, VerifyStatus};
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::{describe_group, group_records, plan_group};
-use replica_dns_lambda::{group_span, GroupRun, HandlerError};
+use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError};
 use tracing::Instrument;
 
 pub use probe::{Probe, ProbeError};
@@ -167,11 +168,22 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
 
     run.report.conflict_retries = run.counters.conflicts;
     run.report.resync_rounds = run.counters.resyncs;
-    run.report.outcome = if run.report.applied.is_empty() {
-        Outcome::Unchanged
+    let (outcome, ended) = if run.report.applied.is_empty() {
+        (Outcome::Unchanged, ExecutionOutcome::Unchanged)
     } else {
-        Outcome::Converged
+        (Outcome::Converged, ExecutionOutcome::Converged)
     };
+    run.report.outcome = outcome;
+    metrics::execution_ended(&run.replication_group_id, ended);
+    // An execution that ends with names still interim (its wait for nodes ran out)
+    // reports how long they were interim now, or the alarm would never see it.
+    if let Some(seconds) = run.end_interim(metrics::now_ms()) {
+        metrics::record(
+            &run.replication_group_id,
+            Metric::InterimRoutingSeconds,
+            seconds,
+        );
+    }
     let detail = format!(
         "{} names verified{}",
         slots.len(),

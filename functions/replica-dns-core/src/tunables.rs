@@ -1,0 +1,263 @@
+//! The knobs of one run (waits, polls, retry budgets): their defaults, their bounds and
+//! how they are read — from an execution input, where they sit beside the event, and
+//! from the deployment's execution defaults, where nothing else may sit. One home, so
+//! the trigger (start-up), the filter (every execution) and the CLI (at synth, for the
+//! CDK's `executionDefaults`) apply the same rule.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::ids::shown;
+
+/// Knobs of one run, taken from the execution input (top-level fields of any input) with
+/// production defaults, so a test stack can run with 1-second waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Tunables {
+    /// Seconds between availability checks while a replaced node comes back.
+    pub wait_seconds: u32,
+    /// Give up waiting for nodes this long after the first check.
+    pub await_deadline_seconds: u32,
+    /// Seconds between GetChange polls.
+    pub verify_poll_seconds: u32,
+    pub max_verify_polls: u32,
+    /// Re-plans after a compare-and-swap conflict.
+    pub max_conflict_retries: u32,
+    /// Re-plans when verification finds the records or the topology moved on.
+    pub max_resync_rounds: u32,
+}
+
+impl Default for Tunables {
+    fn default() -> Self {
+        Tunables {
+            wait_seconds: 15,
+            await_deadline_seconds: 1800,
+            verify_poll_seconds: 10,
+            max_verify_polls: 30,
+            max_conflict_retries: 3,
+            max_resync_rounds: 3,
+        }
+    }
+}
+
+/// One tunable: its name in an execution input, its bounds and where it lives in
+/// [`Tunables`]. The bounds keep a typo (`waitSeconds: 15000`) from parking an execution
+/// for hours, and a Wait state needs at least 1 s.
+struct Field {
+    name: &'static str,
+    lowest: u32,
+    highest: u32,
+    slot: fn(&mut Tunables) -> &mut u32,
+}
+
+const FIELDS: [Field; 6] = [
+    Field {
+        name: "waitSeconds",
+        lowest: 1,
+        highest: 3600,
+        slot: |t| &mut t.wait_seconds,
+    },
+    Field {
+        name: "awaitDeadlineSeconds",
+        lowest: 1,
+        highest: 86_400,
+        slot: |t| &mut t.await_deadline_seconds,
+    },
+    Field {
+        name: "verifyPollSeconds",
+        lowest: 1,
+        highest: 600,
+        slot: |t| &mut t.verify_poll_seconds,
+    },
+    Field {
+        name: "maxVerifyPolls",
+        lowest: 1,
+        highest: 1000,
+        slot: |t| &mut t.max_verify_polls,
+    },
+    Field {
+        name: "maxConflictRetries",
+        lowest: 0,
+        highest: 20,
+        slot: |t| &mut t.max_conflict_retries,
+    },
+    Field {
+        name: "maxResyncRounds",
+        lowest: 0,
+        highest: 20,
+        slot: |t| &mut t.max_resync_rounds,
+    },
+];
+
+/// A tunable that cannot be used, or a key that is not a tunable where only tunables
+/// may be; the message names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TunableError {
+    #[error("{name} must be a whole number of {unit}, found {found}")]
+    NotANumber {
+        name: &'static str,
+        unit: &'static str,
+        found: String,
+    },
+    #[error("{name} must be between {lowest} and {highest}, found {found}")]
+    OutOfRange {
+        name: &'static str,
+        lowest: u32,
+        highest: u32,
+        found: u64,
+    },
+    #[error("unknown field {found}; expected any of {expected}")]
+    UnknownField { found: String, expected: String },
+    #[error("expected a JSON object of tunables such as {{\"waitSeconds\": 30}}, found {found}")]
+    NotAnObject { found: String },
+}
+
+impl Tunables {
+    /// The names of the tunable fields, as they appear in an execution input.
+    pub fn field_names() -> impl Iterator<Item = &'static str> {
+        FIELDS.iter().map(|field| field.name)
+    }
+
+    /// Removes the tunable fields from an execution input object and returns them over
+    /// the defaults, so what remains is exactly the event or manual request. A field with
+    /// the wrong type or out of range is an error naming it.
+    pub fn take_from(input: &mut Map<String, Value>) -> Result<Self, TunableError> {
+        let mut tunables = Tunables::default();
+        for field in &FIELDS {
+            let Some(value) = input.remove(field.name) else {
+                continue;
+            };
+            *(field.slot)(&mut tunables) = field.read(&value)?;
+        }
+        Ok(tunables)
+    }
+
+    /// Validates a deployment's execution defaults (the trigger's
+    /// `REPLICA_DNS_EXECUTION_DEFAULTS`, the CDK's `executionDefaults`): a JSON object
+    /// of tunables only, each in range. A misspelt key is an error naming it, instead of
+    /// a default that silently never applies.
+    pub fn check_defaults(value: &Value) -> Result<Map<String, Value>, TunableError> {
+        let Value::Object(defaults) = value else {
+            return Err(TunableError::NotAnObject {
+                found: shown(&value.to_string()),
+            });
+        };
+        let mut rest = defaults.clone();
+        Tunables::take_from(&mut rest)?;
+        if let Some(unknown) = rest.keys().next() {
+            return Err(TunableError::UnknownField {
+                found: shown(unknown),
+                expected: Tunables::field_names().collect::<Vec<_>>().join(", "),
+            });
+        }
+        Ok(defaults.clone())
+    }
+}
+
+impl Field {
+    fn read(&self, value: &Value) -> Result<u32, TunableError> {
+        let whole = value.as_u64().ok_or_else(|| TunableError::NotANumber {
+            name: self.name,
+            unit: if self.name.ends_with("Seconds") {
+                "seconds"
+            } else {
+                "attempts"
+            },
+            found: shown(&value.to_string()),
+        })?;
+        match u32::try_from(whole) {
+            Ok(number) if (self.lowest..=self.highest).contains(&number) => Ok(number),
+            _ => Err(TunableError::OutOfRange {
+                name: self.name,
+                lowest: self.lowest,
+                highest: self.highest,
+                found: whole,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn tunables_default_when_absent_and_leave_the_rest_of_the_input() {
+        let mut input = object(json!({"replicationGroupId": "orders", "waitSeconds": 1}));
+        let tunables = Tunables::take_from(&mut input).unwrap();
+        assert_eq!(tunables.wait_seconds, 1);
+        assert_eq!(tunables.max_conflict_retries, 3);
+        assert_eq!(input, object(json!({"replicationGroupId": "orders"})));
+    }
+
+    #[test]
+    fn every_field_is_read_into_its_own_place() {
+        let mut input = object(json!({
+            "waitSeconds": 2, "awaitDeadlineSeconds": 3, "verifyPollSeconds": 4,
+            "maxVerifyPolls": 5, "maxConflictRetries": 6, "maxResyncRounds": 7
+        }));
+        let tunables = Tunables::take_from(&mut input).unwrap();
+        assert_eq!(
+            tunables,
+            Tunables {
+                wait_seconds: 2,
+                await_deadline_seconds: 3,
+                verify_poll_seconds: 4,
+                max_verify_polls: 5,
+                max_conflict_retries: 6,
+                max_resync_rounds: 7,
+            }
+        );
+        assert!(input.is_empty());
+    }
+
+    #[test]
+    fn tunables_out_of_range_or_mistyped_name_the_field() {
+        for (input, needle) in [
+            (
+                json!({"waitSeconds": 0}),
+                "waitSeconds must be between 1 and 3600, found 0",
+            ),
+            (
+                json!({"waitSeconds": 5_000_000_000u64}),
+                "waitSeconds must be between 1 and 3600, found 5000000000",
+            ),
+            (
+                json!({"maxVerifyPolls": "5"}),
+                "maxVerifyPolls must be a whole number of attempts",
+            ),
+            (
+                json!({"verifyPollSeconds": 1.5}),
+                "verifyPollSeconds must be a whole number of seconds",
+            ),
+        ] {
+            let err = Tunables::take_from(&mut object(input)).unwrap_err();
+            assert!(err.to_string().contains(needle), "{err}");
+        }
+    }
+
+    #[test]
+    fn execution_defaults_accept_only_tunables() {
+        let ok = Tunables::check_defaults(&json!({"waitSeconds": 30})).unwrap();
+        assert_eq!(ok, object(json!({"waitSeconds": 30})));
+        let err = Tunables::check_defaults(&json!({"waitSecond": 30})).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown field `waitSecond`; expected any of waitSeconds, awaitDeadlineSeconds, \
+             verifyPollSeconds, maxVerifyPolls, maxConflictRetries, maxResyncRounds"
+        );
+        let err = Tunables::check_defaults(&json!([1])).unwrap_err();
+        assert!(
+            err.to_string().starts_with("expected a JSON object"),
+            "{err}"
+        );
+        let err = Tunables::check_defaults(&json!({"maxResyncRounds": 99})).unwrap_err();
+        assert!(err.to_string().contains("between 0 and 20"), "{err}");
+    }
+}
