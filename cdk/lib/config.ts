@@ -12,6 +12,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { cacheDir, cargoTargetDir } from './cache-dir';
 
 /** One managed replication group (core `GroupConfig`). */
 export interface GroupConfig {
@@ -137,7 +138,7 @@ export function cliCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   const repoRoot = path.resolve(__dirname, '..', '..');
   const targetDirs = [
     env.CARGO_TARGET_DIR,
-    '/root/.cache/replica-dns/target',
+    `${cacheDir(env)}/target`,
     path.join(repoRoot, 'target'),
   ].filter((d): d is string => typeof d === 'string' && d !== '');
   const out: string[] = [];
@@ -165,7 +166,7 @@ export function findCli(env: NodeJS.ProcessEnv = process.env, candidates: string
     throw new ConfigError(
       'the replica-dns CLI, which validates the configuration at synth time, is not built. ' +
         'Build it from the repository root with:\n' +
-        '  CARGO_TARGET_DIR=/root/.cache/replica-dns/target cargo build -p replica-dns-cli\n' +
+        `  CARGO_TARGET_DIR=${cargoTargetDir(env)} cargo build -p replica-dns-cli\n` +
         `or point REPLICA_DNS_CLI at a built binary. Looked in: ${candidates.join(', ')}`,
     );
   }

@@ -9,6 +9,7 @@
 
 import { spawnSync } from 'child_process';
 import { Duration } from 'aws-cdk-lib';
+import { cargoTargetDir } from './cache-dir';
 import { ConfigError, findCli } from './config';
 import { FUNCTIONS, FunctionName } from './functions';
 
@@ -94,7 +95,7 @@ export function readFunctionLimits(cli: string = findCli()): FunctionLimits {
     throw new ConfigError(
       `${source} failed (exit status ${result.status})${said ? `:\n${said}` : ''}\n` +
         'The synth takes each function\'s timeout and memory from this command. If the CLI predates it, rebuild it from the repository root with:\n' +
-        '  CARGO_TARGET_DIR=/root/.cache/replica-dns/target cargo build -p replica-dns-cli',
+        `  CARGO_TARGET_DIR=${cargoTargetDir()} cargo build -p replica-dns-cli`,
     );
   }
   let parsed: unknown;

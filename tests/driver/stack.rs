@@ -29,7 +29,7 @@ pub struct Stack {
     pub control_url: String,
     pub lambda_host: LambdaHost,
     /// Where the Lambda binaries are (`REPLICA_DNS_BIN_DIR`, else `$CARGO_TARGET_DIR/debug`,
-    /// else `/root/.cache/replica-dns/target/debug`).
+    /// else `<cache>/target/debug`, [`cache_dir`]).
     pub bin_dir: PathBuf,
     /// `REPLICA_DNS_RUN_DIR`: logs of this run (function logs under `lambda/`), if known.
     pub run_dir: Option<PathBuf>,
@@ -44,6 +44,30 @@ fn var(name: &str) -> Result<String> {
     })
 }
 
+/// A variable's value, or `None` when it is unset or empty (as the shell's `${VAR:-…}`).
+fn non_empty_var(name: &str) -> Option<std::ffi::OsString> {
+    std::env::var_os(name).filter(|v| !v.is_empty())
+}
+
+/// The replica-dns cache directory:
+/// `${REPLICA_DNS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/replica-dns}` (for root,
+/// `/root/.cache/replica-dns`). The rule's home for Rust; the scripts take it from
+/// tests/cache-dir.sh, which sets `CARGO_TARGET_DIR` from it, so this default applies
+/// only when the tests run outside them.
+fn cache_dir() -> Result<PathBuf> {
+    if let Some(dir) = non_empty_var("REPLICA_DNS_CACHE_DIR") {
+        return Ok(PathBuf::from(dir));
+    }
+    let xdg = match non_empty_var("XDG_CACHE_HOME") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(non_empty_var("HOME").ok_or_else(|| {
+            anyhow!("HOME is not set: set REPLICA_DNS_CACHE_DIR or CARGO_TARGET_DIR")
+        })?)
+        .join(".cache"),
+    };
+    Ok(xdg.join("replica-dns"))
+}
+
 impl Stack {
     /// Reads the environment exported by `tests/localstack/run` and builds SDK clients
     /// through `aws-config`, so `AWS_ENDPOINT_URL*` apply exactly as they do in the Lambdas.
@@ -56,12 +80,12 @@ impl Stack {
         let lambda_host = LambdaHost {
             url: var("REPLICA_DNS_LAMBDA_HOST_URL")?,
         };
-        let bin_dir = match std::env::var("REPLICA_DNS_BIN_DIR") {
-            Ok(dir) => PathBuf::from(dir),
-            Err(_) => PathBuf::from(
-                std::env::var("CARGO_TARGET_DIR")
-                    .unwrap_or_else(|_| "/root/.cache/replica-dns/target".to_string()),
-            )
+        let bin_dir = match non_empty_var("REPLICA_DNS_BIN_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => match non_empty_var("CARGO_TARGET_DIR") {
+                Some(dir) => PathBuf::from(dir),
+                None => cache_dir()?.join("target"),
+            }
             .join("debug"),
         };
         let config = aws_config::load_from_env().await;
