@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { checkAssets } from './assets';
 import { LoadConfigOptions, ReplicaDnsConfig, findCli, loadConfigFile } from './config';
 import { FunctionLimits, readFunctionLimits } from './function-limits';
+import { MetricCatalog, readMetricCatalog } from './metrics';
 import { FUNCTIONS, ReplicaDns } from './replica-dns';
 
 /** Where the verify function runs, given as plain ids (no VPC lookup, so synth needs no AWS credentials). */
@@ -46,6 +47,11 @@ export interface ReplicaDnsStackSettings {
    * when the CLI was skipped; the construct then runs the CLI itself.
    */
   readonly functionLimits?: FunctionLimits;
+  /**
+   * The functions' metrics, from `replica-dns metrics`. Absent only when the CLI was
+   * skipped; the construct then runs the CLI itself.
+   */
+  readonly metricCatalog?: MetricCatalog;
   /** ARNs of the customer-managed KMS keys of the groups' AUTH secrets (verify may decrypt). */
   readonly probeSecretKeyArns?: string[];
 }
@@ -100,6 +106,7 @@ export function settingsFromContext(ctx: Context, options: LoadConfigOptions & {
   const configPath = path.resolve(baseDir, configFile);
   const config = loadConfigFile(configPath, options);
   const functionLimits = options.skipCli ? undefined : readFunctionLimits(options.cli ?? findCli());
+  const metricCatalog = options.skipCli ? undefined : readMetricCatalog(options.cli ?? findCli());
 
   const archName = contextString(ctx, 'architecture') ?? 'arm64';
   const architecture =
@@ -171,6 +178,7 @@ export function settingsFromContext(ctx: Context, options: LoadConfigOptions & {
     config,
     configFile: configPath,
     functionLimits,
+    metricCatalog,
     architecture,
     assetsDir: path.resolve(baseDir, contextString(ctx, 'assetsDir') ?? path.join(__dirname, '..', 'assets')),
     eventTopicArn: contextString(ctx, 'eventTopicArn'),
@@ -203,6 +211,7 @@ export class ReplicaDnsStack extends Stack {
       assetsDir: s.assetsDir,
       architecture: s.architecture,
       functionLimits: s.functionLimits,
+      metricCatalog: s.metricCatalog,
       logRetention: s.logRetention,
       driftCheckRate: s.driftCheckRate,
       eventTopic: s.eventTopicArn ? sns.Topic.fromTopicArn(this, 'EventTopic', s.eventTopicArn) : undefined,

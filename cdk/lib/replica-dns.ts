@@ -10,7 +10,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { Aws, Duration, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -28,12 +28,15 @@ import { ReplicaDnsConfig, checkConfigShape } from './config';
 import { elastiCacheFilterPolicy } from './filter-policy';
 import { FunctionLimits, FunctionSettings, functionSettings, readFunctionLimits } from './function-limits';
 import { FUNCTIONS, FunctionName, STEP_FUNCTIONS } from './functions';
+import { MetricCatalog, groupMetric, groupMetricSpec, readMetricCatalog } from './metrics';
 import { groupRecordNames } from './record-names';
 
 export { FUNCTIONS, STEP_FUNCTIONS } from './functions';
 export type { FunctionName } from './functions';
 export { functionSettings, readFunctionLimits } from './function-limits';
 export type { FunctionLimit, FunctionLimits, FunctionSettings } from './function-limits';
+export { readMetricCatalog } from './metrics';
+export type { MetricCatalog, MetricSpec } from './metrics';
 
 /** `${…FunctionArn}` placeholder of the ASL file for each step function. */
 export const DEFINITION_PLACEHOLDERS: Record<(typeof STEP_FUNCTIONS)[number], string> = {
@@ -124,11 +127,31 @@ export interface ReplicaDnsProps {
   readonly eventTopic?: sns.ITopic;
   /**
    * Period of the drift-check resync (`{"all": true}`), which repairs anything a lost
-   * notification left wrong; `null` turns it off. @default 15 minutes
+   * notification left wrong: whole minutes, at most 3.5 days (the silence alarm watches
+   * twice this, and CloudWatch evaluates at most 7 days). `null` turns it off, and with it
+   * the silence and Scheduler alarms. @default 15 minutes
    */
   readonly driftCheckRate?: Duration | null;
   /** Topic the alarms notify. @default a new KMS-encrypted topic */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Where the alarm descriptions send the on-call engineer: the runbook, to which each
+   * alarm appends `#<its section>`. Point it at your copy's web address (e.g. on your Git
+   * host) for a clickable link. @default `docs/runbook.md` (the repository path)
+   */
+  readonly runbookUrl?: string;
+  /**
+   * Alarm when an execution kept a group's names routed interim (to another replica than
+   * their home, while the home was unavailable) for longer than this many seconds
+   * (ReplicaDns/InterimRoutingSeconds, Maximum). @default 600
+   */
+  readonly interimRoutingAlarmSeconds?: number;
+  /**
+   * The metrics the functions emit, which the dashboard and the alarms on replica-dns'
+   * own metrics are built from. @default the output of `replica-dns metrics`, run with
+   * the CLI that `findCli` (config.ts) finds
+   */
+  readonly metricCatalog?: MetricCatalog;
   /** Run the verify function in the cache's VPC (VPC resolver and ROLE probes). */
   readonly verifyVpc?: VerifyVpcSettings;
   /**
@@ -154,6 +177,14 @@ export interface ReplicaDnsProps {
 export const CONFIG_ENV_BUDGET_BYTES = 3 * 1024;
 
 const DEFAULT_ASSETS_DIR = path.resolve(__dirname, '..', 'assets');
+const DEFAULT_RUNBOOK_URL = 'docs/runbook.md';
+/**
+ * CloudWatch evaluates an alarm over at most 7 days: "Period multiplied by
+ * EvaluationPeriods can't be more than 604,800 seconds" (PutMetricAlarm, Period,
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+ * The silence alarm evaluates two drift-check intervals.
+ */
+const MAX_DRIFT_CHECK_MINUTES = (7 * 24 * 60) / 2;
 const DEFAULT_DEFINITION_FILE = path.resolve(__dirname, '..', '..', 'statemachine', 'replica-dns.asl.json');
 
 function pascal(name: string): string {
@@ -233,8 +264,18 @@ export class ReplicaDns extends Construct {
   public readonly triggerErrorsAlarm: cloudwatch.Alarm;
   /** Per configured group: some member's notifications cannot reach replica-dns. */
   public readonly topicNotActiveAlarms: cloudwatch.Alarm[];
+  /** Per configured group: an execution kept names routed interim longer than the threshold. */
+  public readonly interimRoutingAlarms: cloudwatch.Alarm[];
+  /** No execution succeeded within twice the drift-check interval; absent with the drift check off. */
+  public readonly silenceAlarm?: cloudwatch.Alarm;
+  /** EventBridge Scheduler could not start the drift check; absent with the drift check off. */
+  public readonly driftCheckErrorsAlarm?: cloudwatch.Alarm;
+  /** Every alarm above; each notifies {@link alarmTopic} on ALARM and on OK. */
+  public readonly alarms: cloudwatch.Alarm[];
   /** The drift-check schedule, absent when turned off. */
   public readonly driftCheck?: scheduler.Schedule;
+  /** The drift check's own schedule group, so that its Scheduler metrics are its alone. */
+  public readonly driftCheckGroup?: scheduler.ScheduleGroup;
   /** The verify function's security group, when it runs in a VPC. */
   public readonly verifySecurityGroup?: ec2.SecurityGroup;
 
@@ -257,13 +298,43 @@ export class ReplicaDns extends Construct {
     }
     this.eventTopic = props.eventTopic ?? this.createEventTopic();
     this.subscribeTrigger();
-    const rate = props.driftCheckRate === undefined ? Duration.minutes(15) : props.driftCheckRate;
-    if (rate !== null) this.driftCheck = this.createDriftCheck(rate);
+    const rate = driftCheckRateOf(props.driftCheckRate);
+    if (rate !== null) {
+      this.driftCheckGroup = new scheduler.ScheduleGroup(this, 'DriftCheckGroup', {
+        // The group holds only the drift check; deleting it with the stack deletes that.
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      this.driftCheck = this.createDriftCheck(rate, this.driftCheckGroup);
+    }
+
+    // ---- alarms: each description says what it means and links its runbook section.
+    const catalog = props.metricCatalog ?? readMetricCatalog();
+    const runbook = (anchor: string) => `Runbook: ${props.runbookUrl ?? DEFAULT_RUNBOOK_URL}#${anchor}`;
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
-    this.executionsAlarm = this.executionsFailedAlarm();
-    this.triggerErrorsAlarm = this.triggerFailedAlarm();
-    this.topicNotActiveAlarms = config.groups.map((group, i) => this.topicNotActiveAlarm(group.replicationGroupId, i));
-    for (const alarm of [this.executionsAlarm, this.triggerErrorsAlarm, ...this.topicNotActiveAlarms]) {
+    this.executionsAlarm = this.executionsFailedAlarm(runbook(RUNBOOK_ANCHORS.executionsFailed));
+    this.triggerErrorsAlarm = this.triggerFailedAlarm(runbook(RUNBOOK_ANCHORS.triggerErrors));
+    // Metrics a snapshot emits arrive at least once per drift-check interval.
+    const snapshotPeriod = rate ?? Duration.minutes(15);
+    this.topicNotActiveAlarms = config.groups.map((group, i) =>
+      this.topicNotActiveAlarm(catalog, group.replicationGroupId, i, snapshotPeriod, runbook(RUNBOOK_ANCHORS.topicNotActive)),
+    );
+    const interimSeconds = interimRoutingSecondsOf(props.interimRoutingAlarmSeconds);
+    this.interimRoutingAlarms = config.groups.map((group, i) =>
+      this.interimRoutingAlarm(catalog, group.replicationGroupId, i, interimSeconds, runbook(RUNBOOK_ANCHORS.interimRouting)),
+    );
+    if (rate !== null && this.driftCheckGroup) {
+      this.silenceAlarm = this.noSuccessfulExecutionAlarm(rate, runbook(RUNBOOK_ANCHORS.silence));
+      this.driftCheckErrorsAlarm = this.driftCheckTargetErrorsAlarm(this.driftCheckGroup, runbook(RUNBOOK_ANCHORS.driftCheckErrors));
+    }
+    this.alarms = [
+      this.executionsAlarm,
+      this.triggerErrorsAlarm,
+      ...(this.silenceAlarm ? [this.silenceAlarm] : []),
+      ...(this.driftCheckErrorsAlarm ? [this.driftCheckErrorsAlarm] : []),
+      ...this.topicNotActiveAlarms,
+      ...this.interimRoutingAlarms,
+    ];
+    for (const alarm of this.alarms) {
       alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
       alarm.addOkAction(new cwActions.SnsAction(this.alarmTopic));
     }
@@ -580,11 +651,12 @@ export class ReplicaDns extends Construct {
 
   // ---- drift check -----------------------------------------------------------
 
-  /** The periodic `{"all": true}` resync. */
-  private createDriftCheck(rate: Duration): scheduler.Schedule {
+  /** The periodic `{"all": true}` resync, in its own schedule group. */
+  private createDriftCheck(rate: Duration, scheduleGroup: scheduler.IScheduleGroup): scheduler.Schedule {
     return new scheduler.Schedule(this, 'DriftCheck', {
       description: 'replica-dns periodic resync of every configured group (repairs drift after a lost notification)',
       schedule: scheduler.ScheduleExpression.rate(rate),
+      scheduleGroup,
       target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
         input: scheduler.ScheduleTargetInput.fromObject({ all: true }),
         retryAttempts: 2,
@@ -613,14 +685,14 @@ export class ReplicaDns extends Construct {
     return new sns.Topic(this, 'AlarmTopic', { displayName: 'replica-dns alarms', masterKey: key, enforceSSL: true });
   }
 
-  private executionsFailedAlarm(): cloudwatch.Alarm {
+  private executionsFailedAlarm(runbook: string): cloudwatch.Alarm {
     const failed = this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' });
     const timedOut = this.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: 'Sum' });
     // Aborted executions are left out on purpose: StopExecution is an operator's
     // deliberate action, and the drift check repairs whatever an abort left behind.
     return new cloudwatch.Alarm(this, 'ExecutionsFailedAlarm', {
       alarmDescription:
-        'replica-dns: an execution failed or timed out; replica names may point at a primary or a missing node until the next successful run. Open the execution in the Step Functions console.',
+        `replica-dns: an execution failed or timed out; replica names may point at a primary or a missing node until the next successful run. Open the execution in the Step Functions console: its error and cause name what went wrong. ${runbook}`,
       metric: new cloudwatch.MathExpression({
         expression: 'FILL(failed, 0) + FILL(timedOut, 0)',
         usingMetrics: { failed, timedOut },
@@ -634,10 +706,10 @@ export class ReplicaDns extends Construct {
     });
   }
 
-  private triggerFailedAlarm(): cloudwatch.Alarm {
+  private triggerFailedAlarm(runbook: string): cloudwatch.Alarm {
     return new cloudwatch.Alarm(this, 'TriggerErrorsAlarm', {
       alarmDescription:
-        'replica-dns: the trigger could not start an execution for an ElastiCache notification (after Lambda\'s async retries the event is dropped); the drift check will resync, see the trigger logs.',
+        `replica-dns: the trigger could not start an execution for an ElastiCache notification (after Lambda's async retries the event is dropped); the drift check will resync, see the trigger logs. ${runbook}`,
       metric: this.functions.trigger.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,
@@ -647,26 +719,106 @@ export class ReplicaDns extends Construct {
   }
 
   /**
-   * One per group: snapshot emits ReplicaDns/TopicNotActive (EMF, 0 or 1) on every run
-   * (functions/replica-dns-lambda/src/metrics.rs), so a topic ElastiCache marked inactive
-   * — which stops its notifications silently — pages instead of waiting for someone to
-   * read an execution's warnings. Maximum over the drift-check interval: every group is
-   * snapshotted at least that often.
+   * One per group: snapshot emits TopicNotActive (0 or 1) on every run, so a topic
+   * ElastiCache marked inactive — which stops its notifications silently — pages instead
+   * of waiting for someone to read an execution's warnings. Maximum over the drift-check
+   * interval: every group is snapshotted at least that often.
    */
-  private topicNotActiveAlarm(groupId: string, index: number): cloudwatch.Alarm {
+  private topicNotActiveAlarm(catalog: MetricCatalog, groupId: string, index: number, period: Duration, runbook: string): cloudwatch.Alarm {
     return new cloudwatch.Alarm(this, `TopicNotActiveAlarm${index}`, {
-      alarmDescription: `replica-dns: a member of replication group ${groupId} notifies an SNS topic ElastiCache marked inactive, another topic than replica-dns', or none; its failovers reach replica-dns only through the drift check. The execution report's warnings name the member, the topic and the fix; runbook: docs/runbook.md, "Report warnings".`,
-      metric: new cloudwatch.Metric({
-        namespace: 'ReplicaDns',
-        metricName: 'TopicNotActive',
-        dimensionsMap: { ReplicationGroupId: groupId },
-        statistic: 'Maximum',
-        period: Duration.minutes(15),
-      }),
+      alarmDescription: `replica-dns: a member of replication group ${groupId} notifies an SNS topic ElastiCache marked inactive, another topic than replica-dns', or none; its failovers reach replica-dns only through the drift check. The latest execution report's warnings name the member, the topic and the fix. ${runbook}`,
+      metric: groupMetric(catalog, groupMetricSpec(catalog, 'TopicNotActive'), groupId, { statistic: 'Maximum', period }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
+
+  /**
+   * One per group: apply or verify emits InterimRoutingSeconds when an execution ends,
+   * the time its names spent routed to another replica than their home. Longer than the
+   * threshold means a home node stayed unavailable (a long replacement, a stuck node):
+   * reads work, but on fewer replicas than planned.
+   */
+  private interimRoutingAlarm(catalog: MetricCatalog, groupId: string, index: number, seconds: number, runbook: string): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, `InterimRoutingAlarm${index}`, {
+      alarmDescription: `replica-dns: an execution for replication group ${groupId} kept names routed interim (to another replica than their home, because the home node was not available) for more than ${seconds} s. Reads work but are spread over fewer replicas than planned until the home node is available again. ${runbook}`,
+      metric: groupMetric(catalog, groupMetricSpec(catalog, 'InterimRoutingSeconds'), groupId, { statistic: 'Maximum', period: Duration.minutes(5) }),
+      threshold: seconds,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /**
+   * Silence: AWS/States ExecutionsSucceeded of this state machine summed per drift-check
+   * interval, below 1 in two consecutive intervals. The drift check alone starts one
+   * execution per interval, so two without a success mean the schedule or the pipeline is
+   * broken; no data at all (nothing ran) is breaching.
+   */
+  private noSuccessfulExecutionAlarm(rate: Duration, runbook: string): cloudwatch.Alarm {
+    const minutes = rate.toMinutes();
+    return new cloudwatch.Alarm(this, 'NoSuccessfulExecutionAlarm', {
+      alarmDescription: `replica-dns: no execution succeeded in 2 × ${minutes} minutes (twice the drift-check interval), although the drift check starts one every ${minutes} minutes: the schedule, the state machine or every run is failing, and failovers may go unhandled. ${runbook}`,
+      metric: this.stateMachine.metricSucceeded({ period: rate, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+  }
+
+  /**
+   * EventBridge Scheduler's TargetErrorCount for the drift check's schedule group: the
+   * StartExecution it makes failed (AccessDenied, state machine missing, throttled).
+   * Namespace AWS/Scheduler, dimension ScheduleGroup ("Monitoring Amazon EventBridge
+   * Scheduler with Amazon CloudWatch",
+   * https://docs.aws.amazon.com/scheduler/latest/UserGuide/monitoring-cloudwatch.html);
+   * Scheduler has no per-schedule dimension, hence the drift check's own group.
+   */
+  private driftCheckTargetErrorsAlarm(group: scheduler.ScheduleGroup, runbook: string): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, 'DriftCheckTargetErrorsAlarm', {
+      alarmDescription: `replica-dns: EventBridge Scheduler could not start the drift check's execution (StartExecution failed: permissions, a missing state machine, throttling), so groups are not resynced on schedule. ${runbook}`,
+      metric: group.metricTargetErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+}
+
+/** The runbook section (docs/runbook.md) each alarm's description links to. */
+export const RUNBOOK_ANCHORS = {
+  executionsFailed: 'executionsfailedalarm',
+  triggerErrors: 'triggererrorsalarm',
+  silence: 'nosuccessfulexecutionalarm',
+  driftCheckErrors: 'driftchecktargeterrorsalarm',
+  topicNotActive: 'topicnotactivealarm-one-per-group',
+  interimRouting: 'interimroutingalarm-one-per-group',
+} as const;
+
+/** The drift-check rate the construct uses (default 15 minutes), or why it cannot. */
+function driftCheckRateOf(rate: Duration | null | undefined): Duration | null {
+  if (rate === null) return null;
+  if (rate === undefined) return Duration.minutes(15);
+  const minutes = rate.toMinutes({ integral: false });
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_DRIFT_CHECK_MINUTES) {
+    throw new Error(
+      `driftCheckRate must be whole minutes from 1 to ${MAX_DRIFT_CHECK_MINUTES} (3.5 days), found ${rate.toHumanString()}: the schedule runs in minutes, and the silence alarm watches twice the interval, which CloudWatch allows up to 7 days.`,
+    );
+  }
+  return rate;
+}
+
+/** The interim-routing threshold (default 600 s), or why it cannot be one. */
+function interimRoutingSecondsOf(seconds: number | undefined): number {
+  if (seconds === undefined) return 600;
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new Error(`interimRoutingAlarmSeconds must be a positive number of seconds, found ${seconds}`);
+  }
+  return seconds;
 }

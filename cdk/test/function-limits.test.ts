@@ -9,14 +9,18 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { FUNCTIONS, FunctionLimits, ReplicaDns, functionSettings, readFunctionLimits } from '../lib/replica-dns';
 import { settingsFromContext } from '../lib/replica-dns-stack';
 import { findCli } from '../lib/config';
-import { ACCOUNT, REGION, TEST_CONFIG, TEST_LIMITS, fakeAssets, fakeCli } from './helpers';
+import { ACCOUNT, REGION, TEST_CONFIG, TEST_LIMITS, TEST_METRICS, fakeAssets, fakeCli } from './helpers';
 
-/** A CLI that prints `limits` for `function-limits` and accepts any configuration. */
+/** A CLI that prints `limits` for `function-limits`, the test metrics, and accepts any configuration. */
 function limitsCli(limits: unknown): string {
   return fakeCli(`case "$1" in
   validate-config) exit 0 ;;
   function-limits) [ $# -eq 1 ] || exit 9; cat <<'JSON'
 ${JSON.stringify(limits)}
+JSON
+  ;;
+  metrics) cat <<'JSON'
+${JSON.stringify(TEST_METRICS)}
 JSON
   ;;
   *) exit 9 ;;
@@ -86,7 +90,7 @@ describe('functionSettings (limits + construct props)', () => {
   test('the construct refuses a props timeout outside the limits', () => {
     const stack = new Stack(new App(), 'Short', { env: { account: ACCOUNT, region: REGION } });
     expect(
-      () => new ReplicaDns(stack, 'ReplicaDns', { config: TEST_CONFIG, functionLimits: limits, assetsDir: fakeAssets(), functions: { plan: { timeout: Duration.seconds(5) } } }),
+      () => new ReplicaDns(stack, 'ReplicaDns', { config: TEST_CONFIG, functionLimits: limits, metricCatalog: TEST_METRICS, assetsDir: fakeAssets(), functions: { plan: { timeout: Duration.seconds(5) } } }),
     ).toThrow(/^functions\.plan\.timeout: /);
   });
 });
@@ -100,7 +104,7 @@ describe('without functionLimits, the construct runs the CLI', () => {
     process.env.REPLICA_DNS_CLI = limitsCli(fromCli);
     try {
       const stack = new Stack(new App(), 'FromCli', { env: { account: ACCOUNT, region: REGION } });
-      new ReplicaDns(stack, 'ReplicaDns', { config: TEST_CONFIG, assetsDir: fakeAssets() });
+      new ReplicaDns(stack, 'ReplicaDns', { config: TEST_CONFIG, metricCatalog: TEST_METRICS, assetsDir: fakeAssets() });
       template = Template.fromStack(stack);
     } finally {
       if (saved === undefined) delete process.env.REPLICA_DNS_CLI;

@@ -10,7 +10,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks, INagLogger } from 'cdk-nag';
 import { ReplicaDnsConfig } from '../lib/config';
-import { FUNCTIONS, FunctionLimits, ReplicaDns, ReplicaDnsProps } from '../lib/replica-dns';
+import { FUNCTIONS, FunctionLimits, MetricCatalog, ReplicaDns, ReplicaDnsProps } from '../lib/replica-dns';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';
@@ -65,6 +65,23 @@ export const TEST_LIMITS: FunctionLimits = {
   },
   sdk: { connectTimeoutMs: 3100, attemptTimeoutMs: 5000, operationTimeoutMs: 20000 },
   taskTimeoutSeconds: 90,
+};
+
+/**
+ * What `replica-dns metrics` prints, for synths that must not depend on the CLI. The
+ * namespace and the Outcome values are deliberately not the Rust ones, so a test that
+ * finds them in the template shows they come from the catalogue, not from TypeScript.
+ */
+export const TEST_METRICS: MetricCatalog = {
+  namespace: 'ReplicaDnsTest',
+  metrics: [
+    { name: 'ChangesApplied', unit: 'Count', dimensions: ['ReplicationGroupId'], description: 'Route 53 changes applied.' },
+    { name: 'TopicNotActive', unit: 'Count', dimensions: ['ReplicationGroupId'], description: '1 when a member notifies no active topic.' },
+    { name: 'TimeToSafe', unit: 'Milliseconds', dimensions: ['ReplicationGroupId'], description: 'Notification to the batch that left the primary.' },
+    { name: 'InterimRoutingSeconds', unit: 'Seconds', dimensions: ['ReplicationGroupId'], description: 'How long names were routed interim.' },
+    { name: 'Executions', unit: 'Count', dimensions: ['ReplicationGroupId', 'Outcome'], description: 'A group\'s part of an execution, by outcome.' },
+  ] as MetricCatalog['metrics'],
+  dimensionValues: { Outcome: ['Moved', 'Still'] },
 };
 
 /** A minimal 64-bit little-endian ELF header for `arch`: enough for the asset check. */
@@ -147,6 +164,7 @@ export function synthConstruct(props: Partial<ReplicaDnsProps> = {}, extend?: (s
   const construct = new ReplicaDns(stack, 'ReplicaDns', {
     config: TEST_CONFIG,
     functionLimits: TEST_LIMITS,
+    metricCatalog: TEST_METRICS,
     assetsDir: fakeAssets(props.architecture === lambda.Architecture.X86_64 ? 'x86_64' : 'arm64'),
     ...props,
     ...(extend ? extend(stack) : {}),

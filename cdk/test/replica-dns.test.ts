@@ -2,13 +2,14 @@
 // for verify: one synthesis (beforeAll), one claim per test.
 
 import * as fs from 'fs';
-import { CfnResource } from 'aws-cdk-lib';
+import * as path from 'path';
+import { CfnResource, Duration } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { elastiCacheFilterPolicy } from '../lib/filter-policy';
-import { DEFINITION_PLACEHOLDERS, FUNCTIONS, STEP_FUNCTIONS } from '../lib/replica-dns';
-import { ASL_FILE, REGION, SESSIONS_SECRET_ARN, Synth, TEST_CONFIG, TEST_LIMITS, asArray, functionActions, logicalId, roleStatements, synthConstruct } from './helpers';
+import { DEFINITION_PLACEHOLDERS, FUNCTIONS, RUNBOOK_ANCHORS, STEP_FUNCTIONS } from '../lib/replica-dns';
+import { ASL_FILE, REGION, REPO_ROOT, SESSIONS_SECRET_ARN, Synth, TEST_CONFIG, TEST_LIMITS, TEST_METRICS, asArray, functionActions, logicalId, roleStatements, synthConstruct } from './helpers';
 
 let s: Synth;
 let vpc: ec2.IVpc;
@@ -233,6 +234,17 @@ describe('drift check', () => {
 });
 
 describe('alarms', () => {
+  const props = (alarm: { node: { defaultChild?: unknown } }) => s.template.toJSON().Resources[logicalId(s, alarm)].Properties;
+  /** What each alarm watches and when it fires, in one comparable shape. */
+  const shape = (alarm: { node: { defaultChild?: unknown } }) => {
+    const p = props(alarm);
+    return {
+      metric: [p.Namespace, p.MetricName, p.Dimensions, p.Statistic, p.Period],
+      fires: [p.ComparisonOperator, p.Threshold, p.EvaluationPeriods, p.DatapointsToAlarm, p.TreatMissingData],
+    };
+  };
+  const group = (i: number) => [{ Name: 'ReplicationGroupId', Value: TEST_CONFIG.groups[i].replicationGroupId }];
+
   test('an alarm fires on any failed or timed-out execution', () => {
     s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Threshold: 1,
@@ -247,43 +259,77 @@ describe('alarms', () => {
   });
 
   test('an alarm fires when the trigger errors', () => {
-    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'Errors',
-      Namespace: 'AWS/Lambda',
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId('trigger') } }],
-      Threshold: 1,
+    expect(shape(s.construct.triggerErrorsAlarm)).toEqual({
+      metric: ['AWS/Lambda', 'Errors', [{ Name: 'FunctionName', Value: { Ref: fnId('trigger') } }], 'Sum', 300],
+      fires: ['GreaterThanOrEqualToThreshold', 1, 1, undefined, 'notBreaching'],
     });
   });
 
-  test('every configured group has an alarm on its notification topic not being active', () => {
-    const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')).filter(
-      (a) => a.Properties.MetricName === 'TopicNotActive',
-    );
-    expect(
-      alarms.map((a) => [a.Properties.Namespace, a.Properties.Dimensions, a.Properties.Statistic, a.Properties.Threshold, a.Properties.ComparisonOperator]),
-    ).toEqual(
-      s.construct.topicNotActiveAlarms.map((_, i) => [
-        'ReplicaDns',
-        [{ Name: 'ReplicationGroupId', Value: TEST_CONFIG.groups[i].replicationGroupId }],
-        'Maximum',
-        1,
-        'GreaterThanOrEqualToThreshold',
-      ]),
+  test('silence: no successful execution in two drift-check intervals fires, and no data at all is breaching', () => {
+    expect(shape(s.construct.silenceAlarm!)).toEqual({
+      metric: ['AWS/States', 'ExecutionsSucceeded', [{ Name: 'StateMachineArn', Value: { Ref: logicalId(s, s.construct.stateMachine) } }], 'Sum', 900],
+      fires: ['LessThanThreshold', 1, 2, 2, 'breaching'],
+    });
+  });
+
+  test('the drift check has its own schedule group, whose Scheduler target errors alarm', () => {
+    const groupName = s.template.toJSON().Resources[logicalId(s, s.construct.driftCheckGroup!)].Properties.Name;
+    expect(groupName).toEqual(expect.stringMatching(/DriftCheckGroup/));
+    s.template.hasResourceProperties('AWS::Scheduler::Schedule', { GroupName: groupName, ScheduleExpression: 'rate(15 minutes)' });
+    expect(shape(s.construct.driftCheckErrorsAlarm!)).toEqual({
+      metric: ['AWS/Scheduler', 'TargetErrorCount', [{ Name: 'ScheduleGroup', Value: groupName }], 'Sum', 300],
+      fires: ['GreaterThanOrEqualToThreshold', 1, 1, undefined, 'notBreaching'],
+    });
+  });
+
+  test('the drift check\'s schedule group is deleted with the stack (it holds only the drift check)', () => {
+    expect(s.template.toJSON().Resources[logicalId(s, s.construct.driftCheckGroup!)].DeletionPolicy).toBe('Delete');
+  });
+
+  test('every configured group has an alarm on its notification topic not being active (catalogue namespace, Maximum over the drift-check interval)', () => {
+    expect(s.construct.topicNotActiveAlarms.map(shape)).toEqual(
+      TEST_CONFIG.groups.map((_, i) => ({
+        metric: [TEST_METRICS.namespace, 'TopicNotActive', group(i), 'Maximum', 900],
+        fires: ['GreaterThanOrEqualToThreshold', 1, 1, undefined, 'notBreaching'],
+      })),
     );
   });
 
-  test('the topic alarm says what it means and points to the runbook', () => {
-    const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm')).filter(
-      (a) => a.Properties.MetricName === 'TopicNotActive',
+  test('every configured group has an alarm on interim routing longer than 600 s by default', () => {
+    expect(s.construct.interimRoutingAlarms.map(shape)).toEqual(
+      TEST_CONFIG.groups.map((_, i) => ({
+        metric: [TEST_METRICS.namespace, 'InterimRoutingSeconds', group(i), 'Maximum', 300],
+        fires: ['GreaterThanThreshold', 600, 1, undefined, 'notBreaching'],
+      })),
     );
-    expect(alarms.every((a) => /inactive/.test(a.Properties.AlarmDescription) && /docs\/runbook\.md/.test(a.Properties.AlarmDescription))).toBe(true);
   });
 
-  test('every alarm notifies the alarm topic', () => {
+  test('each alarm\'s description says what it means', () => {
+    const a = s.construct;
+    const said = [
+      [a.executionsAlarm, /execution failed or timed out/],
+      [a.triggerErrorsAlarm, /trigger could not start an execution/],
+      [a.silenceAlarm!, /no execution succeeded in 2 × 15 minutes/],
+      [a.driftCheckErrorsAlarm!, /Scheduler could not start the drift check/],
+      ...a.topicNotActiveAlarms.map((x, i) => [x, new RegExp(`group ${TEST_CONFIG.groups[i].replicationGroupId} notifies an SNS topic ElastiCache marked inactive`)] as const),
+      ...a.interimRoutingAlarms.map((x, i) => [x, new RegExp(`group ${TEST_CONFIG.groups[i].replicationGroupId} kept names routed interim .* for more than 600 s`)] as const),
+    ] as const;
+    expect(said.filter(([alarm, meaning]) => !meaning.test(props(alarm).AlarmDescription)).map(([alarm]) => alarm.node.id)).toEqual([]);
+  });
+
+  test('each alarm\'s description ends with its runbook section, and that section exists in docs/runbook.md', () => {
+    const anchors = runbookAnchors();
+    const links = s.construct.alarms.map((alarm) => [alarm.node.id, props(alarm).AlarmDescription.match(/ Runbook: docs\/runbook\.md#([a-z0-9-]+)$/)?.[1]]);
+    expect(links.filter(([, anchor]) => anchor === undefined || !anchors.has(anchor))).toEqual([]);
+    expect(new Set(links.map(([, a]) => a)).size).toBe(Object.keys(RUNBOOK_ANCHORS).length);
+  });
+
+  test('every alarm notifies the alarm topic on ALARM and on OK', () => {
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm'));
     const topic = { Ref: logicalId(s, s.construct.alarmTopic as unknown as { node: { defaultChild?: unknown } }) };
-    expect(alarms.map((a) => a.Properties.AlarmActions)).toEqual(alarms.map(() => [topic]));
-    expect(alarms.length).toBe(2 + s.construct.topicNotActiveAlarms.length);
+    expect(alarms.map((a) => [a.Properties.AlarmActions, a.Properties.OKActions])).toEqual(alarms.map(() => [[topic], [topic]]));
+    expect(alarms.length).toBe(4 + 2 * TEST_CONFIG.groups.length);
+    expect(s.construct.alarms.length).toBe(alarms.length);
   });
 
   test('the new alarm topic is KMS-encrypted with a rotating key CloudWatch may use', () => {
@@ -293,6 +339,58 @@ describe('alarms', () => {
     expect([key.EnableKeyRotation, key.KeyPolicy.Statement.some((st: Statement) => st.Principal?.Service === 'cloudwatch.amazonaws.com')]).toEqual([true, true]);
   });
 });
+
+describe('alarm settings', () => {
+  let t: Synth;
+  beforeAll(() => {
+    t = synthConstruct({ driftCheckRate: Duration.hours(1), interimRoutingAlarmSeconds: 120, runbookUrl: 'https://git.example/ops/replica-dns/blob/main/docs/runbook.md' });
+  });
+  const props = (alarm: { node: { defaultChild?: unknown } }) => t.template.toJSON().Resources[logicalId(t, alarm)].Properties;
+
+  test('the silence alarm and the topic alarms follow the drift-check interval', () => {
+    expect([props(t.construct.silenceAlarm!).Period, ...t.construct.topicNotActiveAlarms.map((a) => props(a).Period)]).toEqual([3600, 3600, 3600]);
+  });
+
+  test('interimRoutingAlarmSeconds sets the interim-routing threshold', () => {
+    expect(t.construct.interimRoutingAlarms.map((a) => props(a).Threshold)).toEqual([120, 120]);
+  });
+
+  test('runbookUrl is the link in every description', () => {
+    expect(t.construct.alarms.filter((a) => !/ Runbook: https:\/\/git\.example\/ops\/replica-dns\/blob\/main\/docs\/runbook\.md#[a-z-]+$/.test(props(a).AlarmDescription))).toEqual([]);
+  });
+
+  test('without the drift check there is no silence alarm, no Scheduler alarm and no schedule group', () => {
+    const off = synthConstruct({ driftCheckRate: null });
+    expect([off.construct.silenceAlarm, off.construct.driftCheckErrorsAlarm, off.construct.driftCheckGroup]).toEqual([undefined, undefined, undefined]);
+    off.template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 0);
+    expect(off.construct.alarms.length).toBe(2 + 2 * TEST_CONFIG.groups.length);
+  });
+
+  test.each([
+    [Duration.seconds(90), /driftCheckRate must be whole minutes from 1 to 5040 \(3\.5 days\), found 1 minute 30 seconds/],
+    [Duration.days(4), /driftCheckRate must be whole minutes from 1 to 5040/],
+  ])('a drift-check rate of %s fails the synth with the reason', (rate, reason) => {
+    expect(() => synthConstruct({ driftCheckRate: rate })).toThrow(reason);
+  });
+
+  test('a threshold that is not a positive number fails the synth', () => {
+    expect(() => synthConstruct({ interimRoutingAlarmSeconds: 0 })).toThrow(/interimRoutingAlarmSeconds must be a positive number of seconds, found 0/);
+  });
+});
+
+/** The anchors GitHub gives the headings of docs/runbook.md (lower case, punctuation dropped, spaces as -). */
+function runbookAnchors(): Set<string> {
+  const text = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'runbook.md'), 'utf8');
+  return new Set(
+    [...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+      m[1]
+        .trim()
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
+    ),
+  );
+}
 
 type Statement = { Principal?: { Service?: string } };
 

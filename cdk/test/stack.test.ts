@@ -6,7 +6,7 @@ import { App, Aspects } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ReplicaDnsStack, settingsFromContext } from '../lib/replica-dns-stack';
-import { ACCOUNT, REGION, TEST_LIMITS, fakeAssets } from './helpers';
+import { ACCOUNT, REGION, TEST_LIMITS, TEST_METRICS, fakeAssets } from './helpers';
 
 const EXAMPLE = path.join(__dirname, '..', 'config', 'example.json');
 const EVENT_TOPIC = `arn:aws:sns:${REGION}:${ACCOUNT}:elasticache-events`;
@@ -83,7 +83,7 @@ describe('stack with imported topics, drift check off, x86_64', () => {
       }),
       { skipCli: true },
     );
-    const settings = { ...fromContext, functionLimits: TEST_LIMITS };
+    const settings = { ...fromContext, functionLimits: TEST_LIMITS, metricCatalog: TEST_METRICS };
     stack = new ReplicaDnsStack(app, 'Variant', { settings, env: { account: ACCOUNT, region: REGION } });
     Aspects.of(app).add(new AwsSolutionsChecks());
     template = Template.fromStack(stack);
@@ -159,6 +159,6 @@ test('a configuration too large for the Lambda environment fails the synth with 
     nameTemplate: `replica{n}.group-${i}.cache.internal.`,
   }));
   const app = new App();
-  const settings = { ...settingsFromContext(ctx({ configFile: EXAMPLE, assetsDir: fakeAssets('arm64') }), { skipCli: true }), functionLimits: TEST_LIMITS };
+  const settings = { ...settingsFromContext(ctx({ configFile: EXAMPLE, assetsDir: fakeAssets('arm64') }), { skipCli: true }), functionLimits: TEST_LIMITS, metricCatalog: TEST_METRICS };
   expect(() => new ReplicaDnsStack(app, 'Big', { settings: { ...settings, config: { ownerId: 'x', groups } } })).toThrow(/Split the groups/);
 });
