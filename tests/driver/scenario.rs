@@ -394,6 +394,23 @@ impl Scenario {
         format!("{}-{short}", self.id)
     }
 
+    /// The CloudWatch Embedded Metric Format documents function `short` (e.g. "apply")
+    /// wrote to its log so far: every log line that is a JSON object with `_aws`.
+    pub fn metric_documents(&self, short: &str) -> Vec<Value> {
+        let Some(dir) = &self.stack.run_dir else {
+            return Vec::new();
+        };
+        let path = dir
+            .join("lambda")
+            .join(format!("{}.log", self.function_name(short)));
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|doc| doc.get("_aws").is_some())
+            .collect()
+    }
+
     async fn deploy_pipeline(
         &mut self,
         asl_path: &std::path::Path,

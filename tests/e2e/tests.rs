@@ -25,6 +25,9 @@ mod pipeline_faults;
 /// Inputs AWS delivers or allows: no-op notifications start nothing, console input of
 /// any JSON type is InvalidInput, an inactive topic is reported.
 mod pipeline_inputs;
+/// The CloudWatch metrics (Embedded Metric Format) a real run writes to the Lambdas'
+/// logs: changes, outcomes, time to safe, interim routing, drift repaired.
+mod pipeline_metrics;
 /// The blog post's scenarios through SNS notifications: failover, node replacement,
 /// replica added, replica removed.
 mod pipeline_scenarios;
