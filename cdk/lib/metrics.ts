@@ -109,6 +109,16 @@ export function groupMetricSpec(catalog: MetricCatalog, name: string): MetricSpe
   return spec;
 }
 
+/**
+ * How the dashboard shows a metric (docs/metrics.md, "Statistics that make sense"):
+ * counts as their Sum per period, durations as p50, p99 and Maximum, a 0/1 gauge (the
+ * construct passes the catalogue's TopicNotActive) as its Maximum.
+ */
+export function dashboardStatistics(spec: MetricSpec, gauges: readonly MetricSpec[]): string[] {
+  if (gauges.some((g) => g.name === spec.name)) return ['Maximum'];
+  return spec.unit === cloudwatch.Unit.COUNT ? ['Sum'] : ['p50', 'p99', 'Maximum'];
+}
+
 /** One group's series of `spec` (all of its dimensions but the group fixed by `fixed`). */
 export function groupMetric(
   catalog: MetricCatalog,

@@ -28,7 +28,7 @@ import { ReplicaDnsConfig, checkConfigShape } from './config';
 import { elastiCacheFilterPolicy } from './filter-policy';
 import { FunctionLimits, FunctionSettings, functionSettings, readFunctionLimits } from './function-limits';
 import { FUNCTIONS, FunctionName, STEP_FUNCTIONS } from './functions';
-import { MetricCatalog, groupMetric, groupMetricSpec, readMetricCatalog } from './metrics';
+import { GROUP_DIMENSION, MetricCatalog, dashboardStatistics, groupMetric, groupMetricSpec, readMetricCatalog } from './metrics';
 import { groupRecordNames } from './record-names';
 
 export { FUNCTIONS, STEP_FUNCTIONS } from './functions';
@@ -152,6 +152,8 @@ export interface ReplicaDnsProps {
    * the CLI that `findCli` (config.ts) finds
    */
   readonly metricCatalog?: MetricCatalog;
+  /** Name of the CloudWatch dashboard. @default a name CloudFormation generates */
+  readonly dashboardName?: string;
   /** Run the verify function in the cache's VPC (VPC resolver and ROLE probes). */
   readonly verifyVpc?: VerifyVpcSettings;
   /**
@@ -272,6 +274,11 @@ export class ReplicaDns extends Construct {
   public readonly driftCheckErrorsAlarm?: cloudwatch.Alarm;
   /** Every alarm above; each notifies {@link alarmTopic} on ALARM and on OK. */
   public readonly alarms: cloudwatch.Alarm[];
+  /**
+   * One page for on-call: the alarms' states, the state machine's executions, the
+   * Lambdas' errors and throttles, and per group every metric of `replica-dns metrics`.
+   */
+  public readonly dashboard: cloudwatch.Dashboard;
   /** The drift-check schedule, absent when turned off. */
   public readonly driftCheck?: scheduler.Schedule;
   /** The drift check's own schedule group, so that its Scheduler metrics are its alone. */
@@ -338,6 +345,7 @@ export class ReplicaDns extends Construct {
       alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
       alarm.addOkAction(new cwActions.SnsAction(this.alarmTopic));
     }
+    this.dashboard = this.createDashboard(catalog, config, props.dashboardName, props.runbookUrl ?? DEFAULT_RUNBOOK_URL);
   }
 
   // ---- functions -------------------------------------------------------------
@@ -789,7 +797,66 @@ export class ReplicaDns extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
+
+  // ---- dashboard -------------------------------------------------------------
+
+  /**
+   * Rows: what the page shows; the alarms; executions, Lambda errors and throttles; then
+   * per configured group one graph per catalogue metric (a line per value of a further
+   * dimension such as Outcome). Every replica-dns metric comes from the catalogue.
+   */
+  private createDashboard(catalog: MetricCatalog, config: ReplicaDnsConfig, dashboardName: string | undefined, runbookUrl: string): cloudwatch.Dashboard {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName, defaultInterval: Duration.hours(6) });
+    const legend = catalog.metrics.map((m) => `- \`${m.name}\` (${m.unit}): ${m.description}`).join('\n');
+    dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: `# replica-dns\nAlarms, executions and the functions' health, then per replication group the metrics the functions emit (namespace \`${catalog.namespace}\`, from \`replica-dns metrics\`). When an alarm fires: [runbook](${runbookUrl}#alarms).\n\n${legend}`,
+        width: 24,
+        height: 3 + catalog.metrics.length,
+      }),
+    );
+    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 3 }));
+    const sum = { period: DASHBOARD_PERIOD, statistic: 'Sum' };
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Executions (state machine)',
+        left: [
+          this.stateMachine.metricStarted({ ...sum, label: 'started' }),
+          this.stateMachine.metricSucceeded({ ...sum, label: 'succeeded' }),
+          this.stateMachine.metricFailed({ ...sum, label: 'failed' }),
+          this.stateMachine.metricTimedOut({ ...sum, label: 'timed out' }),
+        ],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({ title: 'Lambda errors', left: FUNCTIONS.map((name) => this.functions[name].metricErrors({ ...sum, label: name })), width: 8 }),
+      new cloudwatch.GraphWidget({ title: 'Lambda throttles', left: FUNCTIONS.map((name) => this.functions[name].metricThrottles({ ...sum, label: name })), width: 8 }),
+    );
+    const gauges = [groupMetricSpec(catalog, 'TopicNotActive')];
+    for (const group of config.groups) {
+      const id = group.replicationGroupId;
+      dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: `## Replication group ${id}`, width: 24, height: 1 }));
+      dashboard.addWidgets(
+        ...catalog.metrics.map((spec) => {
+          // One line per value of each further dimension (Outcome: Converged, …) and statistic.
+          const combinations = spec.dimensions
+            .filter((d) => d !== GROUP_DIMENSION)
+            .reduce<Record<string, string>[]>((acc, dim) => acc.flatMap((c) => catalog.dimensionValues[dim].map((v) => ({ ...c, [dim]: v }))), [{}]);
+          const statistics = dashboardStatistics(spec, gauges);
+          const left = combinations.flatMap((fixed) =>
+            statistics.map((statistic) =>
+              groupMetric(catalog, spec, id, { statistic, period: DASHBOARD_PERIOD, fixed, label: [...Object.values(fixed), statistic].join(' ') }),
+            ),
+          );
+          return new cloudwatch.GraphWidget({ title: `${spec.name} (${spec.unit})`, left, width: 8, leftYAxis: { min: 0, showUnits: false, label: spec.unit } });
+        }),
+      );
+    }
+    return dashboard;
+  }
 }
+
+/** Period of every dashboard graph. */
+const DASHBOARD_PERIOD = Duration.minutes(5);
 
 /** The runbook section (docs/runbook.md) each alarm's description links to. */
 export const RUNBOOK_ANCHORS = {

@@ -201,6 +201,25 @@ export function functionActions(s: Synth, fn: lambda.Function): string[] {
   return [...new Set(roleStatements(s, fn.role as iam.IRole).flatMap((st) => asArray(st.Action)))].sort();
 }
 
+/** One widget of the dashboard, tokens written as `<{"Ref":"…"}>` inside its strings. */
+export interface Widget {
+  readonly type: string;
+  readonly properties: {
+    readonly title?: string;
+    readonly markdown?: string;
+    readonly alarms?: string[];
+    readonly metrics?: (string | { stat?: string; label?: string })[][];
+  };
+}
+
+/** The widgets of the construct's dashboard, parsed from its DashboardBody (an Fn::Join). */
+export function dashboardWidgets(s: Synth): Widget[] {
+  const body = s.template.toJSON().Resources[logicalId(s, s.construct.dashboard)].Properties.DashboardBody;
+  const parts: unknown[] = typeof body === 'string' ? [body] : body['Fn::Join'][1];
+  const text = parts.map((p) => (typeof p === 'string' ? p : `<${JSON.stringify(p).replace(/["\\]/g, '')}>`)).join('');
+  return JSON.parse(text).widgets;
+}
+
 export function logicalId(s: Synth, construct: { node: { defaultChild?: unknown } }): string {
   return s.stack.getLogicalId(construct.node.defaultChild as CfnResource);
 }

@@ -7,7 +7,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { findCli } from '../lib/config';
 import { groupMetricSpec, parseMetricCatalog, readMetricCatalog } from '../lib/metrics';
 import { ReplicaDns } from '../lib/replica-dns';
-import { ACCOUNT, REGION, TEST_CONFIG, TEST_LIMITS, TEST_METRICS, fakeAssets, fakeCli } from './helpers';
+import { ACCOUNT, REGION, TEST_CONFIG, TEST_LIMITS, TEST_METRICS, dashboardWidgets, fakeAssets, fakeCli, synthConstruct } from './helpers';
 
 const printing = (json: unknown) => fakeCli(`[ "$1" = metrics ] && [ $# -eq 1 ] || exit 9; cat <<'JSON'\n${JSON.stringify(json)}\nJSON`);
 
@@ -71,4 +71,11 @@ describe('metrics the construct alarms on', () => {
 test('the real replica-dns CLI prints a catalogue with every metric the construct alarms on', () => {
   const catalog = readMetricCatalog(findCli());
   expect(['TopicNotActive', 'InterimRoutingSeconds'].map((name) => groupMetricSpec(catalog, name).name)).toEqual(['TopicNotActive', 'InterimRoutingSeconds']);
+});
+
+test('with the real catalogue, the dashboard has a graph per group for every metric the functions emit', () => {
+  const catalog = readMetricCatalog(findCli());
+  const titles = dashboardWidgets(synthConstruct({ metricCatalog: catalog })).map((w) => w.properties.title);
+  const perMetric = catalog.metrics.map((m) => [m.name, titles.filter((t) => t === `${m.name} (${m.unit})`).length]);
+  expect(perMetric).toEqual(catalog.metrics.map((m) => [m.name, TEST_CONFIG.groups.length]));
 });

@@ -9,7 +9,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { elastiCacheFilterPolicy } from '../lib/filter-policy';
 import { DEFINITION_PLACEHOLDERS, FUNCTIONS, RUNBOOK_ANCHORS, STEP_FUNCTIONS } from '../lib/replica-dns';
-import { ASL_FILE, REGION, REPO_ROOT, SESSIONS_SECRET_ARN, Synth, TEST_CONFIG, TEST_LIMITS, TEST_METRICS, asArray, functionActions, logicalId, roleStatements, synthConstruct } from './helpers';
+import { ASL_FILE, REGION, REPO_ROOT, SESSIONS_SECRET_ARN, Synth, TEST_CONFIG, TEST_LIMITS, TEST_METRICS, Widget, asArray, dashboardWidgets, functionActions, logicalId, roleStatements, synthConstruct } from './helpers';
 
 let s: Synth;
 let vpc: ec2.IVpc;
@@ -337,6 +337,80 @@ describe('alarms', () => {
     const keyId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0];
     const key = s.template.toJSON().Resources[keyId].Properties;
     expect([key.EnableKeyRotation, key.KeyPolicy.Statement.some((st: Statement) => st.Principal?.Service === 'cloudwatch.amazonaws.com')]).toEqual([true, true]);
+  });
+});
+
+describe('dashboard', () => {
+  let widgets: Widget[];
+  beforeAll(() => {
+    widgets = dashboardWidgets(s);
+  });
+  const graph = (title: string) => widgets.find((w) => w.properties.title === title)!;
+  /** A graph's lines as `namespace name dim=value… stat`. */
+  const lines = (w: Widget) =>
+    w.properties.metrics!.map((m) => {
+      const opts = m[m.length - 1] as { stat?: string };
+      const parts = m.slice(0, -1) as string[];
+      const dims = [];
+      for (let i = 2; i < parts.length; i += 2) dims.push(`${parts[i]}=${parts[i + 1]}`);
+      return [parts[0], parts[1], ...dims, opts.stat].join(' ');
+    });
+  const ref = (c: { node: { defaultChild?: unknown } }) => `<{Ref:${logicalId(s, c)}}>`;
+
+  test('there is one dashboard', () => {
+    s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  test('its alarm widget shows every alarm of the construct', () => {
+    const arns = s.construct.alarms.map((a) => `<{Fn::GetAtt:[${logicalId(s, a)},Arn]}>`);
+    expect(widgets.find((w) => w.type === 'alarm')!.properties.alarms).toEqual(arns);
+  });
+
+  test('it graphs the state machine\'s executions: started, succeeded, failed, timed out', () => {
+    const sm = `StateMachineArn=${ref(s.construct.stateMachine)}`;
+    expect(lines(graph('Executions (state machine)'))).toEqual(
+      ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut'].map((m) => `AWS/States ${m} ${sm} Sum`),
+    );
+  });
+
+  test.each([
+    ['Lambda errors', 'Errors'],
+    ['Lambda throttles', 'Throttles'],
+  ])('%s: one line per function', (title, metric) => {
+    expect(lines(graph(title))).toEqual(FUNCTIONS.map((f) => `AWS/Lambda ${metric} FunctionName=${ref(s.construct.functions[f])} Sum`));
+  });
+
+  test('per group, one graph per catalogue metric, in the catalogue\'s namespace, for that group', () => {
+    const groupGraphs = widgets.filter((w) => w.type === 'metric' && TEST_METRICS.metrics.some((m) => w.properties.title === `${m.name} (${m.unit})`));
+    // Each graph's lines all belong to one group: `<namespace> <name> … ReplicationGroupId=<id> …`.
+    const groupOf = (w: Widget) => [...new Set(lines(w).map((l) => l.match(/ ReplicationGroupId=(\S+)/)?.[1]))];
+    expect(groupGraphs.map((w) => [w.properties.title, [...new Set(lines(w).map((l) => l.split(' ').slice(0, 2).join(' ')))], groupOf(w)])).toEqual(
+      TEST_CONFIG.groups.flatMap((g) => TEST_METRICS.metrics.map((m) => [`${m.name} (${m.unit})`, [`${TEST_METRICS.namespace} ${m.name}`], [g.replicationGroupId]])),
+    );
+  });
+
+  test('counts are summed, durations shown as p50, p99 and Maximum, TopicNotActive as its Maximum', () => {
+    const first = `ReplicationGroupId=${TEST_CONFIG.groups[0].replicationGroupId}`;
+    const ns = TEST_METRICS.namespace;
+    expect(['ChangesApplied', 'TimeToSafe', 'TopicNotActive'].map((m) => lines(widgets.find((w) => w.properties.title?.startsWith(`${m} (`))!))).toEqual([
+      [`${ns} ChangesApplied ${first} Sum`],
+      [`${ns} TimeToSafe ${first} p50`, `${ns} TimeToSafe ${first} p99`, `${ns} TimeToSafe ${first} Maximum`],
+      [`${ns} TopicNotActive ${first} Maximum`],
+    ]);
+  });
+
+  test('a metric with a further dimension gets one line per value the catalogue lists (Outcome)', () => {
+    const first = `ReplicationGroupId=${TEST_CONFIG.groups[0].replicationGroupId}`;
+    expect(lines(widgets.find((w) => w.properties.title === 'Executions (Count)')!)).toEqual(
+      TEST_METRICS.dimensionValues.Outcome.map((o) => `${TEST_METRICS.namespace} Executions Outcome=${o} ${first} Sum`),
+    );
+  });
+
+  test('a heading per group, and a legend with every metric\'s meaning and the runbook link', () => {
+    const text = widgets.filter((w) => w.type === 'text').map((w) => w.properties.markdown!);
+    expect(text.slice(1)).toEqual(TEST_CONFIG.groups.map((g) => `## Replication group ${g.replicationGroupId}`));
+    expect(TEST_METRICS.metrics.filter((m) => !text[0].includes(`\`${m.name}\` (${m.unit}): ${m.description}`))).toEqual([]);
+    expect(text[0]).toContain('(docs/runbook.md#alarms)');
   });
 });
 
