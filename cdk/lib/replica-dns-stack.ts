@@ -7,7 +7,7 @@
 // instead of this stack when you need more control.
 
 import * as path from 'path';
-import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -40,6 +40,10 @@ export interface ReplicaDnsStackSettings {
   /** `null`: drift check off. */
   readonly driftCheckRate: Duration | null;
   readonly logRetention: logs.RetentionDays;
+  /** @default the construct's: RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /** @default the construct's: INFO */
+  readonly logLevel?: lambda.ApplicationLogLevel;
   readonly verifyVpc?: VerifyVpcContext;
   readonly executionDefaults?: Record<string, number | boolean>;
   /**
@@ -94,7 +98,8 @@ const RETENTION_DAYS = new Set(Object.values(logs.RetentionDays).filter((v): v i
 /**
  * Reads the stack's settings from CDK context. Keys (all optional except configFile):
  * configFile, architecture (arm64 | x86_64), assetsDir, eventTopicArn, alarmTopicArn,
- * driftCheckMinutes (number or "off"), logRetentionDays, verifyVpc (JSON), executionDefaults (JSON),
+ * driftCheckMinutes (number or "off"), logRetentionDays, logRemovalPolicy (retain | destroy),
+ * logLevel (TRACE | DEBUG | INFO | WARN | ERROR), verifyVpc (JSON), executionDefaults (JSON),
  * probeSecretKeyArns (JSON array of KMS key ARNs).
  */
 export function settingsFromContext(ctx: Context, options: LoadConfigOptions & { baseDir?: string } = {}): ReplicaDnsStackSettings {
@@ -129,6 +134,18 @@ export function settingsFromContext(ctx: Context, options: LoadConfigOptions & {
   const retention = Number(retentionText);
   if (!RETENTION_DAYS.has(retention)) {
     throw new SettingsError(`context logRetentionDays must be one of CloudWatch's retention periods (${[...RETENTION_DAYS].sort((a, b) => a - b).join(', ')}); found "${retentionText}"`);
+  }
+
+  const removalText = contextString(ctx, 'logRemovalPolicy');
+  const removal = removalText === undefined ? undefined : ({ retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY } as Record<string, RemovalPolicy>)[removalText];
+  if (removalText !== undefined && removal === undefined) {
+    throw new SettingsError(`context logRemovalPolicy must be retain (keep the logs when the stack is deleted) or destroy, found "${removalText}"`);
+  }
+
+  const levelText = contextString(ctx, 'logLevel');
+  const levels = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
+  if (levelText !== undefined && !levels.includes(levelText.toUpperCase())) {
+    throw new SettingsError(`context logLevel must be one of ${levels.join(', ')}, found "${levelText}"`);
   }
 
   for (const key of ['eventTopicArn', 'alarmTopicArn']) {
@@ -185,6 +202,8 @@ export function settingsFromContext(ctx: Context, options: LoadConfigOptions & {
     alarmTopicArn: contextString(ctx, 'alarmTopicArn'),
     driftCheckRate,
     logRetention: retention as logs.RetentionDays,
+    logRemovalPolicy: removal,
+    logLevel: levelText === undefined ? undefined : (levelText.toUpperCase() as lambda.ApplicationLogLevel),
     verifyVpc,
     executionDefaults: defaults as Record<string, number | boolean> | undefined,
     probeSecretKeyArns,
@@ -213,6 +232,8 @@ export class ReplicaDnsStack extends Stack {
       functionLimits: s.functionLimits,
       metricCatalog: s.metricCatalog,
       logRetention: s.logRetention,
+      logRemovalPolicy: s.logRemovalPolicy,
+      logLevel: s.logLevel,
       driftCheckRate: s.driftCheckRate,
       eventTopic: s.eventTopicArn ? sns.Topic.fromTopicArn(this, 'EventTopic', s.eventTopicArn) : undefined,
       alarmTopic: s.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', s.alarmTopicArn) : undefined,

@@ -117,6 +117,21 @@ export interface ReplicaDnsProps {
   readonly functions?: Partial<Record<FunctionName, FunctionSettings>>;
   /** Retention of every log group. @default one month */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the eight log groups (seven functions, the state machine) when they
+   * leave the stack (`cdk destroy`, a replacement): RETAIN keeps the logs of past
+   * failovers for an investigation; DESTROY deletes them. SNAPSHOT is refused (log groups
+   * have none). @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * The functions' application log level (Lambda advanced logging controls,
+   * `applicationLogLevelV2`, with JSON logs). Lambda passes it to the functions as
+   * AWS_LAMBDA_LOG_LEVEL and drops JSON lines below it. FATAL is refused: the functions
+   * log through `tracing`, which has no FATAL level, so it would drop their errors too.
+   * @default ApplicationLogLevel.INFO
+   */
+  readonly logLevel?: lambda.ApplicationLogLevel;
   /** The ASL file. @default `<repo>/statemachine/replica-dns.asl.json` */
   readonly definitionFile?: string;
   /**
@@ -353,11 +368,11 @@ export class ReplicaDns extends Construct {
   /** The seven Lambdas, each with its own role (own log group, X-Ray) and log group. */
   private createFunctions(props: ReplicaDnsProps, configJson: string): Record<FunctionName, lambda.Function> {
     const settingsOf = functionSettings(props.functionLimits ?? readFunctionLimits(), props.functions);
-    const retention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const logLevel = logLevelOf(props.logLevel);
     const functions = {} as Record<FunctionName, lambda.Function>;
     for (const name of FUNCTIONS) {
       const settings = settingsOf[name];
-      const logGroup = new logs.LogGroup(this, `${pascal(name)}Logs`, { retention });
+      const logGroup = new logs.LogGroup(this, `${pascal(name)}Logs`, logGroupSettings(props));
       const role = new iam.Role(this, `${pascal(name)}Role`, {
         assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
         description: `replica-dns ${name} function`,
@@ -392,8 +407,13 @@ export class ReplicaDns extends Construct {
         timeout: settings.timeout,
         role,
         logGroup,
+        // JSON: Lambda then sets AWS_LAMBDA_LOG_FORMAT=JSON and AWS_LAMBDA_LOG_LEVEL for a
+        // custom runtime ("Log-level filtering",
+        // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html),
+        // which lambda_runtime's init_default_subscriber reads (AWS_LAMBDA_LOG_LEVEL before
+        // RUST_LOG) for its tracing output, and filters JSON lines by their "level".
         loggingFormat: lambda.LoggingFormat.JSON,
-        applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+        applicationLogLevelV2: logLevel,
         systemLogLevelV2: lambda.SystemLogLevel.WARN,
         tracing: lambda.Tracing.ACTIVE,
         environment,
@@ -444,7 +464,7 @@ export class ReplicaDns extends Construct {
       // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy small when
       // Step Functions delivers logs (AWS's recommendation for vended logs).
       logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${this.node.id}-${this.node.addr.slice(0, 8)}`,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      ...logGroupSettings(props),
     });
     // Inline (fromString), not fromFile: the definition then sits in the template
     // (DefinitionString) where reviewers and tests see it, with no extra S3 asset.
@@ -879,6 +899,25 @@ function driftCheckRateOf(rate: Duration | null | undefined): Duration | null {
     );
   }
   return rate;
+}
+
+/** Retention and removal policy of every log group, checked. */
+function logGroupSettings(props: ReplicaDnsProps): { retention: logs.RetentionDays; removalPolicy: RemovalPolicy } {
+  const removalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+  if (removalPolicy === RemovalPolicy.SNAPSHOT) {
+    throw new Error('logRemovalPolicy must be RETAIN, RETAIN_ON_UPDATE_OR_DELETE or DESTROY: CloudWatch log groups have no snapshots');
+  }
+  return { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy };
+}
+
+/** The functions' application log level (default INFO), or why it cannot be one. */
+function logLevelOf(level: lambda.ApplicationLogLevel | undefined): lambda.ApplicationLogLevel {
+  if (level === lambda.ApplicationLogLevel.FATAL) {
+    throw new Error(
+      'logLevel FATAL would drop every line the functions write, errors included: they log through tracing, whose most severe level is ERROR. Use ERROR, WARN, INFO, DEBUG or TRACE.',
+    );
+  }
+  return level ?? lambda.ApplicationLogLevel.INFO;
 }
 
 /** The interim-routing threshold (default 600 s), or why it cannot be one. */

@@ -3,10 +3,11 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { CfnResource, Duration } from 'aws-cdk-lib';
+import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { elastiCacheFilterPolicy } from '../lib/filter-policy';
 import { DEFINITION_PLACEHOLDERS, FUNCTIONS, RUNBOOK_ANCHORS, STEP_FUNCTIONS } from '../lib/replica-dns';
 import { ASL_FILE, REGION, REPO_ROOT, SESSIONS_SECRET_ARN, Synth, TEST_CONFIG, TEST_LIMITS, TEST_METRICS, Widget, asArray, dashboardWidgets, functionActions, logicalId, roleStatements, synthConstruct } from './helpers';
@@ -55,6 +56,15 @@ describe('functions', () => {
     expect(JSON.parse(fnProps(name).Environment.Variables.REPLICA_DNS_CONFIG)).toEqual(TEST_CONFIG);
   });
 
+  test.each(FUNCTIONS)('%s logs at application level INFO and system level WARN by default', (name) => {
+    expect(fnProps(name).LoggingConfig).toMatchObject({ ApplicationLogLevel: 'INFO', SystemLogLevel: 'WARN' });
+  });
+
+  test('every log group (seven functions, the state machine) is retained when it leaves the stack, by default', () => {
+    const groups = Object.values(s.template.findResources('AWS::Logs::LogGroup'));
+    expect(groups.map((g) => [g.DeletionPolicy, g.UpdateReplacePolicy])).toEqual(Array(8).fill(['Retain', 'Retain']));
+  });
+
   test('function log groups keep logs for one month by default', () => {
     const groups = Object.values(s.template.findResources('AWS::Logs::LogGroup'));
     expect(groups.map((g) => g.Properties.RetentionInDays)).toEqual(groups.map(() => 30));
@@ -88,6 +98,33 @@ describe('functions', () => {
 
   test('X-Ray tracing is active on every function', () => {
     expect(FUNCTIONS.map((f) => fnProps(f).TracingConfig)).toEqual(FUNCTIONS.map(() => ({ Mode: 'Active' })));
+  });
+});
+
+describe('log level and log groups\' removal policy', () => {
+  let t: Synth;
+  beforeAll(() => {
+    t = synthConstruct({ logLevel: lambda.ApplicationLogLevel.DEBUG, logRemovalPolicy: RemovalPolicy.DESTROY });
+  });
+
+  test('logLevel sets every function\'s application log level (AWS_LAMBDA_LOG_LEVEL); the system level stays WARN', () => {
+    const fns = Object.values(t.template.findResources('AWS::Lambda::Function'));
+    expect(fns.map((f) => [f.Properties.LoggingConfig.LogFormat, f.Properties.LoggingConfig.ApplicationLogLevel, f.Properties.LoggingConfig.SystemLogLevel])).toEqual(
+      Array(7).fill(['JSON', 'DEBUG', 'WARN']),
+    );
+  });
+
+  test('logRemovalPolicy DESTROY deletes all eight log groups with the stack', () => {
+    const groups = Object.values(t.template.findResources('AWS::Logs::LogGroup'));
+    expect(groups.map((g) => [g.DeletionPolicy, g.UpdateReplacePolicy])).toEqual(Array(8).fill(['Delete', 'Delete']));
+  });
+
+  test('FATAL is refused: the functions log through tracing, whose most severe level is ERROR', () => {
+    expect(() => synthConstruct({ logLevel: lambda.ApplicationLogLevel.FATAL })).toThrow(/^logLevel FATAL would drop every line the functions write, errors included/);
+  });
+
+  test('SNAPSHOT is refused: log groups have none', () => {
+    expect(() => synthConstruct({ logRemovalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(/^logRemovalPolicy must be RETAIN, RETAIN_ON_UPDATE_OR_DELETE or DESTROY/);
   });
 });
 

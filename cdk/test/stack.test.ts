@@ -2,7 +2,7 @@
 // topics are imported, the drift check is off and the functions are x86_64.
 
 import * as path from 'path';
-import { App, Aspects } from 'aws-cdk-lib';
+import { App, Aspects, RemovalPolicy } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ReplicaDnsStack, settingsFromContext } from '../lib/replica-dns-stack';
@@ -44,6 +44,16 @@ describe('settingsFromContext', () => {
     expect(() => read({ logRetentionDays: '31' })).toThrow(/context logRetentionDays/);
   });
 
+  test('reads logLevel in any case and names a level the functions cannot log at', () => {
+    expect(read({ logLevel: 'debug' }).logLevel).toBe('DEBUG');
+    expect(() => read({ logLevel: 'FATAL' })).toThrow(/context logLevel must be one of TRACE, DEBUG, INFO, WARN, ERROR, found "FATAL"/);
+  });
+
+  test('reads logRemovalPolicy and names anything but retain or destroy', () => {
+    expect(read({ logRemovalPolicy: 'destroy' }).logRemovalPolicy).toBe(RemovalPolicy.DESTROY);
+    expect(() => read({ logRemovalPolicy: 'snapshot' })).toThrow(/context logRemovalPolicy must be retain .* or destroy, found "snapshot"/);
+  });
+
   test('names a topic ARN that is not one', () => {
     expect(() => read({ eventTopicArn: 'elasticache-events' })).toThrow(/context eventTopicArn "elasticache-events" is not an SNS topic ARN/);
   });
@@ -79,6 +89,8 @@ describe('stack with imported topics, drift check off, x86_64', () => {
         alarmTopicArn: ALARM_TOPIC,
         driftCheckMinutes: 'off',
         logRetentionDays: '90',
+        logRemovalPolicy: 'destroy',
+        logLevel: 'warn',
         executionDefaults: '{"waitSeconds":30}',
       }),
       { skipCli: true },
@@ -119,6 +131,15 @@ describe('stack with imported topics, drift check off, x86_64', () => {
 
   test('log groups keep the configured retention', () => {
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  test('log groups are deleted with the stack (logRemovalPolicy=destroy)', () => {
+    expect(Object.values(template.findResources('AWS::Logs::LogGroup')).map((g) => g.DeletionPolicy)).toEqual(Array(8).fill('Delete'));
+  });
+
+  test('functions log at the context\'s logLevel', () => {
+    const levels = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.LoggingConfig.ApplicationLogLevel);
+    expect(levels).toEqual(Array(7).fill('WARN'));
   });
 
   test('the trigger passes the execution defaults on', () => {
