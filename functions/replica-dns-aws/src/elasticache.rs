@@ -1,7 +1,10 @@
 //! [`TopologySource`] on ElastiCache: DescribeReplicationGroups (filtered by group id)
-//! for members and roles, DescribeCacheClusters (one call per member) for readiness, and
-//! the conversions from those SDK shapes to [`Topology`]. It does not interpret the
-//! topology (that is the planner's job) and never lists every group in the account.
+//! for members and roles, one paginated DescribeCacheClusters listing for their
+//! readiness, DescribeCacheClusters by id for one member, and the conversions from those
+//! SDK shapes to [`Topology`]. It does not interpret the topology (that is the planner's
+//! job) and never lists every replication group in the account.
+
+use std::collections::HashMap;
 
 use aws_sdk_elasticache::operation::describe_cache_clusters::DescribeCacheClustersError;
 use aws_sdk_elasticache::types::{
@@ -10,10 +13,15 @@ use aws_sdk_elasticache::types::{
 use replica_dns_core::topology::{Endpoint, Member, NotificationTopic, Role, Topology};
 
 use crate::error::Error;
-use crate::ports::{ClusterMembership, TopologySource};
+use crate::ports::{ClusterMembership, MemberStatus, TopologySource};
 
 const DESCRIBE_GROUPS: &str = "DescribeReplicationGroups";
 const DESCRIBE_CLUSTERS: &str = "DescribeCacheClusters";
+
+/// Clusters per DescribeCacheClusters page: the most the API allows ("MaxRecords …
+/// Default: 100. Constraints: minimum 20; maximum 100", ElastiCache API reference,
+/// DescribeCacheClusters), so a listing takes as few calls as it can.
+const CLUSTERS_PER_PAGE: i32 = 100;
 
 /// Placeholder cluster status between reading the group and reading its clusters; never
 /// left in a returned [`Topology`].
@@ -71,14 +79,48 @@ impl ElastiCacheTopology {
             Err(err) => Err(Error::from_sdk(DESCRIBE_CLUSTERS, err)),
         }
     }
+
+    /// Every cache cluster of replication group `group_id`, by cluster id, from one
+    /// DescribeCacheClusters listing (`ShowCacheNodeInfo`, every page). The API has no
+    /// replication-group filter: it lists "all provisioned clusters if no cluster
+    /// identifier is specified", each with its `ReplicationGroupId`, in pages of up to
+    /// `MaxRecords` with a `Marker` for the rest (ElastiCache API reference,
+    /// DescribeCacheClusters,
+    /// <https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeCacheClusters.html>).
+    /// So the calls grow with the account's clusters / 100, not
+    /// with the group's members (issue 10 item 1); the seed blog post's flaw was listing
+    /// without paginating.
+    async fn group_clusters(&self, group_id: &str) -> Result<HashMap<String, CacheCluster>, Error> {
+        let mut pages = self
+            .client
+            .describe_cache_clusters()
+            .show_cache_node_info(true)
+            .max_records(CLUSTERS_PER_PAGE)
+            .into_paginator()
+            .send();
+        let mut clusters = HashMap::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| Error::from_sdk(DESCRIBE_CLUSTERS, err))?;
+            for cluster in page.cache_clusters() {
+                if let (Some(id), Some(group)) =
+                    (cluster.cache_cluster_id(), cluster.replication_group_id())
+                {
+                    if group == group_id {
+                        clusters.insert(id.to_owned(), cluster.clone());
+                    }
+                }
+            }
+        }
+        Ok(clusters)
+    }
 }
 
 impl TopologySource for ElastiCacheTopology {
-    /// Member readiness is read with one DescribeCacheClusters call per member, by
-    /// `CacheClusterId`: the API has no replication-group filter, so the alternative is
-    /// paginating every cluster in the account (the seed blog post's flaw). A group has
-    /// at most 6 members; the calls run one after another, which keeps the request
-    /// order deterministic for recorded-HTTP tests and is well under Lambda's budget.
+    /// Two requests for a group of any size when the account has at most 100 clusters:
+    /// DescribeReplicationGroups, then one DescribeCacheClusters listing
+    /// ([`ElastiCacheTopology::group_clusters`]). A member the listing does not show (it
+    /// was created between the two calls, say) is asked for by id, so that a member is
+    /// left out only on ElastiCache's explicit `CacheClusterNotFound`.
     async fn describe_group(&self, group_id: &str) -> Result<Topology, Error> {
         let output = self
             .client
@@ -106,9 +148,14 @@ impl TopologySource for ElastiCacheTopology {
             }
         };
         let mut topology = topology_from_group(group, group_id)?;
+        let mut listed = self.group_clusters(group_id).await?;
         let mut members = Vec::with_capacity(topology.members.len());
         for mut member in topology.members {
-            match self.describe_cluster(&member.cache_cluster_id).await? {
+            let cluster = match listed.remove(&member.cache_cluster_id) {
+                Some(cluster) => Some(cluster),
+                None => self.describe_cluster(&member.cache_cluster_id).await?,
+            };
+            match cluster {
                 Some(cluster) => {
                     let (cluster_status, node_status) = cluster_status(&cluster)?;
                     member.cluster_status = cluster_status;
@@ -125,6 +172,20 @@ impl TopologySource for ElastiCacheTopology {
         }
         topology.members = members;
         Ok(topology)
+    }
+
+    /// One DescribeCacheClusters by `CacheClusterId` (with `ShowCacheNodeInfo`).
+    async fn member_status(&self, cache_cluster_id: &str) -> Result<MemberStatus, Error> {
+        Ok(match self.describe_cluster(cache_cluster_id).await? {
+            Some(cluster) => {
+                let (cluster_status, node_status) = cluster_status(&cluster)?;
+                MemberStatus::Found {
+                    cluster_status,
+                    node_status,
+                }
+            }
+            None => MemberStatus::NotFound,
+        })
     }
 
     async fn group_of_cluster(&self, cache_cluster_id: &str) -> Result<ClusterMembership, Error> {

@@ -32,13 +32,15 @@ pub mod error;
 pub mod ports;
 pub mod route53;
 pub mod secretsmanager;
+pub mod setup;
 pub mod sfn;
 
 pub use error::{Error, ErrorKind};
 pub use ports::{
-    ChangeStatus, ClusterMembership, ExecutionStarter, RecordStore, SecretSource, StartOutcome,
-    TopologySource,
+    ChangeStatus, ClusterMembership, ExecutionStarter, MemberStatus, RecordStore, SecretSource,
+    StartOutcome, TopologySource,
 };
+pub use ports::{ExecutionState, ExecutionStatus, ExecutionWatcher};
 
 use std::time::Duration;
 

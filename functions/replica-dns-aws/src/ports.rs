@@ -8,7 +8,7 @@
 //! need, without boxing or an extra macro crate.
 //!
 //! ```
-//! use replica_dns_aws::{Error, ErrorKind, ClusterMembership, TopologySource};
+//! use replica_dns_aws::{Error, ErrorKind, ClusterMembership, MemberStatus, TopologySource};
 //! use replica_dns_core::topology::Topology;
 //!
 //! /// A handler is generic over the port…
@@ -21,6 +21,9 @@
 //! impl TopologySource for NoGroups {
 //!     async fn describe_group(&self, group_id: &str) -> Result<Topology, Error> {
 //!         Err(Error::NotFound { what: "replication group", id: group_id.into() })
+//!     }
+//!     async fn member_status(&self, _: &str) -> Result<MemberStatus, Error> {
+//!         Ok(MemberStatus::NotFound)
 //!     }
 //!     async fn group_of_cluster(&self, _: &str) -> Result<ClusterMembership, Error> {
 //!         Ok(ClusterMembership::NotFound)
@@ -38,19 +41,26 @@ use std::future::Future;
 use replica_dns_core::plan::Change;
 use replica_dns_core::records::RecordSet;
 use replica_dns_core::security::SecretText;
-use replica_dns_core::topology::Topology;
+use replica_dns_core::topology::{Member, Topology};
 
 use crate::error::Error;
 
 /// Where replication group topology comes from (ElastiCache).
 pub trait TopologySource {
     /// A snapshot of one cluster-mode-disabled replication group: its members, their
-    /// roles and endpoints, and whether each is available. Asks for this group only,
-    /// never lists the account.
+    /// roles and endpoints, and whether each is available. Its number of calls does not
+    /// grow with the number of members (issue 10 item 1).
     fn describe_group(
         &self,
         group_id: &str,
     ) -> impl Future<Output = Result<Topology, Error>> + Send;
+
+    /// The status of one member only (await-nodes polls just the members it still waits
+    /// for, instead of a whole snapshot per poll).
+    fn member_status(
+        &self,
+        cache_cluster_id: &str,
+    ) -> impl Future<Output = Result<MemberStatus, Error>> + Send;
 
     /// Which replication group a cache cluster (node) belongs to: events such as
     /// `CacheNodeReplaceComplete` name a cluster (`orders-002`), and the filter must map it
@@ -72,6 +82,33 @@ pub enum ClusterMembership {
     /// No such cluster (for example already deleted when a `DeleteCacheClusterComplete`
     /// event is handled).
     NotFound,
+}
+
+/// The answer of [`TopologySource::member_status`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberStatus {
+    /// The member's cluster exists: its `CacheClusterStatus` and, when listed, its
+    /// node's `CacheNodeStatus`.
+    Found {
+        cluster_status: String,
+        node_status: Option<String>,
+    },
+    /// No such cluster (`CacheClusterNotFound`): it left the group.
+    NotFound,
+}
+
+impl MemberStatus {
+    /// Whether the status alone says the member serves reads (the endpoint half of
+    /// [`replica_dns_core::topology::Member::is_available`] needs a full snapshot).
+    pub fn is_available(&self) -> bool {
+        match self {
+            MemberStatus::Found {
+                cluster_status,
+                node_status,
+            } => Member::status_is_available(cluster_status, node_status.as_deref()),
+            MemberStatus::NotFound => false,
+        }
+    }
 }
 
 /// Propagation state of a submitted change batch (Route 53 `GetChange`).

@@ -13,8 +13,8 @@ use replica_dns_aws::route53::Route53Records;
 use replica_dns_aws::secretsmanager::SecretsManagerSecrets;
 use replica_dns_aws::sfn::SfnExecutions;
 use replica_dns_aws::{
-    ChangeStatus, ClusterMembership, ErrorKind, ExecutionStarter, RecordStore, SecretSource,
-    StartOutcome, TopologySource,
+    ChangeStatus, ClusterMembership, ErrorKind, ExecutionStarter, MemberStatus, RecordStore,
+    SecretSource, StartOutcome, TopologySource,
 };
 use replica_dns_core::plan::{Change, ChangeAction};
 use replica_dns_core::records::{RecordSet, RecordType};
@@ -53,6 +53,57 @@ fn cluster_event(cache_cluster_id: &str, status: u16, response: &str) -> ReplayE
         &describe_cluster_request(cache_cluster_id),
         status,
         response,
+    )
+}
+
+/// The DescribeCacheClusters listing (every cluster of the account, node info, pages of
+/// 100) as the adapter asks it, from `marker` on, answered with `clusters` (id, group,
+/// cluster status, node status) and the next page's marker.
+fn listing_event(
+    marker: Option<&str>,
+    clusters: &[(&str, Option<&str>, &str, &str)],
+    next: Option<&str>,
+) -> ReplayEvent {
+    let request = match marker {
+        None => "Action=DescribeCacheClusters&Version=2015-02-02&MaxRecords=100&ShowCacheNodeInfo=true".to_string(),
+        Some(m) => format!("Action=DescribeCacheClusters&Version=2015-02-02&MaxRecords=100&Marker={m}&ShowCacheNodeInfo=true"),
+    };
+    let items: String = clusters
+        .iter()
+        .map(|(id, group, cluster_status, node_status)| {
+            let group = group
+                .map(|g| format!("<ReplicationGroupId>{g}</ReplicationGroupId>"))
+                .unwrap_or_default();
+            format!(
+                "<CacheCluster><CacheClusterId>{id}</CacheClusterId>{group}\
+                 <CacheClusterStatus>{cluster_status}</CacheClusterStatus><Engine>valkey</Engine>\
+                 <CacheNodes><CacheNode><CacheNodeId>0001</CacheNodeId>\
+                 <CacheNodeStatus>{node_status}</CacheNodeStatus></CacheNode></CacheNodes></CacheCluster>"
+            )
+        })
+        .collect();
+    let next = next
+        .map(|m| format!("<Marker>{m}</Marker>"))
+        .unwrap_or_default();
+    let body = format!(
+        r#"<DescribeCacheClustersResponse xmlns="http://elasticache.amazonaws.com/doc/2015-02-02/">
+  <DescribeCacheClustersResult>{next}<CacheClusters>{items}</CacheClusters></DescribeCacheClustersResult>
+  <ResponseMetadata><RequestId>r-5</RequestId></ResponseMetadata>
+</DescribeCacheClustersResponse>"#
+    );
+    ec(&request, 200, &body)
+}
+
+/// The listing of [`describe_groups_body`]'s three members, all available.
+fn members_listing() -> ReplayEvent {
+    listing_event(
+        None,
+        &[
+            ("orders-001", Some("orders"), "available", "available"),
+            ("orders-002", Some("orders"), "available", "available"),
+            ("orders-003", Some("orders"), "available", "available"),
+        ],
+        None,
     )
 }
 
@@ -182,18 +233,29 @@ fn describe_cluster_request(id: &str) -> String {
 
 #[tokio::test]
 async fn describe_group_builds_topology_with_member_statuses() {
+    // Issue 10 item 1: two requests whatever the group's size; the listing also holds
+    // another group's member and a standalone cluster, which are not this group's.
     let replay = StaticReplayClient::new(vec![
         group_event("orders", 200, describe_groups_body()),
-        member_event("orders-001", "available", "available"),
-        member_event("orders-002", "available", "available"),
-        // orders-003 is being replaced: the cluster reads available, the node does not.
-        member_event("orders-003", "available", "creating"),
+        listing_event(
+            None,
+            &[
+                ("billing-001", Some("billing"), "modifying", "rebooting"),
+                ("orders-001", Some("orders"), "available", "available"),
+                ("orders-002", Some("orders"), "available", "available"),
+                // Being replaced: the cluster reads available, the node does not.
+                ("orders-003", Some("orders"), "available", "creating"),
+                ("solo", None, "available", "available"),
+            ],
+            None,
+        ),
     ]);
     let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));
 
     let topology = source.describe_group("orders").await.unwrap();
 
     replay.relaxed_requests_match();
+    assert_eq!(replay.actual_requests().count(), 2);
     assert_eq!(topology.replication_group_id, "orders");
     assert_eq!(
         topology
@@ -269,14 +331,10 @@ async fn describe_group_reads_transit_encryption_and_auth_token_flags() {
     );
     let replay = StaticReplayClient::new(vec![
         group_event("orders", 200, &secured),
-        member_event("orders-001", "available", "available"),
-        member_event("orders-002", "available", "available"),
-        member_event("orders-003", "available", "available"),
+        members_listing(),
         // The same group without the elements: both flags read as off.
         group_event("orders", 200, describe_groups_body()),
-        member_event("orders-001", "available", "available"),
-        member_event("orders-002", "available", "available"),
-        member_event("orders-003", "available", "available"),
+        members_listing(),
     ]);
     let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));
 
@@ -291,16 +349,65 @@ async fn describe_group_reads_transit_encryption_and_auth_token_flags() {
 }
 
 #[tokio::test]
-async fn member_whose_cluster_is_gone_is_left_out() {
+async fn describe_group_follows_the_listing_marker() {
     let replay = StaticReplayClient::new(vec![
         group_event("orders", 200, describe_groups_body()),
-        member_event("orders-001", "available", "available"),
+        listing_event(
+            None,
+            &[
+                ("billing-001", Some("billing"), "available", "available"),
+                ("orders-001", Some("orders"), "available", "available"),
+            ],
+            Some("orders-001"),
+        ),
+        listing_event(
+            Some("orders-001"),
+            &[
+                ("orders-002", Some("orders"), "available", "available"),
+                ("orders-003", Some("orders"), "modifying", "rebooting"),
+            ],
+            None,
+        ),
+    ]);
+    let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));
+
+    let topology = source.describe_group("orders").await.unwrap();
+
+    replay.relaxed_requests_match();
+    assert_eq!(replay.actual_requests().count(), 3);
+    let statuses: Vec<_> = topology
+        .members
+        .iter()
+        .map(|m| (m.cache_cluster_id.as_str(), m.cluster_status.as_str()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("orders-001", "available"),
+            ("orders-002", "available"),
+            ("orders-003", "modifying")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn member_whose_cluster_is_gone_is_left_out() {
+    // The listing lacks orders-002: asked for by id, ElastiCache says it is gone.
+    let replay = StaticReplayClient::new(vec![
+        group_event("orders", 200, describe_groups_body()),
+        listing_event(
+            None,
+            &[
+                ("orders-001", Some("orders"), "available", "available"),
+                ("orders-003", Some("orders"), "available", "available"),
+            ],
+            None,
+        ),
         cluster_event(
             "orders-002",
             404,
             &ec_error("CacheClusterNotFound", "CacheCluster not found: orders-002"),
         ),
-        member_event("orders-003", "available", "available"),
     ]);
     let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));
 
@@ -331,6 +438,40 @@ async fn missing_group_is_not_found() {
 
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
     assert_eq!(err.code(), Some("ReplicationGroupNotFoundFault"));
+}
+
+#[tokio::test]
+async fn member_status_asks_for_that_one_cluster() {
+    let replay = StaticReplayClient::new(vec![
+        member_event("orders-003", "available", "creating"),
+        member_event("orders-002", "available", "available"),
+        cluster_event(
+            "orders-004",
+            404,
+            &ec_error("CacheClusterNotFound", "CacheCluster not found: orders-004"),
+        ),
+    ]);
+    let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));
+
+    let replacing = source.member_status("orders-003").await.unwrap();
+    assert_eq!(
+        replacing,
+        MemberStatus::Found {
+            cluster_status: "available".into(),
+            node_status: Some("creating".into())
+        }
+    );
+    assert!(!replacing.is_available());
+    assert!(source
+        .member_status("orders-002")
+        .await
+        .unwrap()
+        .is_available());
+    assert_eq!(
+        source.member_status("orders-004").await.unwrap(),
+        MemberStatus::NotFound
+    );
+    replay.relaxed_requests_match();
 }
 
 #[tokio::test]
@@ -819,8 +960,17 @@ async fn empty_cluster_answer_is_an_error_not_a_removed_member() {
   <DescribeCacheClustersResult><CacheClusters></CacheClusters></DescribeCacheClustersResult>
   <ResponseMetadata><RequestId>r-4</RequestId></ResponseMetadata>
 </DescribeCacheClustersResponse>"#;
+    // Neither the listing nor the by-id answer has orders-001.
     let replay = StaticReplayClient::new(vec![
         group_event("orders", 200, describe_groups_body()),
+        listing_event(
+            None,
+            &[
+                ("orders-002", Some("orders"), "available", "available"),
+                ("orders-003", Some("orders"), "available", "available"),
+            ],
+            None,
+        ),
         cluster_event("orders-001", 200, empty),
     ]);
     let source = ElastiCacheTopology::new(client!(aws_sdk_elasticache, replay));

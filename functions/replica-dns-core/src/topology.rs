@@ -112,8 +112,13 @@ impl Member {
     /// during a replacement the cluster can read `available` while the node is not.
     pub fn is_available(&self) -> bool {
         self.read_endpoint.is_some()
-            && self.cluster_status == "available"
-            && self.node_status.as_deref().is_none_or(|s| s == "available")
+            && Self::status_is_available(&self.cluster_status, self.node_status.as_deref())
+    }
+
+    /// The status half of [`Member::is_available`]: what DescribeCacheClusters alone
+    /// says (`CacheClusterStatus`, and `CacheNodeStatus` when it listed the node).
+    pub fn status_is_available(cluster_status: &str, node_status: Option<&str>) -> bool {
+        cluster_status == "available" && node_status.is_none_or(|s| s == "available")
     }
 }
 

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use replica_dns_aws::ports::{
-    ChangeStatus, ClusterMembership, ExecutionStarter, RecordStore, SecretSource, StartOutcome,
-    TopologySource,
+    ChangeStatus, ClusterMembership, ExecutionStarter, MemberStatus, RecordStore, SecretSource,
+    StartOutcome, TopologySource,
 };
 use replica_dns_aws::{Error, ErrorKind};
 use replica_dns_core::plan::{Change, ChangeAction};
@@ -44,6 +44,9 @@ pub struct FakeTopology {
     pub groups: Mutex<HashMap<String, Topology>>,
     /// Errors returned by the next calls, first first.
     pub fail_next: Mutex<Vec<Error>>,
+    /// Every call, as `describe_group <group>` / `member_status <cluster>` /
+    /// `group_of_cluster <cluster>`, in order.
+    pub calls: Mutex<Vec<String>>,
 }
 
 impl FakeTopology {
@@ -56,7 +59,20 @@ impl FakeTopology {
                     .collect(),
             ),
             fail_next: Mutex::new(Vec::new()),
+            calls: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The calls made so far (see [`FakeTopology::calls`]).
+    pub fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn record(&self, call: &str, id: &str) {
+        self.calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(format!("{call} {id}"));
     }
 
     pub fn set(&self, topology: Topology) {
@@ -74,6 +90,7 @@ impl FakeTopology {
 
 impl TopologySource for FakeTopology {
     async fn describe_group(&self, group_id: &str) -> Result<Topology, Error> {
+        self.record("describe_group", group_id);
         if let Some(error) = self.next_failure() {
             return Err(error);
         }
@@ -88,7 +105,24 @@ impl TopologySource for FakeTopology {
             })
     }
 
+    async fn member_status(&self, cache_cluster_id: &str) -> Result<MemberStatus, Error> {
+        self.record("member_status", cache_cluster_id);
+        if let Some(error) = self.next_failure() {
+            return Err(error);
+        }
+        let groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(groups
+            .values()
+            .flat_map(|t| &t.members)
+            .find(|m| m.cache_cluster_id == cache_cluster_id)
+            .map_or(MemberStatus::NotFound, |m| MemberStatus::Found {
+                cluster_status: m.cluster_status.clone(),
+                node_status: m.node_status.clone(),
+            }))
+    }
+
     async fn group_of_cluster(&self, cache_cluster_id: &str) -> Result<ClusterMembership, Error> {
+        self.record("group_of_cluster", cache_cluster_id);
         if let Some(error) = self.next_failure() {
             return Err(error);
         }

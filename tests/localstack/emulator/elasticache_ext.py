@@ -865,17 +865,47 @@ def _check_security(transit: bool, token: str | None, mode: str | None, user_gro
             "UserGroupIds (RBAC) is not modelled by the replica-dns emulator; use AuthToken.")
 
 
+# DescribeCacheClusters pagination, API reference
+# (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeCacheClusters.html):
+# MaxRecords "Default: 100. Constraints: minimum 20; maximum 100"; "If more records exist
+# than the specified MaxRecords value, a marker is included in the response so that the
+# remaining results can be retrieved", and a request with Marker "includes only records
+# beyond the marker, up to the value specified by MaxRecords". The marker is opaque; here
+# it is the last id returned, so clusters created or deleted between pages never shift
+# the position.
+CLUSTERS_PAGE_DEFAULT, CLUSTERS_PAGE_MIN, CLUSTERS_PAGE_MAX = 100, 20, 100
+
+
+def _cluster_id(c: Any) -> str:
+    return c["CacheClusterId"] if isinstance(c, dict) else c.cache_cluster_id
+
+
 def _describe_cache_clusters(self: ElastiCacheResponse) -> ActionResult:
     cid = self._get_param("CacheClusterId")
     show = bool(self._get_bool_param("ShowCacheNodeInfo", False))
     not_in_rg = bool(self._get_bool_param("ShowCacheClustersNotInReplicationGroups", False))
+    max_records = self._get_int_param("MaxRecords")
+    if max_records is None:
+        max_records = CLUSTERS_PAGE_DEFAULT
+    if not CLUSTERS_PAGE_MIN <= max_records <= CLUSTERS_PAGE_MAX:
+        raise InvalidParameterValueException(
+            f"Invalid value for MaxRecords: {max_records}. It must be between {CLUSTERS_PAGE_MIN} and "
+            f"{CLUSTERS_PAGE_MAX}.")
     managed = [] if not_in_rg else _mgr().cluster_dicts(self.current_account, self.region, cid, show)
     if cid:
         if managed:
             return ActionResult({"CacheClusters": managed})
         return _orig_describe_cc(self)
     others = list(self.elasticache_backend.describe_cache_clusters())
-    return ActionResult({"CacheClusters": managed + others})
+    clusters = sorted(managed + others, key=lambda c: _cluster_id(c).lower())
+    marker = self._get_param("Marker")
+    if marker:
+        clusters = [c for c in clusters if _cluster_id(c).lower() > marker.lower()]
+    page = clusters[:max_records]
+    result: dict[str, Any] = {"CacheClusters": page}
+    if len(clusters) > max_records:
+        result["Marker"] = _cluster_id(page[-1])
+    return ActionResult(result)
 
 
 def _delete_replication_group(self: ElastiCacheResponse) -> ActionResult:

@@ -140,6 +140,41 @@ def test_describe_cache_clusters_returns_members_with_node_status_and_endpoint(e
     assert info.value.response["Error"]["Code"] == "CacheClusterNotFound"
 
 
+def test_describe_cache_clusters_pages_by_max_records_with_a_marker(emulator):
+    """AWS (DescribeCacheClusters API reference): MaxRecords defaults to 100, must be 20 to
+    100, and a longer listing carries a Marker; a request with that Marker returns only
+    the records beyond it. Paging through yields every cluster exactly once, group
+    members (ReplicationGroupId set) and standalone clusters alike."""
+    ec = emulator.client("elasticache")
+    gid = create(ec, None, n=2)
+    base = unique("solo")
+    solo = [f"{base}-{i:02d}" for i in range(25)]
+    for cid in solo:
+        ec.create_cache_cluster(CacheClusterId=cid, Engine="redis", CacheNodeType="cache.t4g.micro",
+                                NumCacheNodes=1)
+    pages, marker = [], None
+    while True:
+        kw = {"MaxRecords": 20, "ShowCacheNodeInfo": True}
+        if marker:
+            kw["Marker"] = marker
+        out = ec.describe_cache_clusters(**kw)
+        pages.append([c["CacheClusterId"] for c in out["CacheClusters"]])
+        marker = out.get("Marker")
+        if not marker:
+            break
+    assert len(pages) >= 2 and all(len(p) == 20 for p in pages[:-1]) and 1 <= len(pages[-1]) <= 20
+    listed = [cid for p in pages for cid in p]
+    assert len(listed) == len(set(listed)), "a cluster listed twice"
+    assert {f"{gid}-001", f"{gid}-002", *solo} <= set(listed)
+    whole = ec.describe_cache_clusters()
+    assert len(whole["CacheClusters"]) == min(len(listed), 100)
+    assert ("Marker" in whole) == (len(listed) > 100)
+    for bad in (19, 101):
+        with pytest.raises(ClientError) as info:
+            ec.describe_cache_clusters(MaxRecords=bad)
+        assert info.value.response["Error"]["Code"] == "InvalidParameterValue", bad
+
+
 def test_creation_takes_time_then_nodes_become_available(emulator):
     """AWS: a new group is 'creating' (nodes not reachable) until provisioning ends."""
     emulator.control("POST", "/settings", {"node_create_seconds": 1.5})
