@@ -89,13 +89,7 @@ async fn apply_killed_after_its_write_is_retried_and_the_report_says_what_it_wro
     assert_eq!(report["outcome"], "converged", "{output}");
     let applied = report["applied"].as_array().cloned().unwrap_or_default();
     assert_eq!(applied.len(), 1, "{output}");
-    assert!(
-        applied[0]["phase"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("earlier attempt"),
-        "{output}"
-    );
+    assert_eq!(applied[0]["writtenBy"], "earlierAttempt", "{output}");
     assert!(
         applied[0]["changes"].to_string().contains(&name),
         "{output}"

@@ -10,8 +10,8 @@ use replica_dns_aws::ports::RecordStore;
 use replica_dns_aws::ErrorKind;
 use replica_dns_core::config::{Config, GroupConfig};
 use replica_dns_core::metrics::{ExecutionOutcome, Metric, PlanFigures};
-use replica_dns_core::plan::{effect_in_place, Change, Plan};
-use replica_dns_lambda::run::{describe_slot, AppliedBatch, Outcome};
+use replica_dns_core::plan::{effect_in_place, Change, Plan, SlotPlan};
+use replica_dns_lambda::run::{AppliedBatch, Outcome, Phase, WrittenBy};
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::group_records;
 use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError};
@@ -44,24 +44,8 @@ fn reasons(plan: &Plan) -> Vec<String> {
     plan.groups
         .iter()
         .flat_map(|g| g.slots.iter())
-        .filter_map(describe_slot)
+        .filter_map(SlotPlan::describe_change)
         .collect()
-}
-
-/// One change as a line of the report: `CREATE CNAME replica1.… -> target (ttl 10)`.
-pub fn describe_change(change: &Change) -> String {
-    let record = &change.record;
-    let ttl = record
-        .ttl
-        .map(|t| format!(" (ttl {t})"))
-        .unwrap_or_default();
-    format!(
-        "{} {} {} -> {}{ttl}",
-        change.action.as_str(),
-        record.record_type.as_str(),
-        record.name,
-        record.values.join(", ")
-    )
 }
 
 async fn apply<R: RecordStore>(
@@ -72,7 +56,7 @@ async fn apply<R: RecordStore>(
 ) -> Result<GroupRun, HandlerError> {
     let plan = run.require_plan()?.clone();
     let group = group_config(config, &run.replication_group_id)?;
-    let phase = if plan.is_final() { "final" } else { "interim" };
+    let phase = Phase::of(&plan);
     run.change_ids.clear();
     if run.dry_run {
         run.report.plan_table = Some(plan.render_table());
@@ -80,14 +64,15 @@ async fn apply<R: RecordStore>(
         run.report.conflict_retries = run.counters.conflicts;
         for batch in plan.batches.iter().filter(|b| !b.changes.is_empty()) {
             run.report.applied.push(AppliedBatch {
-                phase: format!("{phase} (dry-run, not applied)"),
+                phase,
+                written_by: WrittenBy::DryRun,
                 hosted_zone_id: batch.hosted_zone_id.clone(),
                 change_id: None,
-                changes: batch.changes.iter().map(describe_change).collect(),
+                changes: batch.changes.iter().map(Change::to_string).collect(),
                 why: reasons(&plan),
             });
         }
-        tracing::info!(phase, "dry-run: plan rendered, nothing applied");
+        tracing::info!(%phase, "dry-run: plan rendered, nothing applied");
         metrics::execution_ended(&run.replication_group_id, ExecutionOutcome::DryRun);
         return Ok(run);
     }
@@ -101,16 +86,16 @@ async fn apply<R: RecordStore>(
         );
         // Logged before it is sent: if this sandbox dies with the request in flight, the
         // log still says what this execution may have written.
-        tracing::info!(zone = %batch.hosted_zone_id, changes = ?batch.changes.iter().map(describe_change).collect::<Vec<_>>(), phase, "sending change batch");
+        tracing::info!(zone = %batch.hosted_zone_id, changes = ?batch.changes.iter().map(Change::to_string).collect::<Vec<_>>(), %phase, "sending change batch");
         let sent = records
             .change_batch(&batch.hosted_zone_id, changes, &comment)
             .await;
-        let (change_id, phase) = match sent {
+        let (change_id, written_by) = match sent {
             Ok(change_id) => {
-                tracing::info!(%change_id, zone = %batch.hosted_zone_id, changes = changes.len(), phase, "change batch applied");
+                tracing::info!(%change_id, zone = %batch.hosted_zone_id, changes = changes.len(), %phase, "change batch applied");
                 run.change_ids.push(change_id.clone());
                 written_by_this_run = true;
-                (Some(change_id), phase.to_string())
+                (Some(change_id), WrittenBy::ThisAttempt)
             }
             Err(e)
                 if e.kind() == ErrorKind::Conflict
@@ -121,7 +106,7 @@ async fn apply<R: RecordStore>(
                     // First attempt, and the SDK never resends a batch: someone else —
                     // a concurrent replica-dns run for the same event — wrote exactly this.
                     // Nothing is left to do, and it is not this execution's write.
-                    tracing::info!(zone = %batch.hosted_zone_id, phase, "change batch already in place: a concurrent run applied the same changes");
+                    tracing::info!(zone = %batch.hosted_zone_id, %phase, "change batch already in place: a concurrent run applied the same changes");
                     run.warn(format!(
                         "the {phase} changes for hosted zone {} were already in place: a concurrent run applied them",
                         batch.hosted_zone_id
@@ -130,9 +115,9 @@ async fn apply<R: RecordStore>(
                 }
                 // A retried attempt: an earlier one sent this batch and its answer was
                 // lost (a killed sandbox, a timeout); the records say what it wrote.
-                tracing::warn!(zone = %batch.hosted_zone_id, phase, attempt, "change batch rejected as a conflict, but its effect is in place: an earlier attempt's response was lost; reported as applied");
+                tracing::warn!(zone = %batch.hosted_zone_id, %phase, attempt, "change batch rejected as a conflict, but its effect is in place: an earlier attempt's response was lost; reported as applied");
                 written_by_this_run = true;
-                (None, format!("{phase} (applied by an earlier attempt whose response was lost; confirmed by read-back)"))
+                (None, WrittenBy::EarlierAttempt)
             }
             Err(e) => {
                 if e.kind() == ErrorKind::Conflict {
@@ -150,9 +135,10 @@ async fn apply<R: RecordStore>(
         };
         run.report.applied.push(AppliedBatch {
             phase,
+            written_by,
             hosted_zone_id: batch.hosted_zone_id.clone(),
             change_id,
-            changes: batch.changes.iter().map(describe_change).collect(),
+            changes: batch.changes.iter().map(Change::to_string).collect(),
             why: reasons(&plan),
         });
     }
@@ -290,7 +276,8 @@ mod tests {
         assert_eq!(records.batches.lock().unwrap().len(), 1);
         // two CNAMEs and two ownership TXTs
         assert_eq!(records.records("Z1").len(), 4);
-        assert_eq!(out.report.applied[0].phase, "final");
+        assert_eq!(out.report.applied[0].phase, Phase::Final);
+        assert_eq!(out.report.applied[0].written_by, WrittenBy::ThisAttempt);
         assert!(out.report.applied[0]
             .changes
             .iter()
@@ -363,10 +350,10 @@ mod tests {
             .unwrap();
         let applied = &replay.report.applied;
         assert_eq!(applied.len(), 1, "{applied:?}");
-        assert!(
-            applied[0].phase.contains("earlier attempt"),
-            "{}",
-            applied[0].phase
+        assert_eq!(
+            applied[0].written_by,
+            WrittenBy::EarlierAttempt,
+            "{applied:?}"
         );
         assert!(applied[0].change_id.is_none());
         assert!(applied[0]

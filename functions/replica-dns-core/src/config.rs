@@ -59,6 +59,17 @@ pub enum NoReplicaPolicy {
     Delete,
 }
 
+impl NoReplicaPolicy {
+    /// As the configuration spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoReplicaPolicy::Primary => "primary",
+            NoReplicaPolicy::Keep => "keep",
+            NoReplicaPolicy::Delete => "delete",
+        }
+    }
+}
+
 /// One managed replication group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

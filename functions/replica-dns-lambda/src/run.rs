@@ -5,7 +5,7 @@
 //!
 //! Only data lives here; each function's behaviour lives in its own crate.
 
-use replica_dns_core::plan::{DeleteCause, Plan, RehomeCause, SlotPlan, SlotReason, Warning};
+use replica_dns_core::plan::{Plan, Warning};
 use replica_dns_core::topology::Topology;
 pub use replica_dns_core::tunables::Tunables;
 use serde::{Deserialize, Serialize};
@@ -57,13 +57,61 @@ pub enum Outcome {
     DryRun,
 }
 
+/// Which plan a batch belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Phase {
+    /// Some members were unavailable: names moved off them for now, and the pipeline
+    /// plans again once they are back.
+    Interim,
+    /// Every name where it belongs.
+    Final,
+}
+
+impl Phase {
+    pub fn of(plan: &Plan) -> Phase {
+        if plan.is_final() {
+            Phase::Final
+        } else {
+            Phase::Interim
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Interim => "interim",
+            Phase::Final => "final",
+        }
+    }
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who wrote a batch of the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum WrittenBy {
+    /// This attempt's ChangeResourceRecordSets.
+    ThisAttempt,
+    /// An earlier attempt whose response was lost (a killed sandbox, a timeout); the
+    /// records read back say it is in place.
+    EarlierAttempt,
+    /// Nobody: a dry-run shows what would be written.
+    DryRun,
+}
+
 /// One change batch that was applied (or, in a dry-run, would be).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AppliedBatch {
-    /// `interim` while some members were unavailable (names moved off them for now),
-    /// `final` otherwise.
-    pub phase: String,
+    pub phase: Phase,
+    /// Who wrote it: this attempt, an earlier attempt of the same Apply state whose
+    /// answer was lost (confirmed by reading the records back), or nobody (dry-run).
+    pub written_by: WrittenBy,
     pub hosted_zone_id: String,
     /// Route 53 change id; absent in a dry-run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -271,7 +319,7 @@ impl GroupRun {
     /// Adds the planner's warnings to the report, worded for a person.
     pub fn warn_all(&mut self, warnings: &[Warning]) {
         for warning in warnings {
-            self.warn(describe_warning(warning));
+            self.warn(warning.to_string());
         }
     }
 
@@ -303,85 +351,6 @@ pub struct FilterOutput {
 pub struct FilterRequest {
     pub input: Value,
     pub execution_id: String,
-}
-
-/// Why one slot changes, as a sentence for the execution output; `None` when it does not.
-pub fn describe_slot(slot: &SlotPlan) -> Option<String> {
-    let target = slot.target_address.as_deref().unwrap_or("nothing");
-    let name = &slot.name;
-    let why = match &slot.reason {
-        SlotReason::Unchanged => return None,
-        SlotReason::Created => format!("new name -> {target}"),
-        SlotReason::Rehomed { from, why } => {
-            let cause = match why {
-                RehomeCause::HomeBecamePrimary => "it became the primary",
-                RehomeCause::HomeRemoved => "it left the group",
-                RehomeCause::HomeTaken => "a lower slot has it",
-            };
-            format!(
-                "re-homed from {} ({cause}) -> {target}",
-                from.as_deref().unwrap_or("no home")
-            )
-        }
-        SlotReason::Interim { home } => {
-            format!("interim -> {target} while its home {home} is not available")
-        }
-        SlotReason::ReturnedHome => format!("returned home -> {target}"),
-        SlotReason::PrimaryFallback => {
-            format!("no replica available: -> the primary endpoint {target}")
-        }
-        SlotReason::Kept => "no replica available: kept as it is".to_string(),
-        SlotReason::Adopted { previous_target } => {
-            format!("adopted (was -> {previous_target}) -> {target}")
-        }
-        SlotReason::Repaired { found_target } => format!(
-            "repaired: changed by hand (found -> {}) -> {target}",
-            found_target.as_deref().unwrap_or("nothing")
-        ),
-        SlotReason::Deleted { why } => match why {
-            DeleteCause::AboveReplicaCount => "deleted: above the number of replicas".to_string(),
-            DeleteCause::NoReplicaPolicy => {
-                "deleted: no replica available (noReplicaPolicy delete)".to_string()
-            }
-        },
-    };
-    Some(format!("{name}: {why}"))
-}
-
-/// One planner warning as a sentence for the execution output.
-pub fn describe_warning(warning: &Warning) -> String {
-    match warning {
-        Warning::ForeignRecord { slot, name, reason } => format!(
-            "slot {slot}: records at {name} are not ours and were left untouched ({})",
-            serde_json::to_string(reason).unwrap_or_else(|_| format!("{reason:?}"))
-        ),
-        Warning::Adopted {
-            slot,
-            name,
-            previous_target,
-        } => format!("slot {slot}: adopted {name} (was -> {previous_target})"),
-        Warning::Repaired {
-            slot,
-            name,
-            found_target,
-        } => format!(
-            "slot {slot}: {name} had been changed by hand (found -> {}); rewritten",
-            found_target.as_deref().unwrap_or("nothing")
-        ),
-        Warning::ReplicaWithoutSlot { cache_cluster_id } => format!(
-            "replica {cache_cluster_id} has no name: foreign records block the slot it would take"
-        ),
-        Warning::NoReplicaAvailable { policy } => format!(
-            "no replica is available; noReplicaPolicy {} applied",
-            serde_json::to_string(policy).unwrap_or_else(|_| format!("{policy:?}"))
-        ),
-        Warning::NoPrimaryEndpoint => {
-            "no replica and no primary endpoint known: records kept as they are".to_string()
-        }
-        Warning::UnsupportedOption { option } => {
-            format!("option {option} is configured but not planned by this version")
-        }
-    }
 }
 
 #[cfg(test)]

@@ -49,7 +49,8 @@ async fn applied_run(records: &FakeRecords, primary: &str) -> GroupRun {
         run.report
             .applied
             .push(replica_dns_lambda::run::AppliedBatch {
-                phase: "final".into(),
+                phase: replica_dns_lambda::run::Phase::Final,
+                written_by: replica_dns_lambda::run::WrittenBy::ThisAttempt,
                 hosted_zone_id: "Z1".into(),
                 change_id: None,
                 changes: vec![],

@@ -1,4 +1,6 @@
-//! The dry-run table: what a person reads before (or instead of) applying a plan.
+//! How a plan reads to a person: the dry-run table, and the `Display` wording of slot
+//! reasons, warnings and changes that the execution report and the logs use too (one
+//! renderer, so a reason reads the same in the table, the report and the log).
 //! Presentation only; the JSON form of [`Plan`] is the machine contract.
 //!
 //! ```text
@@ -9,11 +11,11 @@
 //! ```
 
 use crate::config::MAX_REPLICAS;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use super::{
-    DeleteCause, ForeignReason, Plan, PlanStatus, RehomeCause, Routing, SlotAction, SlotReason,
-    Warning,
+    Change, DeleteCause, ForeignReason, Plan, PlanStatus, RehomeCause, Routing, SlotAction,
+    SlotPlan, SlotReason, Warning,
 };
 
 pub(super) fn table(plan: &Plan) -> String {
@@ -44,7 +46,7 @@ pub(super) fn table(plan: &Plan) -> String {
                 action(slot.action).into(),
                 target,
                 slot.home.clone().unwrap_or_else(|| "-".into()),
-                reason(&slot.reason),
+                slot.reason.to_string(),
             ]);
         }
     }
@@ -83,7 +85,7 @@ pub(super) fn table(plan: &Plan) -> String {
             }
         }
         for w in &group.warnings {
-            let _ = writeln!(out, "{id}: warning: {}", warning(w));
+            let _ = writeln!(out, "{id}: warning: {w}");
         }
     }
     out
@@ -98,81 +100,145 @@ fn action(action: SlotAction) -> &'static str {
     }
 }
 
-fn reason(reason: &SlotReason) -> String {
-    match reason {
-        SlotReason::Unchanged => "unchanged".into(),
-        SlotReason::Created => "new slot".into(),
-        SlotReason::Rehomed { from, why } => {
-            let why = match why {
-                RehomeCause::HomeBecamePrimary => "home became primary",
-                RehomeCause::HomeRemoved => "home removed",
-                RehomeCause::HomeTaken => "home already has a lower slot",
-            };
-            match from {
-                Some(from) => format!("rehomed from {from}: {why}"),
-                None => format!("rehomed: {why}"),
-            }
-        }
-        SlotReason::Interim { home } => format!("interim while {home} is unavailable"),
-        SlotReason::ReturnedHome => "returned home".into(),
-        SlotReason::PrimaryFallback => "no replica available: primary fallback".into(),
-        SlotReason::Kept => "no replica available: kept as is".into(),
-        SlotReason::Adopted { previous_target } => {
-            format!("adopted (was {previous_target})")
-        }
-        SlotReason::Repaired { found_target } => match found_target {
-            Some(found) => format!("repaired (found {found})"),
-            None => "repaired (CNAME missing)".into(),
-        },
-        SlotReason::Deleted { why } => match why {
-            DeleteCause::AboveReplicaCount => "deleted: above replica count".into(),
-            DeleteCause::NoReplicaPolicy => "deleted: no replica available".into(),
-        },
+impl fmt::Display for RehomeCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RehomeCause::HomeBecamePrimary => "home became primary",
+            RehomeCause::HomeRemoved => "home removed",
+            RehomeCause::HomeTaken => "home already has a lower slot",
+        })
     }
 }
 
-fn warning(warning: &Warning) -> String {
-    match warning {
-        Warning::ForeignRecord { name, reason, .. } => {
-            let why = match reason {
-                ForeignReason::CnameWithoutOwnership { target } => format!(
-                    "CNAME to {target} has no ownership TXT (set adoptExisting to take it over)"
-                ),
-                ForeignReason::OutsideAdoption { target } => format!(
-                    "CNAME to {target} has no ownership TXT and is not adopted: adoption takes only slots 1..={MAX_REPLICAS}, the names replica-dns may write; delete it by hand if it is a leftover"
-                ),
-                ForeignReason::OwnershipRejected { error } => format!("ownership TXT: {error}"),
-                ForeignReason::OtherRecordsAtName { types } => {
-                    format!("other records at the name: {}", types.join(", "))
-                }
-                ForeignReason::OtherRecordsAtOwnershipName { types } => {
-                    format!("other records at the ownership name: {}", types.join(", "))
-                }
-            };
-            format!("{name} skipped, not ours: {why}")
+impl fmt::Display for DeleteCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DeleteCause::AboveReplicaCount => "above replica count",
+            DeleteCause::NoReplicaPolicy => "no replica available",
+        })
+    }
+}
+
+/// Why a slot looks the way the plan says, e.g. `rehomed from orders-002: home became
+/// primary`.
+impl fmt::Display for SlotReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SlotReason::Unchanged => f.write_str("unchanged"),
+            SlotReason::Created => f.write_str("new slot"),
+            SlotReason::Rehomed { from, why } => match from {
+                Some(from) => write!(f, "rehomed from {from}: {why}"),
+                None => write!(f, "rehomed: {why}"),
+            },
+            SlotReason::Interim { home } => write!(f, "interim while {home} is unavailable"),
+            SlotReason::ReturnedHome => f.write_str("returned home"),
+            SlotReason::PrimaryFallback => f.write_str("no replica available: primary fallback"),
+            SlotReason::Kept => f.write_str("no replica available: kept as is"),
+            SlotReason::Adopted { previous_target } => {
+                write!(f, "adopted (was {previous_target})")
+            }
+            SlotReason::Repaired { found_target } => match found_target {
+                Some(found) => write!(f, "repaired (found {found})"),
+                None => f.write_str("repaired (CNAME missing)"),
+            },
+            SlotReason::Deleted { why } => write!(f, "deleted: {why}"),
         }
-        Warning::Adopted {
-            name,
-            previous_target,
-            ..
-        } => format!("{name} adopted (pointed at {previous_target})"),
-        Warning::Repaired {
-            name, found_target, ..
-        } => match found_target {
-            Some(found) => format!("{name} was edited by hand (found {found}); rewritten"),
-            None => format!("{name} had lost its CNAME; rewritten"),
-        },
-        Warning::ReplicaWithoutSlot { cache_cluster_id } => {
-            format!("{cache_cluster_id} has no name: foreign records block its slot")
+    }
+}
+
+impl SlotPlan {
+    /// Why this slot changes, with where it points now, as the execution report and the
+    /// logs say it (`replica1.…: rehomed from orders-001: home became primary ->
+    /// orders-003.…`); `None` for a slot that does not change.
+    pub fn describe_change(&self) -> Option<String> {
+        if self.action == SlotAction::None {
+            return None;
         }
-        Warning::NoReplicaAvailable { policy } => {
-            format!("no replica available; policy {policy:?}")
+        let target = self.target_address.as_deref().unwrap_or("nothing");
+        Some(format!("{}: {} -> {target}", self.name, self.reason))
+    }
+}
+
+/// One Route 53 change as a line of the report and the log:
+/// `CREATE CNAME replica1.… -> target (ttl 10)`.
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let record = &self.record;
+        write!(
+            f,
+            "{} {} {} -> {}",
+            self.action.as_str(),
+            record.record_type.as_str(),
+            record.name,
+            record.values.join(", ")
+        )?;
+        match record.ttl {
+            Some(ttl) => write!(f, " (ttl {ttl})"),
+            None => Ok(()),
         }
-        Warning::NoPrimaryEndpoint => {
-            "policy primary but no primary endpoint known: records kept".into()
+    }
+}
+
+/// Something a person should know about a plan, as the table, the report and the log
+/// say it.
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Warning::ForeignRecord { name, reason, .. } => {
+                write!(f, "{name} skipped, not ours: {reason}")
+            }
+            Warning::Adopted {
+                name,
+                previous_target,
+                ..
+            } => write!(f, "{name} adopted (pointed at {previous_target})"),
+            Warning::Repaired {
+                name, found_target, ..
+            } => match found_target {
+                Some(found) => write!(f, "{name} was edited by hand (found {found}); rewritten"),
+                None => write!(f, "{name} had lost its CNAME; rewritten"),
+            },
+            Warning::ReplicaWithoutSlot { cache_cluster_id } => {
+                write!(
+                    f,
+                    "{cache_cluster_id} has no name: foreign records block its slot"
+                )
+            }
+            Warning::NoReplicaAvailable { policy } => {
+                write!(
+                    f,
+                    "no replica available; noReplicaPolicy {} applied",
+                    policy.as_str()
+                )
+            }
+            Warning::NoPrimaryEndpoint => {
+                f.write_str("policy primary but no primary endpoint known: records kept")
+            }
+            Warning::UnsupportedOption { option } => {
+                write!(f, "{option} is configured but not supported yet: ignored")
+            }
         }
-        Warning::UnsupportedOption { option } => {
-            format!("{option} is configured but not supported yet: ignored")
+    }
+}
+
+impl fmt::Display for ForeignReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ForeignReason::CnameWithoutOwnership { target } => write!(
+                f,
+                "CNAME to {target} has no ownership TXT (set adoptExisting to take it over)"
+            ),
+            ForeignReason::OutsideAdoption { target } => write!(
+                f,
+                "CNAME to {target} has no ownership TXT and is not adopted: adoption takes only slots 1..={MAX_REPLICAS}, the names replica-dns may write; delete it by hand if it is a leftover"
+            ),
+            ForeignReason::OwnershipRejected { error } => write!(f, "ownership TXT: {error}"),
+            ForeignReason::OtherRecordsAtName { types } => {
+                write!(f, "other records at the name: {}", types.join(", "))
+            }
+            ForeignReason::OtherRecordsAtOwnershipName { types } => {
+                write!(f, "other records at the ownership name: {}", types.join(", "))
+            }
         }
     }
 }
