@@ -174,18 +174,52 @@ export function findCli(env: NodeJS.ProcessEnv = process.env, candidates: string
 }
 
 /**
- * Runs `replica-dns validate-config <file>`; throws its message (which names the field)
- * when the configuration is invalid.
+ * Runs one of the CLI's validators (`validate-config`, `validate-execution-defaults`) on
+ * `arg`, a file or `-` with `input` on stdin. When it refuses, throws `heading` followed
+ * by what the CLI said (each problem as `field.path: reason`).
  */
-export function validateWithCli(file: string, cli: string = findCli()): void {
-  const result = spawnSync(cli, ['validate-config', file], { encoding: 'utf8' });
-  if (result.error) {
+function validateByCli(cli: string, command: string, arg: string, heading: string, input?: string): void {
+  const result = spawnSync(cli, [command, arg], { encoding: 'utf8', input });
+  // A validator that exits before reading all of stdin leaves an EPIPE beside its status.
+  if (result.error && result.status === null) {
     throw new ConfigError(`could not run ${cli}: ${result.error.message}`);
   }
   if (result.status !== 0) {
     const said = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim();
-    throw new ConfigError(`${file} is not a valid replica-dns configuration:\n${said || `${cli} exited with status ${result.status}`}`);
+    throw new ConfigError(`${heading}:\n${said || `${cli} ${command} exited with status ${result.status}`}`);
   }
+}
+
+/**
+ * Runs `replica-dns validate-config <file>`; throws its message (which names the field)
+ * when the configuration is invalid.
+ */
+export function validateWithCli(file: string, cli: string = findCli()): void {
+  validateByCli(cli, 'validate-config', file, `${file} is not a valid replica-dns configuration`);
+}
+
+/**
+ * Validates a configuration given as a value (e.g. the construct's `config` prop) with
+ * the same Rust validator as a file: `replica-dns validate-config -`, the JSON the
+ * functions will receive on stdin.
+ */
+export function validateConfigValue(config: unknown, cli: string = findCli()): void {
+  validateByCli(cli, 'validate-config', '-', 'the configuration given to ReplicaDns is not a valid replica-dns configuration', JSON.stringify(config));
+}
+
+/**
+ * Validates execution defaults (the construct's `executionDefaults`, the trigger's
+ * REPLICA_DNS_EXECUTION_DEFAULTS) with `replica-dns validate-execution-defaults -`: a
+ * misspelt key or a value out of range fails the synth instead of every trigger start-up.
+ */
+export function validateExecutionDefaults(defaults: unknown, cli: string = findCli()): void {
+  validateByCli(
+    cli,
+    'validate-execution-defaults',
+    '-',
+    'executionDefaults are not valid (the trigger would refuse them at start-up, and with them every notification)',
+    JSON.stringify(defaults),
+  );
 }
 
 export interface LoadConfigOptions {

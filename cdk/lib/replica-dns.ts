@@ -24,7 +24,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagPackSuppression, NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { ReplicaDnsConfig, checkConfigShape } from './config';
+import { ReplicaDnsConfig, checkConfigShape, findCli, validateConfigValue, validateExecutionDefaults } from './config';
 import { elastiCacheFilterPolicy } from './filter-policy';
 import { FunctionLimits, FunctionSettings, functionSettings, readFunctionLimits } from './function-limits';
 import { FUNCTIONS, FunctionName, STEP_FUNCTIONS } from './functions';
@@ -90,7 +90,10 @@ export interface VerifyVpcSettings {
 }
 
 export interface ReplicaDnsProps {
-  /** The configuration every function reads (env REPLICA_DNS_CONFIG); see config.ts. */
+  /**
+   * The configuration every function reads (env REPLICA_DNS_CONFIG); see config.ts.
+   * Checked at synth by `replica-dns validate-config`, as a file would be.
+   */
   readonly config: ReplicaDnsConfig;
   /**
    * Directory holding `<function>/bootstrap` for each function, as produced by
@@ -174,7 +177,8 @@ export interface ReplicaDnsProps {
   /**
    * Tunables merged by the trigger into every execution it starts (env
    * REPLICA_DNS_EXECUTION_DEFAULTS), e.g. `{"waitSeconds": 30}`; see
-   * statemachine/README.md. @default none: the state machine's defaults
+   * statemachine/README.md. Checked at synth by `replica-dns validate-execution-defaults`.
+   * @default none: the state machine's defaults
    */
   readonly executionDefaults?: Record<string, number | boolean>;
   /**
@@ -185,13 +189,6 @@ export interface ReplicaDnsProps {
    */
   readonly probeSecretKeys?: kms.IKey[];
 }
-
-/**
- * Budget for REPLICA_DNS_CONFIG: Lambda allows 4 KiB of environment variables per
- * function in total; the trigger also carries STATE_MACHINE_ARN and optional execution
- * defaults. Same figure as core `MAX_ENV_VALUE_BYTES`.
- */
-export const CONFIG_ENV_BUDGET_BYTES = 3 * 1024;
 
 const DEFAULT_ASSETS_DIR = path.resolve(__dirname, '..', 'assets');
 const DEFAULT_RUNBOOK_URL = 'docs/runbook.md';
@@ -303,21 +300,21 @@ export class ReplicaDns extends Construct {
 
   constructor(scope: Construct, id: string, props: ReplicaDnsProps) {
     super(scope, id);
+    // The Rust validator is the one home of the configuration's rules (its size budget
+    // for REPLICA_DNS_CONFIG included) and of the tunables'; the shape check only makes
+    // sure the fields this construct reads exist.
     const config = checkConfigShape(props.config);
+    const cli = findCli();
+    validateConfigValue(config, cli);
+    const hasDefaults = props.executionDefaults !== undefined && Object.keys(props.executionDefaults).length > 0;
+    if (hasDefaults) validateExecutionDefaults(props.executionDefaults, cli);
     const configJson = JSON.stringify(config);
-    if (Buffer.byteLength(configJson) > CONFIG_ENV_BUDGET_BYTES) {
-      throw new Error(
-        `the configuration is ${Buffer.byteLength(configJson)} bytes as JSON, over the ${CONFIG_ENV_BUDGET_BYTES}-byte budget for REPLICA_DNS_CONFIG within Lambda's 4 KiB environment limit. Split the groups over several deployments (a different ownerId each).`,
-      );
-    }
     if (props.verifyVpc) this.verifySecurityGroup = this.verifySecurityGroupFor(props.verifyVpc);
     this.functions = this.createFunctions(props, configJson);
     this.stateMachine = this.createStateMachine(props);
     this.grantCapabilities(config, props.probeSecretKeys ?? []);
     this.functions.trigger.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
-    if (props.executionDefaults && Object.keys(props.executionDefaults).length > 0) {
-      this.functions.trigger.addEnvironment('REPLICA_DNS_EXECUTION_DEFAULTS', JSON.stringify(props.executionDefaults));
-    }
+    if (hasDefaults) this.functions.trigger.addEnvironment('REPLICA_DNS_EXECUTION_DEFAULTS', JSON.stringify(props.executionDefaults));
     this.eventTopic = props.eventTopic ?? this.createEventTopic();
     this.subscribeTrigger();
     const rate = driftCheckRateOf(props.driftCheckRate);

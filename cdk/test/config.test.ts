@@ -5,8 +5,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError, checkConfigShape, findCli, loadConfigFile, validateWithCli } from '../lib/config';
-import { TEST_CONFIG, fakeCli } from './helpers';
+import { Match } from 'aws-cdk-lib/assertions';
+import { ConfigError, checkConfigShape, findCli, loadConfigFile, validateConfigValue, validateExecutionDefaults, validateWithCli } from '../lib/config';
+import { TEST_CONFIG, fakeCli, synthConstruct } from './helpers';
 
 const fixture = (name: string) => path.join(__dirname, 'fixtures', name);
 const example = path.join(__dirname, '..', 'config', 'example.json');
@@ -34,6 +35,63 @@ describe('with the real replica-dns CLI', () => {
       1,
       expect.stringMatching(/^replica-dns: .*bad-ttl\.json is not a valid replica-dns configuration:\ngroups\[0\]\.ttl: must be between 1 and 3600 seconds, found 0$/),
     ]);
+  });
+});
+
+describe('a configuration or execution defaults given as values, with the real replica-dns CLI', () => {
+  const group = TEST_CONFIG.groups[0];
+
+  test('the test configuration is valid', () => {
+    expect(() => validateConfigValue(TEST_CONFIG, findCli())).not.toThrow();
+  });
+
+  // Issue 11 item 4: a misspelt key used to synthesise fine and fail every event at start-up.
+  test('a misspelt key in the construct\'s config fails the synth with the CLI\'s message', () => {
+    expect(() => synthConstruct({ config: { ...TEST_CONFIG, groups: [{ ...group, tll: 10 }] } })).toThrow(
+      /^the configuration given to ReplicaDns is not a valid replica-dns configuration:\ngroups\[0\]\.tll: unknown field \(expected one of: .*\bttl\b/,
+    );
+  });
+
+  test('a value the Rust rules refuse fails the synth naming the field', () => {
+    expect(() => synthConstruct({ config: { ...TEST_CONFIG, groups: [{ ...group, ttl: 0 }] } })).toThrow(/\ngroups\[0\]\.ttl: must be between 1 and 3600 seconds, found 0$/);
+  });
+
+  test('a misspelt execution default fails the synth with the CLI\'s message naming the key', () => {
+    expect(() => synthConstruct({ executionDefaults: { waitSecnds: 30 } })).toThrow(
+      /^executionDefaults are not valid \(the trigger would refuse them at start-up, and with them every notification\):\nexecutionDefaults: unknown field `waitSecnds`; expected any of .*waitSeconds/,
+    );
+  });
+
+  test('valid execution defaults pass and reach the trigger', () => {
+    const s = synthConstruct({ executionDefaults: { waitSeconds: 30 } });
+    s.template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'replica-dns trigger',
+      Environment: { Variables: Match.objectLike({ REPLICA_DNS_EXECUTION_DEFAULTS: '{"waitSeconds":30}' }) },
+    });
+  });
+
+  test('validateExecutionDefaults passes the CLI\'s verdict on', () => {
+    expect(() => validateExecutionDefaults({ waitSeconds: 30 }, findCli())).not.toThrow();
+  });
+});
+
+describe('validators run on values', () => {
+  test('the configuration goes to `validate-config -` on stdin, as the functions will receive it', () => {
+    const seen = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'stdin.json');
+    const cli = fakeCli(`[ "$1" = validate-config ] && [ "$2" = - ] || exit 9; cat > ${seen}`);
+    validateConfigValue(TEST_CONFIG, cli);
+    expect(JSON.parse(fs.readFileSync(seen, 'utf8'))).toEqual(TEST_CONFIG);
+  });
+
+  test('execution defaults go to `validate-execution-defaults -` on stdin', () => {
+    const seen = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'stdin.json');
+    const cli = fakeCli(`[ "$1" = validate-execution-defaults ] && [ "$2" = - ] || exit 9; cat > ${seen}`);
+    validateExecutionDefaults({ waitSeconds: 5 }, cli);
+    expect(fs.readFileSync(seen, 'utf8')).toBe('{"waitSeconds":5}');
+  });
+
+  test('a refusal without words still says which command refused', () => {
+    expect(() => validateExecutionDefaults({}, fakeCli('exit 3'))).toThrow(/validate-execution-defaults exited with status 3/);
   });
 });
 

@@ -35,7 +35,7 @@ export const TEST_CONFIG: ReplicaDnsConfig = {
       ttl: 10,
     },
     {
-      replicationGroupId: 'Sessions',
+      replicationGroupId: 'sessions',
       hostedZoneId: 'Z0SESSIONS12345678',
       zoneName: 'sessions.example.',
       nameTemplate: 'Replica{n}.Sessions.Example.',
