@@ -19,19 +19,20 @@ export interface CliRun {
 /** Runs `cli args…` (with `input` on stdin); throws only when the binary cannot be started. */
 export function runCli(cli: string, args: readonly string[], input?: string): CliRun {
   const result = spawnSync(cli, [...args], { encoding: 'utf8', input });
-  if (result.error) {
+  // A command that exits before reading all of stdin leaves an EPIPE beside its status.
+  if (result.error && result.status === null) {
     throw new ConfigError(`could not run ${cli}: ${result.error.message}`);
   }
   return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
 }
 
 /**
- * Runs a CLI command that prints JSON and returns it parsed. A failure names the command,
+ * Runs a CLI command that prints JSON (given `input` on stdin) and returns it parsed. A failure names the command,
  * repeats what the CLI said, says what the synth needs the output for (`purpose`) and how
  * to rebuild a CLI that predates the command.
  */
-export function cliJson(cli: string, args: readonly string[], purpose: string): unknown {
-  const run = runCli(cli, args);
+export function cliJson(cli: string, args: readonly string[], purpose: string, input?: string): unknown {
+  const run = runCli(cli, args, input);
   const command = `${cli} ${args.join(' ')}`;
   if (run.status !== 0) {
     const said = `${run.stderr}${run.stdout}`.trim();

@@ -47,9 +47,6 @@ export interface ReplicaDnsConfig {
   readonly [extra: string]: unknown;
 }
 
-/** Default ownership label, as `DEFAULT_OWNERSHIP_PREFIX` in core config.rs. */
-export const DEFAULT_OWNERSHIP_PREFIX = '_rdns';
-
 /** A configuration problem, worded for the operator: it names the file and the field. */
 export class ConfigError extends Error {
   constructor(message: string) {

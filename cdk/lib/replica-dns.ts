@@ -29,7 +29,7 @@ import { elastiCacheFilterPolicy } from './filter-policy';
 import { FunctionLimits, FunctionSettings, functionSettings, readFunctionLimits } from './function-limits';
 import { FUNCTIONS, FunctionName, STEP_FUNCTIONS } from './functions';
 import { GROUP_DIMENSION, MetricCatalog, dashboardStatistics, groupMetric, groupMetricSpec, readMetricCatalog } from './metrics';
-import { groupRecordNames } from './record-names';
+import { ManagedNames, readManagedNames } from './managed-names';
 
 export { FUNCTIONS, STEP_FUNCTIONS } from './functions';
 export type { FunctionName } from './functions';
@@ -312,7 +312,7 @@ export class ReplicaDns extends Construct {
     if (props.verifyVpc) this.verifySecurityGroup = this.verifySecurityGroupFor(props.verifyVpc);
     this.functions = this.createFunctions(props, configJson);
     this.stateMachine = this.createStateMachine(props);
-    this.grantCapabilities(config, props.probeSecretKeys ?? []);
+    this.grantCapabilities(config, readManagedNames(config, cli), props.probeSecretKeys ?? []);
     this.functions.trigger.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
     if (hasDefaults) this.functions.trigger.addEnvironment('REPLICA_DNS_EXECUTION_DEFAULTS', JSON.stringify(props.executionDefaults));
     this.eventTopic = props.eventTopic ?? this.createEventTopic();
@@ -499,8 +499,8 @@ export class ReplicaDns extends Construct {
   }
 
   /** Each function gets the grants of its {@link FUNCTION_CAPABILITIES}, nothing else. */
-  private grantCapabilities(config: ReplicaDnsConfig, probeSecretKeys: readonly kms.IKey[]): void {
-    const table = this.capabilityGrants(config, probeSecretKeys);
+  private grantCapabilities(config: ReplicaDnsConfig, names: ManagedNames, probeSecretKeys: readonly kms.IKey[]): void {
+    const table = this.capabilityGrants(config, names, probeSecretKeys);
     for (const name of FUNCTIONS) {
       for (const cap of FUNCTION_CAPABILITIES[name]) {
         const grant = table[cap];
@@ -513,7 +513,7 @@ export class ReplicaDns extends Construct {
    * The table of capabilities: each one's IAM statements, scoped as narrowly as each API
    * allows, and the cdk-nag reason where a wildcard remains.
    */
-  private capabilityGrants(config: ReplicaDnsConfig, probeSecretKeys: readonly kms.IKey[]): Record<Capability, Grant> {
+  private capabilityGrants(config: ReplicaDnsConfig, names: ManagedNames, probeSecretKeys: readonly kms.IKey[]): Record<Capability, Grant> {
     const zones = [...new Set(config.groups.map((g) => g.hostedZoneId))];
     const elasticacheArn = (kind: string, name: string) =>
       `arn:${Aws.PARTITION}:elasticache:${Aws.REGION}:${Aws.ACCOUNT_ID}:${kind}:${name}`;
@@ -569,7 +569,7 @@ export class ReplicaDns extends Construct {
           }),
         ],
       },
-      changeRecords: { statements: zones.map((zone) => this.changeRecordsStatement(zone, config)) },
+      changeRecords: { statements: zones.map((zone) => this.changeRecordsStatement(zone, names)) },
       getChange: {
         statements: [new iam.PolicyStatement({ sid: 'GetChange', actions: ['route53:GetChange'], resources: [`arn:${Aws.PARTITION}:route53:::change/*`] })],
         suppression: {
@@ -601,28 +601,24 @@ export class ReplicaDns extends Construct {
   }
 
   /**
-   * ChangeResourceRecordSets on one zone, limited to the names of the groups in that
-   * zone, to CNAME and TXT records, and to CREATE and DELETE. ForAllValues: every name,
-   * type and action in the batch must be one of these, so one foreign name fails the
-   * batch. UPSERT is left out on purpose: the planner never emits it (core plan.rs,
-   * rule 7: a DELETE of the exact record read plus a CREATE, so that Route 53 rejects the
-   * batch when someone else changed the record meanwhile), and without it IAM enforces
-   * that compare-and-swap guard too.
+   * ChangeResourceRecordSets on one zone, limited to the names of the groups in that zone
+   * (from `replica-dns managed-names`), to the record types replica-dns writes, and to
+   * CREATE and DELETE. ForAllValues: every name, type and action in the batch must be one
+   * of these, so one foreign name fails the batch. UPSERT is left out on purpose: the
+   * planner never emits it (core plan.rs, rule 7: a DELETE of the exact record read plus
+   * a CREATE, so that Route 53 rejects the batch when someone else changed the record
+   * meanwhile), and without it IAM enforces that compare-and-swap guard too.
    */
-  private changeRecordsStatement(zone: string, config: ReplicaDnsConfig): iam.PolicyStatement {
-    const exact = new Set<string>();
-    const patterns = new Set<string>();
-    for (const g of config.groups.filter((g) => g.hostedZoneId === zone)) {
-      // An AZ name's AZ is a member's PreferredAvailabilityZone: `<region><letter>`
-      // (or a Local Zone name, which also starts with the region).
-      const names = groupRecordNames(g, `${Aws.REGION}*`);
-      names.exact.forEach((n) => exact.add(n));
-      names.patterns.forEach((n) => patterns.add(n));
-    }
-    const types = { 'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME', 'TXT'], 'route53:ChangeResourceRecordSetsActions': ['CREATE', 'DELETE'] };
+  private changeRecordsStatement(zone: string, names: ManagedNames): iam.PolicyStatement {
+    const inZone = names.groups.filter((g) => g.hostedZoneId === zone);
+    const exact = [...new Set(inZone.flatMap((g) => g.normalizedRecordNames))];
+    // An AZ name's AZ is a member's PreferredAvailabilityZone, known only at run time:
+    // `<region><letter>` (or a Local Zone name, which also starts with the region).
+    const patterns = [...new Set(inZone.flatMap((g) => g.azNamePatterns))].map((p) => p.split(names.azPlaceholder).join(`${Aws.REGION}*`));
+    const types = { 'route53:ChangeResourceRecordSetsRecordTypes': [...names.recordTypes], 'route53:ChangeResourceRecordSetsActions': ['CREATE', 'DELETE'] };
     const conditions =
-      patterns.size === 0
-        ? { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [...exact], ...types } }
+      patterns.length === 0
+        ? { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': exact, ...types } }
         : {
             // StringLike matches the exact names exactly (normalisation escapes * and ?)
             // and the AZ-name patterns by wildcard.

@@ -11,10 +11,14 @@ import { settingsFromContext } from '../lib/replica-dns-stack';
 import { findCli } from '../lib/config';
 import { ACCOUNT, REGION, TEST_CONFIG, TEST_LIMITS, TEST_METRICS, fakeAssets, fakeCli } from './helpers';
 
-/** A CLI that prints `limits` for `function-limits`, the test metrics, and accepts any configuration. */
+/**
+ * A CLI that prints `limits` for `function-limits` and the test metrics, and leaves the
+ * configuration's commands (validate-config, managed-names) to the real CLI.
+ */
 function limitsCli(limits: unknown): string {
+  const real = findCli();
   return fakeCli(`case "$1" in
-  validate-config) exit 0 ;;
+  validate-config|managed-names) exec '${real}' "$@" ;;
   function-limits) [ $# -eq 1 ] || exit 9; cat <<'JSON'
 ${JSON.stringify(limits)}
 JSON
