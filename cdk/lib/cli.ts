@@ -1,6 +1,6 @@
-// Runs the `replica-dns` operator CLI at synth time for what the Rust side owns: the
-// metric catalogue, the managed record names, the validation of configurations and
-// execution defaults. The CLI is found by `findCli` (config.ts).
+// Runs the `replica-dns` operator CLI at synth time for the JSON the Rust side owns: the
+// function limits, the metric catalogue, the managed record names. The CLI is found by
+// `findCli` (config.ts); its validators are run by config.ts.
 //
 // What this is NOT: a place for any of those rules. It only starts the binary and turns
 // its failures into messages that say which command failed and what to do.

@@ -7,9 +7,8 @@
 // the functions derive their SDK timeouts and deadline guard from. Props may raise a
 // timeout (up to below the Task timeout) and change memory; they may not go below.
 
-import { spawnSync } from 'child_process';
 import { Duration } from 'aws-cdk-lib';
-import { cargoTargetDir } from './cache-dir';
+import { cliJson } from './cli';
 import { ConfigError, findCli } from './config';
 import { FUNCTIONS, FunctionName } from './functions';
 
@@ -85,25 +84,8 @@ const cache = new Map<string, FunctionLimits>();
 export function readFunctionLimits(cli: string = findCli()): FunctionLimits {
   const cached = cache.get(cli);
   if (cached) return cached;
-  const result = spawnSync(cli, ['function-limits'], { encoding: 'utf8' });
-  if (result.error) {
-    throw new ConfigError(`could not run ${cli}: ${result.error.message}`);
-  }
   const source = `${cli} function-limits`;
-  if (result.status !== 0) {
-    const said = `${result.stderr ?? ''}${result.stdout ?? ''}`.trim();
-    throw new ConfigError(
-      `${source} failed (exit status ${result.status})${said ? `:\n${said}` : ''}\n` +
-        'The synth takes each function\'s timeout and memory from this command. If the CLI predates it, rebuild it from the repository root with:\n' +
-        `  CARGO_TARGET_DIR=${cargoTargetDir()} cargo build -p replica-dns-cli`,
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(result.stdout);
-  } catch (e) {
-    throw new ConfigError(`${source} did not print JSON: ${(e as Error).message}`);
-  }
+  const parsed = cliJson(cli, ['function-limits'], 'The synth takes each function\'s timeout and memory from this command.');
   const limits = parseFunctionLimits(parsed, source);
   cache.set(cli, limits);
   return limits;
