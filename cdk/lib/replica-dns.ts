@@ -145,9 +145,9 @@ export interface ReplicaDnsProps {
   readonly eventTopic?: sns.ITopic;
   /**
    * Period of the drift-check resync (`{"all": true}`), which repairs anything a lost
-   * notification left wrong: whole minutes, at most 3.5 days (the silence alarm watches
-   * twice this, and CloudWatch evaluates at most 7 days). `null` turns it off, and with it
-   * the silence and Scheduler alarms. @default 15 minutes
+   * notification left wrong: whole minutes, at most one day (the silence and topic alarms
+   * use it as their period). `null` turns it off, and with it the silence and Scheduler
+   * alarms. @default 15 minutes
    */
   readonly driftCheckRate?: Duration | null;
   /** Topic the alarms notify. @default a new KMS-encrypted topic */
@@ -193,12 +193,13 @@ export interface ReplicaDnsProps {
 const DEFAULT_ASSETS_DIR = path.resolve(__dirname, '..', 'assets');
 const DEFAULT_RUNBOOK_URL = 'docs/runbook.md';
 /**
- * CloudWatch evaluates an alarm over at most 7 days: "Period multiplied by
- * EvaluationPeriods can't be more than 604,800 seconds" (PutMetricAlarm, Period,
- * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
- * The silence alarm evaluates two drift-check intervals.
+ * The longest drift-check interval: one day, as the stack's `driftCheckMinutes`. The
+ * silence alarm evaluates two intervals, well within CloudWatch's limit: "Period
+ * multiplied by EvaluationPeriods can't be more than 604,800 seconds" (PutMetricAlarm,
+ * Period, https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html;
+ * at most one day for periods under an hour, which two intervals under an hour are too).
  */
-const MAX_DRIFT_CHECK_MINUTES = (7 * 24 * 60) / 2;
+const MAX_DRIFT_CHECK_MINUTES = 24 * 60;
 const DEFAULT_DEFINITION_FILE = path.resolve(__dirname, '..', '..', 'statemachine', 'replica-dns.asl.json');
 
 function pascal(name: string): string {
@@ -888,7 +889,7 @@ function driftCheckRateOf(rate: Duration | null | undefined): Duration | null {
   const minutes = rate.toMinutes({ integral: false });
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > MAX_DRIFT_CHECK_MINUTES) {
     throw new Error(
-      `driftCheckRate must be whole minutes from 1 to ${MAX_DRIFT_CHECK_MINUTES} (3.5 days), found ${rate.toHumanString()}: the schedule runs in minutes, and the silence alarm watches twice the interval, which CloudWatch allows up to 7 days.`,
+      `driftCheckRate must be whole minutes from 1 to ${MAX_DRIFT_CHECK_MINUTES} (one day), found ${rate.toHumanString()}: the schedule runs in minutes, and the silence and topic alarms use the interval as their period.`,
     );
   }
   return rate;

@@ -478,8 +478,8 @@ describe('alarm settings', () => {
   });
 
   test.each([
-    [Duration.seconds(90), /driftCheckRate must be whole minutes from 1 to 5040 \(3\.5 days\), found 1 minute 30 seconds/],
-    [Duration.days(4), /driftCheckRate must be whole minutes from 1 to 5040/],
+    [Duration.seconds(90), /driftCheckRate must be whole minutes from 1 to 1440 \(one day\), found 1 minute 30 seconds/],
+    [Duration.minutes(1441), /driftCheckRate must be whole minutes from 1 to 1440/],
   ])('a drift-check rate of %s fails the synth with the reason', (rate, reason) => {
     expect(() => synthConstruct({ driftCheckRate: rate })).toThrow(reason);
   });
