@@ -327,3 +327,40 @@ fn the_metrics_page_lists_every_metric_with_its_unit_and_meaning() {
         assert!(page.contains(&row), "docs/metrics.md lacks the row\n{row}");
     }
 }
+
+/// The checked-in configuration reference is what the code generates: regenerate with
+/// `replica-dns config-schema > docs/config.schema.json` and
+/// `replica-dns config-reference > docs/configuration.md`.
+#[test]
+fn the_configuration_reference_in_docs_is_generated_from_the_code() {
+    let docs = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/");
+    for (subcommand, file) in [
+        ("config-schema", "config.schema.json"),
+        ("config-reference", "configuration.md"),
+    ] {
+        let out = run(&[subcommand], "");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let checked_in = std::fs::read_to_string(format!("{docs}{file}")).unwrap_or_default();
+        assert!(
+            text(&out.stdout) == checked_in,
+            "docs/{file} is not what `replica-dns {subcommand}` prints; regenerate it"
+        );
+    }
+    // And the schema accepts what the validator accepts: the fixture's keys are all known.
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{docs}config.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let config: Value =
+        serde_json::from_str(&std::fs::read_to_string(VALID_CONFIG).unwrap()).unwrap();
+    for group in config["groups"].as_array().unwrap() {
+        for key in group.as_object().unwrap().keys() {
+            assert!(
+                schema["$defs"]["GroupConfig"]["properties"]
+                    .get(key)
+                    .is_some(),
+                "{key}"
+            );
+        }
+    }
+}

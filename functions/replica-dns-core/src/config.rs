@@ -24,10 +24,14 @@
 //! This module does not read the environment: callers pass the variable's value to
 //! [`Config::from_env_value`].
 
+mod reference;
 mod validate;
+
+pub use reference::{config_schema, reference_markdown};
 
 pub use validate::{ConfigErrors, ConfigProblem, FieldError};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::ownership::{
@@ -36,7 +40,7 @@ use crate::ownership::{
 use crate::records::normalize_name;
 
 /// The whole deployment's configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Config {
     /// Written into every ownership TXT record: records carrying another owner id are
@@ -47,7 +51,7 @@ pub struct Config {
 }
 
 /// What to do with a group's names when no replica is available at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum NoReplicaPolicy {
     /// Point every slot at the primary endpoint: reads keep working, on the primary.
@@ -71,7 +75,7 @@ impl NoReplicaPolicy {
 }
 
 /// One managed replication group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct GroupConfig {
     /// ElastiCache replication group id (lower case, as ElastiCache reports it): events
@@ -120,7 +124,7 @@ pub struct GroupConfig {
 
 /// AZ-local names: one name per availability zone the group has members in, pointing at
 /// a replica in that AZ and falling back to any replica.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AzNamesConfig {
     /// Template with `{az}`, e.g. `replica-{az}.cache.internal.`.
@@ -128,7 +132,7 @@ pub struct AzNamesConfig {
 }
 
 /// A single name answering with one weighted CNAME per available replica.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PooledNameConfig {
     /// The pooled name, inside the zone, e.g. `replicas.cache.internal.`.

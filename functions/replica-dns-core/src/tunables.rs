@@ -11,15 +11,16 @@ use crate::ids::shown;
 
 /// Knobs of one run, taken from the execution input (top-level fields of any input) with
 /// production defaults, so a test stack can run with 1-second waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct Tunables {
     /// Seconds between availability checks while a replaced node comes back.
     pub wait_seconds: u32,
-    /// Give up waiting for nodes this long after the first check.
+    /// Give up waiting for nodes this long after the first check, in seconds.
     pub await_deadline_seconds: u32,
-    /// Seconds between GetChange polls.
+    /// Seconds between GetChange polls while Route 53 propagates a change.
     pub verify_poll_seconds: u32,
+    /// GetChange polls before verification gives up (the execution fails).
     pub max_verify_polls: u32,
     /// Re-plans after a compare-and-swap conflict.
     pub max_conflict_retries: u32,
@@ -154,6 +155,22 @@ impl Tunables {
     }
 }
 
+/// The JSON Schema of a deployment's execution defaults (every tunable optional), from
+/// the Rust type, with the bounds [`Tunables::check_defaults`] enforces.
+pub fn execution_defaults_schema() -> Value {
+    let mut schema = serde_json::to_value(schemars::schema_for!(Tunables)).unwrap_or_default();
+    for field in &FIELDS {
+        if let Some(property) = schema
+            .pointer_mut(&format!("/properties/{}", field.name))
+            .and_then(Value::as_object_mut)
+        {
+            property.insert("minimum".into(), field.lowest.into());
+            property.insert("maximum".into(), field.highest.into());
+        }
+    }
+    schema
+}
+
 impl Field {
     fn read(&self, value: &Value) -> Result<u32, TunableError> {
         let whole = value.as_u64().ok_or_else(|| TunableError::NotANumber {
@@ -240,6 +257,25 @@ mod tests {
             let err = Tunables::take_from(&mut object(input)).unwrap_err();
             assert!(err.to_string().contains(needle), "{err}");
         }
+    }
+
+    #[test]
+    fn the_schema_states_every_field_with_its_default_and_bounds() {
+        let schema = execution_defaults_schema();
+        assert_eq!(schema["additionalProperties"], false);
+        for field in &FIELDS {
+            let property = &schema["properties"][field.name];
+            assert_eq!(property["minimum"], field.lowest, "{}", field.name);
+            assert_eq!(property["maximum"], field.highest, "{}", field.name);
+            assert!(
+                property["description"]
+                    .as_str()
+                    .is_some_and(|d| !d.is_empty()),
+                "{}",
+                field.name
+            );
+        }
+        assert_eq!(schema["properties"]["waitSeconds"]["default"], 15);
     }
 
     #[test]
