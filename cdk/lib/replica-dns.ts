@@ -311,7 +311,7 @@ export class ReplicaDns extends Construct {
     if (hasDefaults) validateExecutionDefaults(props.executionDefaults, cli);
     const configJson = JSON.stringify(config);
     if (props.verifyVpc) this.verifySecurityGroup = this.verifySecurityGroupFor(props.verifyVpc);
-    this.functions = this.createFunctions(props, configJson);
+    this.functions = this.createFunctions(props, configJson, cli);
     this.stateMachine = this.createStateMachine(props);
     this.grantCapabilities(config, readManagedNames(config, cli), props.probeSecretKeys ?? []);
     this.functions.trigger.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
@@ -328,7 +328,7 @@ export class ReplicaDns extends Construct {
     }
 
     // ---- alarms: each description says what it means and links its runbook section.
-    const catalog = props.metricCatalog ?? readMetricCatalog();
+    const catalog = props.metricCatalog ?? readMetricCatalog(cli);
     const runbook = (anchor: string) => `Runbook: ${props.runbookUrl ?? DEFAULT_RUNBOOK_URL}#${anchor}`;
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
     this.executionsAlarm = this.executionsFailedAlarm(runbook(RUNBOOK_ANCHORS.executionsFailed));
@@ -364,8 +364,8 @@ export class ReplicaDns extends Construct {
   // ---- functions -------------------------------------------------------------
 
   /** The seven Lambdas, each with its own role (own log group, X-Ray) and log group. */
-  private createFunctions(props: ReplicaDnsProps, configJson: string): Record<FunctionName, lambda.Function> {
-    const settingsOf = functionSettings(props.functionLimits ?? readFunctionLimits(), props.functions);
+  private createFunctions(props: ReplicaDnsProps, configJson: string, cli: string): Record<FunctionName, lambda.Function> {
+    const settingsOf = functionSettings(props.functionLimits ?? readFunctionLimits(cli), props.functions);
     const logLevel = logLevelOf(props.logLevel);
     const functions = {} as Record<FunctionName, lambda.Function>;
     for (const name of FUNCTIONS) {
