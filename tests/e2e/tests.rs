@@ -7,6 +7,10 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
+/// The operator CLI against the local stack: `status` after a sync and a failover,
+/// `plan` showing a hand edit without writing, `resync` converging it and reporting a
+/// failed execution, exit status 3 without credentials, region or endpoint.
+mod cli;
 /// The stack and the driver themselves: scenario bring-up, failover seen through `ROLE`,
 /// Route 53 records served by the DNS server, the Lambda host's AWS-shaped answers.
 mod stack_smoke;

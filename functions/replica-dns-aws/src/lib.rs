@@ -32,6 +32,7 @@ pub mod error;
 pub mod ports;
 pub mod route53;
 pub mod secretsmanager;
+pub mod setup;
 pub mod sfn;
 
 pub use error::{Error, ErrorKind};
@@ -39,6 +40,7 @@ pub use ports::{
     ChangeStatus, ClusterMembership, ExecutionStarter, MemberStatus, RecordStore, SecretSource,
     StartOutcome, TopologySource,
 };
+pub use ports::{ExecutionState, ExecutionStatus, ExecutionWatcher};
 
 use std::time::Duration;
 

@@ -176,6 +176,46 @@ pub trait ExecutionStarter {
     ) -> impl Future<Output = Result<StartOutcome, Error>> + Send;
 }
 
+/// Where an execution stands (Step Functions `DescribeExecution`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutionState {
+    pub status: ExecutionStatus,
+    /// The execution's output JSON, once it succeeded.
+    pub output: Option<String>,
+    /// The error name and cause of a failed, timed-out or aborted execution.
+    pub error: Option<String>,
+    pub cause: Option<String>,
+}
+
+/// `DescribeExecution`'s `status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecutionStatus {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+    /// A failed execution waiting for a redrive: it has failed.
+    PendingRedrive,
+    /// A status this version does not know, as Step Functions spelled it.
+    Other(String),
+}
+
+impl ExecutionStatus {
+    /// Still running: worth asking again.
+    pub fn is_running(&self) -> bool {
+        *self == ExecutionStatus::Running
+    }
+}
+
+/// Follows executions (Step Functions): the operator CLI waits for the resync it started.
+pub trait ExecutionWatcher {
+    fn describe_execution(
+        &self,
+        execution_arn: &str,
+    ) -> impl Future<Output = Result<ExecutionState, Error>> + Send;
+}
+
 /// Where secrets come from (Secrets Manager): the credentials verify's ROLE probe
 /// authenticates to TLS + AUTH/RBAC groups with.
 pub trait SecretSource {

@@ -1,13 +1,18 @@
-//! [`ExecutionStarter`] on Step Functions, with the execution-name rule (from the core)
-//! that makes a redelivered SNS message start nothing new. It does not build the
-//! execution input (the trigger does) and does not wait for executions.
+//! [`ExecutionStarter`] and [`ExecutionWatcher`] on Step Functions, with the
+//! execution-name rule (from the core) that makes a redelivered SNS message start
+//! nothing new. It does not build the execution input (the trigger and the CLI do) and
+//! does not decide how long to wait for an execution (the CLI does).
 
 use aws_sdk_sfn::operation::start_execution::StartExecutionError;
+use aws_sdk_sfn::types::ExecutionStatus as SdkStatus;
 
 use crate::error::Error;
-use crate::ports::{ExecutionStarter, StartOutcome};
+use crate::ports::{
+    ExecutionStarter, ExecutionState, ExecutionStatus, ExecutionWatcher, StartOutcome,
+};
 
 const START: &str = "StartExecution";
+const DESCRIBE: &str = "DescribeExecution";
 
 /// Execution names come from the core's one rule (an SNS MessageId, a UUID, is used as
 /// is; anything else is made valid deterministically), re-exported here because the
@@ -67,6 +72,36 @@ impl ExecutionStarter for SfnExecutions {
     }
 }
 
+impl ExecutionWatcher for SfnExecutions {
+    async fn describe_execution(&self, execution_arn: &str) -> Result<ExecutionState, Error> {
+        let output = self
+            .client
+            .describe_execution()
+            .execution_arn(execution_arn)
+            .send()
+            .await
+            .map_err(|e| Error::from_sdk(DESCRIBE, e))?;
+        Ok(ExecutionState {
+            status: status_of(output.status()),
+            output: output.output().map(str::to_owned),
+            error: output.error().map(str::to_owned),
+            cause: output.cause().map(str::to_owned),
+        })
+    }
+}
+
+fn status_of(status: &SdkStatus) -> ExecutionStatus {
+    match status {
+        SdkStatus::Running => ExecutionStatus::Running,
+        SdkStatus::Succeeded => ExecutionStatus::Succeeded,
+        SdkStatus::Failed => ExecutionStatus::Failed,
+        SdkStatus::TimedOut => ExecutionStatus::TimedOut,
+        SdkStatus::Aborted => ExecutionStatus::Aborted,
+        SdkStatus::PendingRedrive => ExecutionStatus::PendingRedrive,
+        other => ExecutionStatus::Other(other.as_str().to_owned()),
+    }
+}
+
 /// The ARN an execution named `name` of this state machine has:
 /// `…:stateMachine:SM` → `…:execution:SM:name`.
 pub fn execution_arn(state_machine_arn: &str, name: &str) -> Option<String> {
@@ -78,6 +113,25 @@ pub fn execution_arn(state_machine_arn: &str, name: &str) -> Option<String> {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_execution_status_maps_and_unknown_ones_keep_their_spelling() {
+        assert_eq!(status_of(&SdkStatus::Running), ExecutionStatus::Running);
+        assert!(status_of(&SdkStatus::Running).is_running());
+        assert_eq!(status_of(&SdkStatus::Succeeded), ExecutionStatus::Succeeded);
+        assert_eq!(status_of(&SdkStatus::Failed), ExecutionStatus::Failed);
+        assert_eq!(status_of(&SdkStatus::TimedOut), ExecutionStatus::TimedOut);
+        assert_eq!(status_of(&SdkStatus::Aborted), ExecutionStatus::Aborted);
+        assert_eq!(
+            status_of(&SdkStatus::PendingRedrive),
+            ExecutionStatus::PendingRedrive
+        );
+        assert_eq!(
+            status_of(&SdkStatus::from("PAUSED")),
+            ExecutionStatus::Other("PAUSED".into())
+        );
+        assert!(!status_of(&SdkStatus::Failed).is_running());
+    }
 
     #[test]
     fn execution_arn_is_derived_from_the_state_machine_arn() {

@@ -1,13 +1,16 @@
 //! `replica-dns`, the operator command line: validates a configuration before it is
 //! deployed (the CDK app runs `replica-dns validate-config <file>` at synth time), shows
 //! how an SNS event or manual input would be understood, and prints the compact value
-//! for `REPLICA_DNS_CONFIG`. It makes no AWS calls.
+//! for `REPLICA_DNS_CONFIG` — all offline. `status`, `plan` and `resync` look at a live
+//! deployment through the Lambdas' adapters (module `live`).
 //!
-//! Exit status: 0 when valid, 1 when the input is invalid or unreadable, 2 for usage
-//! errors (clap).
+//! Exit status (docs/cli.md): 0 ok, 1 a finding or an invalid or unreadable input, 2
+//! usage errors (clap, an unconfigured `--group`), 3 AWS cannot be used (region,
+//! credentials, endpoint, a failed call).
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -17,6 +20,7 @@ use replica_dns_core::config::{Config, ConfigErrors};
 use replica_dns_core::event::{resolve, Request};
 use replica_dns_core::limits;
 
+mod live;
 mod names;
 use replica_dns_core::metrics;
 use replica_dns_core::tunables::Tunables;
@@ -94,6 +98,62 @@ enum Command {
     /// Print the configuration reference as Markdown, generated from the same types
     /// (docs/configuration.md is this output).
     ConfigReference,
+    /// Per group, each slot name → target → member → role, whether it resolves,
+    /// ownership (ours, hand-edited, foreign) and what the next run would change; reads
+    /// ElastiCache, Route 53 and DNS. Exit 1 when a name points at a primary or a slot
+    /// is missing.
+    Status {
+        /// The deployment's configuration file (as for validate-config), or `-`.
+        #[arg(long)]
+        config: PathBuf,
+        /// Only this replication group.
+        #[arg(long)]
+        group: Option<String>,
+        /// DNS server to resolve the names with; default: the system resolver.
+        #[arg(long, value_name = "IP:PORT")]
+        resolver: Option<SocketAddr>,
+        /// JSON for scripts instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The dry run computed here (snapshot, records, the core planner): prints the plan
+    /// table and changes nothing.
+    Plan {
+        /// The deployment's configuration file, or `-`.
+        #[arg(long)]
+        config: PathBuf,
+        /// Only this replication group.
+        #[arg(long)]
+        group: Option<String>,
+        /// JSON for scripts instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start an execution of the deployed state machine (a manual resync), follow it and
+    /// print its report. Exit 1 when it fails, times out or is aborted.
+    Resync {
+        /// The state machine's ARN (the stack output `StateMachineArn`).
+        #[arg(long = "state-machine", value_name = "ARN")]
+        state_machine: String,
+        /// Resync this replication group.
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        group: Option<String>,
+        /// Resync every configured group.
+        #[arg(long)]
+        all: bool,
+        /// Plan only: the execution writes nothing and reports the plan table.
+        #[arg(long)]
+        dry_run: bool,
+        /// Stop waiting after this many seconds (the execution keeps running; exit 1).
+        #[arg(long, value_name = "SECONDS", default_value_t = 900)]
+        timeout: u64,
+        /// Seconds between DescribeExecution calls.
+        #[arg(long, value_name = "SECONDS", default_value_t = 2)]
+        poll: u64,
+        /// JSON for scripts instead of the report text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn parse_timeout(text: &str) -> Result<(String, u32), String> {
@@ -128,7 +188,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::FAILURE
+            ExitCode::from(live::exit_status(&error))
         }
     }
 }
@@ -223,6 +283,39 @@ fn run(command: Command) -> Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&metrics::catalogue())?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::Status {
+            config,
+            group,
+            resolver,
+            json,
+        } => match load_config(&config)? {
+            Ok(config) => live::status(&config, group.as_deref(), resolver, json),
+            Err(errors) => Ok(report(&errors)),
+        },
+        Command::Plan {
+            config,
+            group,
+            json,
+        } => match load_config(&config)? {
+            Ok(config) => live::plan(&config, group.as_deref(), json),
+            Err(errors) => Ok(report(&errors)),
+        },
+        Command::Resync {
+            state_machine,
+            group,
+            all: _,
+            dry_run,
+            timeout,
+            poll,
+            json,
+        } => live::resync(
+            &state_machine,
+            group,
+            dry_run,
+            std::time::Duration::from_secs(poll),
+            std::time::Duration::from_secs(timeout),
+            json,
+        ),
     }
 }
 

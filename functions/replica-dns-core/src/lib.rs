@@ -15,5 +15,6 @@ pub mod ownership;
 pub mod plan;
 pub mod records;
 pub mod security;
+pub mod status;
 pub mod topology;
 pub mod tunables;
