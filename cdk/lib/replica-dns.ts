@@ -302,11 +302,11 @@ export class ReplicaDns extends Construct {
   constructor(scope: Construct, id: string, props: ReplicaDnsProps) {
     super(scope, id);
     // The Rust validator is the one home of the configuration's rules (its size budget
-    // for REPLICA_DNS_CONFIG included) and of the tunables'; the shape check only makes
-    // sure the fields this construct reads exist.
-    const config = checkConfigShape(props.config);
+    // for REPLICA_DNS_CONFIG included) and of the tunables', so it speaks first; the
+    // shape check then only types the fields this construct reads.
     const cli = findCli();
-    validateConfigValue(config, cli);
+    validateConfigValue(props.config, cli);
+    const config = checkConfigShape(props.config);
     const hasDefaults = props.executionDefaults !== undefined && Object.keys(props.executionDefaults).length > 0;
     if (hasDefaults) validateExecutionDefaults(props.executionDefaults, cli);
     const configJson = JSON.stringify(config);
