@@ -34,10 +34,10 @@
 //!
 //! # Example
 //! ```
-//! use replica_dns_core::event::{Request, Target};
+//! use replica_dns_core::event::{Request, ResyncTarget};
 //!
 //! let request = Request::from_slice(br#"{"replicationGroupId": "orders", "dryRun": true}"#).unwrap();
-//! assert_eq!(request.target, Target::Group { replication_group_id: "orders".into() });
+//! assert_eq!(request.target, ResyncTarget::Group { replication_group_id: "orders".into() });
 //! assert!(request.dry_run);
 //! ```
 
@@ -143,7 +143,7 @@ pub struct Request {
     /// Who asked: kept for logs and the execution history.
     pub origin: Origin,
     /// What to resync.
-    pub target: Target,
+    pub target: ResyncTarget,
     /// Plan and show, change nothing. Set by manual requests, or by an operator replaying
     /// a notification; the trigger never sets it.
     #[serde(default)]
@@ -177,7 +177,7 @@ pub enum Origin {
     rename_all = "camelCase",
     rename_all_fields = "camelCase"
 )]
-pub enum Target {
+pub enum ResyncTarget {
     /// The events of one ElastiCache message (usually one), each naming a cluster or
     /// group; [`resolve`] maps them to configured groups.
     Events { events: Vec<ElastiCacheEvent> },
@@ -285,7 +285,7 @@ impl SnsExecutionInput {
                 topic_arn: Some(self.topic_arn.clone()),
                 timestamp: Some(self.timestamp.clone()),
             },
-            target: Target::Events { events },
+            target: ResyncTarget::Events { events },
             dry_run: self.dry_run,
         })
     }
@@ -386,8 +386,10 @@ impl Request {
     /// manual. The trigger can use it to skip starting an execution for noise.
     pub fn has_relevant_event(&self) -> bool {
         match &self.target {
-            Target::Events { events } => events.iter().any(|e| e.name.relevance().is_relevant()),
-            Target::Group { .. } | Target::All => true,
+            ResyncTarget::Events { events } => {
+                events.iter().any(|e| e.name.relevance().is_relevant())
+            }
+            ResyncTarget::Group { .. } | ResyncTarget::All => true,
         }
     }
 }

@@ -473,7 +473,7 @@ pub fn plan_group(
     let templates = group::Templates::of(group)?;
     let zone = index::ZoneIndex::new(zone_records, &[&templates.slot, &templates.txt]);
     let positions = group::Positions { slot: 0, txt: 1 };
-    Ok(group::plan_group(
+    Ok(group::plan_in_zone(
         owner_id, group, &templates, topology, &zone, positions,
     ))
 }
@@ -581,7 +581,7 @@ pub fn plan(config: &Config, input: &PlanInput) -> Result<Plan, PlanError> {
     // Which group changes each record name, to catch overlapping templates.
     let mut claimed: HashMap<&str, &str, FxBuild> = HashMap::default();
     for p in &planned {
-        let group_plan = group::plan_group(
+        let group_plan = group::plan_in_zone(
             &config.owner_id,
             p.group,
             &p.templates,

@@ -12,8 +12,8 @@ use proptest::prelude::*;
 use replica_dns_core::config::Config;
 use replica_dns_core::event::{
     execution_name, ids_to_look_up, member_by_naming_convention, parse_elasticache_message,
-    resolve, EventError, EventName, NoOpReason, Origin, Request, SkipReason, SnsExecutionInput,
-    Target, MAX_PAYLOAD_BYTES,
+    resolve, EventError, EventName, NoOpReason, Origin, Request, ResyncTarget, SkipReason,
+    SnsExecutionInput, MAX_PAYLOAD_BYTES,
 };
 use serde_json::{json, Value};
 
@@ -126,7 +126,7 @@ fn good_fixtures() -> Vec<(&'static str, &'static [u8], EventName, &'static str,
 fn every_fixture_parses_to_the_event_and_id_it_carries() {
     for (file, bytes, name, id, relevant) in good_fixtures() {
         let request = Request::from_slice(bytes).unwrap_or_else(|e| panic!("{file}: {e}"));
-        let Target::Events { events } = &request.target else {
+        let ResyncTarget::Events { events } = &request.target else {
             panic!("{file}: expected events, got {:?}", request.target);
         };
         assert_eq!(events.len(), 1, "{file}");
@@ -457,12 +457,12 @@ fn elasticache_message_is_parsed_leniently_but_not_guessed() {
 
 #[test]
 fn manual_inputs_parse_or_fail_precisely() {
-    type Expected = Result<(Target, bool), &'static str>;
+    type Expected = Result<(ResyncTarget, bool), &'static str>;
     let cases: [(&str, &str, Expected); 15] = [
         ("one group", r#"{"replicationGroupId":"orders"}"#, Ok((group("orders"), false))),
         ("one group, dry run", r#"{"replicationGroupId":"orders","dryRun":true}"#, Ok((group("orders"), true))),
-        ("all groups", r#"{"all":true}"#, Ok((Target::All, false))),
-        ("all groups, explicit no dry run", r#"{"all":true,"dryRun":false}"#, Ok((Target::All, false))),
+        ("all groups", r#"{"all":true}"#, Ok((ResyncTarget::All, false))),
+        ("all groups, explicit no dry run", r#"{"all":true,"dryRun":false}"#, Ok((ResyncTarget::All, false))),
         ("group id is trimmed", r#"{"replicationGroupId":" orders "}"#, Ok((group("orders"), false))),
         ("both keys", r#"{"replicationGroupId":"orders","all":true}"#, Err("manual input names both `replicationGroupId` and `all`: give one")),
         ("neither key", r#"{}"#, Err("manual input needs `replicationGroupId` (one group) or `\"all\": true` (every configured group)")),
@@ -523,8 +523,8 @@ fn request_survives_the_trip_between_states() {
 // Resolution
 // ---------------------------------------------------------------------------------
 
-fn group(id: &str) -> Target {
-    Target::Group {
+fn group(id: &str) -> ResyncTarget {
+    ResyncTarget::Group {
         replication_group_id: id.to_string(),
     }
 }

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use replica_dns_aws::ports::{ClusterMembership, TopologySource};
 use replica_dns_core::config::Config;
-use replica_dns_core::event::{ids_to_look_up, json_type, resolve, Origin, Request, Target};
+use replica_dns_core::event::{ids_to_look_up, json_type, resolve, Origin, Request, ResyncTarget};
 use replica_dns_core::ids::{check_id, shown, IdKind};
 use replica_dns_lambda::run::{FilterOutput, FilterRequest};
 use replica_dns_lambda::{GroupRun, HandlerError, Tunables};
@@ -90,7 +90,7 @@ async fn filter<T: TopologySource>(
 
     // An operator naming a group this deployment does not manage made a typo or used
     // the wrong deployment: a clear error, not a "successful" run that did nothing.
-    if let Target::Group {
+    if let ResyncTarget::Group {
         replication_group_id,
     } = &parsed.target
     {
@@ -168,7 +168,7 @@ fn shown_id(id: &str) -> String {
 /// Why this execution runs, for a person reading the output.
 fn describe_request(request: &Request) -> String {
     let what = match &request.target {
-        Target::Events { events } => {
+        ResyncTarget::Events { events } => {
             let mut listed: Vec<String> = events
                 .iter()
                 .take(MAX_EVENTS_DESCRIBED)
@@ -182,10 +182,10 @@ fn describe_request(request: &Request) -> String {
             }
             listed.join(", ")
         }
-        Target::Group {
+        ResyncTarget::Group {
             replication_group_id,
         } => format!("manual resync of {replication_group_id}"),
-        Target::All => "manual resync of all groups".to_string(),
+        ResyncTarget::All => "manual resync of all groups".to_string(),
     };
     let origin = match &request.origin {
         Origin::Sns { message_id, .. } => format!(" (SNS message {message_id})"),

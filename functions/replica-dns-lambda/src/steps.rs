@@ -44,9 +44,11 @@ pub async fn group_records<R: RecordStore>(
         })
 }
 
-/// The core planner's plan for one group from its snapshot and its zone's records; a
+/// The plan apply sends for one group: core `plan` over its snapshot and its zone's
+/// records, batch included (plan computes it, verify recomputes it to compare). Unlike
+/// core `plan_group` (one group's slots, no batch) it is what the pipeline applies; a
 /// planner error is fatal to the run (`HandlerError::Plan`).
-pub fn plan_group(
+pub fn plan_to_apply(
     config: &Config,
     group: &GroupConfig,
     topology: Topology,

@@ -10,7 +10,7 @@ use replica_dns_core::config::Config;
 use replica_dns_core::metrics::{Metric, PlanFigures};
 use replica_dns_core::plan::PlanStatus;
 use replica_dns_lambda::startup::group_config;
-use replica_dns_lambda::steps::{group_records, plan_group};
+use replica_dns_lambda::steps::{group_records, plan_to_apply};
 use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError};
 use tracing::Instrument;
 
@@ -32,7 +32,7 @@ async fn make_plan<R: RecordStore>(
     let group = group_config(config, &run.replication_group_id)?;
     let topology = run.require_topology()?.clone();
     let current = group_records(records, group).await?;
-    let plan = plan_group(config, group, topology, current)?;
+    let plan = plan_to_apply(config, group, topology, current)?;
     let mut waiting_for: Vec<String> = Vec::new();
     for group_plan in &plan.groups {
         run.warn_all(&group_plan.warnings);

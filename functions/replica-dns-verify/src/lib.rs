@@ -25,7 +25,7 @@ use replica_dns_core::plan::{ChangeAction, Plan};
 use replica_dns_core::records::{normalize_name, RecordSet};
 use replica_dns_lambda::run::{Outcome, Verification, VerifyStatus};
 use replica_dns_lambda::startup::group_config;
-use replica_dns_lambda::steps::{describe_group, group_records, plan_group};
+use replica_dns_lambda::steps::{describe_group, group_records, plan_to_apply};
 use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError};
 use tracing::Instrument;
 
@@ -121,7 +121,7 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
     }
 
     let fresh = describe_group(&deps.topology, &run.replication_group_id).await?;
-    let check = plan_group(&deps.config, group, fresh.clone(), current)?;
+    let check = plan_to_apply(&deps.config, group, fresh.clone(), current)?;
     run.topology = Some(fresh.clone());
     if !check.is_empty() || !check.is_final() {
         let changes: usize = check.batches.iter().map(|b| b.changes.len()).sum();

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::ids::{check_id, IdKind};
 
-use super::{json_type, EventError, Origin, Request, Target};
+use super::{json_type, EventError, Origin, Request, ResyncTarget};
 
 const GROUP: &str = "replicationGroupId";
 const ALL: &str = "all";
@@ -47,7 +47,7 @@ pub(super) fn parse_manual(object: &Map<String, Value>) -> Result<Request, Event
         (Some(_), Some(_)) => return Err(EventError::ManualAmbiguous),
         (None, None) => return Err(EventError::ManualNoTarget),
         (None, Some(false)) => return Err(EventError::ManualAllFalse),
-        (None, Some(true)) => Target::All,
+        (None, Some(true)) => ResyncTarget::All,
         (Some(id), None) => {
             let id = id.trim();
             if id.is_empty() {
@@ -59,7 +59,7 @@ pub(super) fn parse_manual(object: &Map<String, Value>) -> Result<Request, Event
                     problem,
                 });
             }
-            Target::Group {
+            ResyncTarget::Group {
                 replication_group_id: id.to_string(),
             }
         }

@@ -22,7 +22,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ElastiCacheEvent, Relevance, Request, Target};
+use super::{ElastiCacheEvent, Relevance, Request, ResyncTarget};
 use crate::config::Config;
 use crate::ids::{check_id, shown, IdKind};
 
@@ -145,7 +145,7 @@ pub enum SkipReason {
 /// is not itself a configured group id. Sorted, without duplicates; empty for manual
 /// requests.
 pub fn ids_to_look_up(request: &Request, config: &Config) -> Vec<String> {
-    let Target::Events { events } = &request.target else {
+    let ResyncTarget::Events { events } = &request.target else {
         return Vec::new();
     };
     let mut ids: Vec<String> = events
@@ -195,11 +195,11 @@ pub fn resolve(
     };
     let mut hit = vec![false; config.groups.len()];
     let no_op_reason = match &request.target {
-        Target::All => {
+        ResyncTarget::All => {
             hit.iter_mut().for_each(|h| *h = true);
             NoOpReason::NoGroupsConfigured
         }
-        Target::Group {
+        ResyncTarget::Group {
             replication_group_id,
         } => {
             mark(config, &mut hit, replication_group_id);
@@ -207,7 +207,7 @@ pub fn resolve(
                 replication_group_id: replication_group_id.clone(),
             }
         }
-        Target::Events { events } => {
+        ResyncTarget::Events { events } => {
             let mut any_relevant = false;
             for event in events {
                 if let Relevance::Irrelevant(why) = event.name.relevance() {

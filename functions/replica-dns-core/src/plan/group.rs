@@ -64,27 +64,27 @@ enum Mode<'t> {
 }
 
 /// Where a slot's CNAME should point.
-enum Target<'t> {
+enum CnameTarget<'t> {
     Member(&'t Member, Routing),
     Primary(&'t Endpoint),
 }
 
-impl Target<'_> {
+impl CnameTarget<'_> {
     fn address(&self) -> &str {
         match self {
-            Target::Member(m, _) => m
+            CnameTarget::Member(m, _) => m
                 .read_endpoint
                 .as_ref()
                 .map(|e| e.address.as_str())
                 .unwrap_or_default(),
-            Target::Primary(e) => &e.address,
+            CnameTarget::Primary(e) => &e.address,
         }
     }
 
     fn routing(&self) -> Routing {
         match self {
-            Target::Member(_, routing) => *routing,
-            Target::Primary(_) => Routing::Primary,
+            CnameTarget::Member(_, routing) => *routing,
+            CnameTarget::Primary(_) => Routing::Primary,
         }
     }
 }
@@ -129,7 +129,9 @@ pub(crate) struct Positions {
     pub(crate) txt: usize,
 }
 
-pub(crate) fn plan_group(
+/// Plans one group against a zone that is already indexed (the zone may hold other
+/// groups' names too: [`super::plan`] indexes each zone once for all its groups).
+pub(crate) fn plan_in_zone(
     owner_id: &str,
     group: &GroupConfig,
     templates: &Templates,
@@ -219,7 +221,13 @@ pub(crate) fn plan_group(
             // without inventing homes; TXT records stay as they are.
             for slot in &slots {
                 if let Class::Owned { ownership, .. } = &slot.class {
-                    planner.write(slot, ownership.home, &Target::Primary(endpoint), None, true);
+                    planner.write(
+                        slot,
+                        ownership.home,
+                        &CnameTarget::Primary(endpoint),
+                        None,
+                        true,
+                    );
                 }
             }
             Vec::new()
@@ -433,16 +441,16 @@ impl<'a, 't> Planner<'a, 't> {
         let mut load: Vec<usize> = vec![0; available.len()];
         let position = |m: &Member| available.iter().position(|a| std::ptr::eq(*a, m));
         // `slots` is in ascending slot order, so index order is slot order.
-        let mut targets: Vec<Option<Target<'t>>> = (0..slots.len()).map(|_| None).collect();
+        let mut targets: Vec<Option<CnameTarget<'t>>> = (0..slots.len()).map(|_| None).collect();
         for (i, home) in homes.iter().enumerate() {
             let Some((home, _)) = home else { continue };
             match mode {
-                Mode::Primary(endpoint) => targets[i] = Some(Target::Primary(endpoint)),
+                Mode::Primary(endpoint) => targets[i] = Some(CnameTarget::Primary(endpoint)),
                 _ if home.is_available() => {
                     if let Some(p) = position(home) {
                         load[p] += 1;
                     }
-                    targets[i] = Some(Target::Member(home, Routing::Home));
+                    targets[i] = Some(CnameTarget::Member(home, Routing::Home));
                 }
                 _ => {}
             }
@@ -458,7 +466,7 @@ impl<'a, 't> Planner<'a, 't> {
             let chosen = sticky.or_else(|| (0..available.len()).min_by_key(|&p| load[p]));
             if let Some(p) = chosen {
                 load[p] += 1;
-                targets[i] = Some(Target::Member(available[p], Routing::Interim));
+                targets[i] = Some(CnameTarget::Member(available[p], Routing::Interim));
             }
         }
 
@@ -496,7 +504,7 @@ impl<'a, 't> Planner<'a, 't> {
         &mut self,
         slot: &Slot<'_>,
         home: &str,
-        target: &Target<'_>,
+        target: &CnameTarget<'_>,
         rehome: Option<Rehome>,
         keep_txt: bool,
     ) {
@@ -602,8 +610,8 @@ impl<'a, 't> Planner<'a, 't> {
             (true, _) => SlotAction::Replace,
         };
         let target_cluster_id = match target {
-            Target::Member(m, _) => Some(m.cache_cluster_id.clone()),
-            Target::Primary(_) => self.topology.primary().map(|m| m.cache_cluster_id.clone()),
+            CnameTarget::Member(m, _) => Some(m.cache_cluster_id.clone()),
+            CnameTarget::Primary(_) => self.topology.primary().map(|m| m.cache_cluster_id.clone()),
         };
         self.slots.push(SlotPlan {
             slot: slot.n,
