@@ -33,7 +33,7 @@ struct Baseline {
     blog_writes: u64,
 }
 
-const SCENARIOS: [Baseline; 5] = [
+const SCENARIOS: [Baseline; 6] = [
     Baseline {
         name: "initial sync (1+5)",
         blog_calls: 7,
@@ -58,6 +58,13 @@ const SCENARIOS: [Baseline; 5] = [
         name: "burst of 5 notifications, 1 failover",
         blog_calls: 17,
         blog_writes: 10,
+    },
+    // Not one of the issue's five: the drift check over a group in sync (no blog
+    // figure; the blog Lambda has no drift check), measured for the scale on paper.
+    Baseline {
+        name: "drift check {\"all\": true}, in sync",
+        blog_calls: 0,
+        blog_writes: 0,
     },
 ];
 
@@ -84,6 +91,13 @@ struct Measured {
     /// StateEntered events per execution, and every history event, summed.
     states_entered: u64,
     history_events: u64,
+    /// Of the history events, those inside the Map's iterations (one per group), and
+    /// the number of iterations.
+    iteration_events: u64,
+    iterations: u64,
+    /// Bytes of the executions' outputs, summed (Step Functions caps a state's output at
+    /// 256 KiB; the Map's output holds one report per group).
+    output_bytes: u64,
     /// Failover scenarios: seconds from FailoverComplete until no name points at the
     /// new primary.
     time_to_safe: Option<f64>,
@@ -114,7 +128,7 @@ async fn main() -> Result<()> {
             all[i].push(m);
         }
     }
-    print_report(&all, runs);
+    print_report(&all, runs, &stack.bin_dir.display().to_string());
     Ok(())
 }
 
@@ -179,6 +193,18 @@ async fn scenarios(s: &Scenario) -> Result<Vec<Measured>> {
     //    (cluster, then group)"), published by the bench.
     let members = s.wait_group_available(TIMEOUT).await?;
     out.push(measure(s, |own| failover(s, members, own, true)).await?);
+
+    // 6. The drift check's input over a group already in sync.
+    s.wait_group_available(TIMEOUT).await?;
+    out.push(
+        measure(s, |own| async move {
+            own.add("states:StartExecution");
+            let arn = s.start_execution(&json!({"all": true})).await?;
+            s.wait_execution(&arn, TIMEOUT).await?;
+            Ok(None)
+        })
+        .await?,
+    );
     Ok(out)
 }
 
@@ -252,16 +278,30 @@ where
                 e.name, e.status, e.error, e.cause
             );
         }
-        let (entered, events) = history_counts(s, &e.arn).await?;
-        m.states_entered += entered;
-        m.history_events += events;
+        let h = history_counts(s, &e.arn).await?;
+        m.states_entered += h.entered;
+        m.history_events += h.events;
+        m.iteration_events += h.iteration_events;
+        m.iterations += h.iterations;
+        m.output_bytes += e.output.as_ref().map_or(0, |o| o.to_string().len() as u64);
     }
     Ok(m)
 }
 
-/// StateEntered events and all events of one execution's history.
-async fn history_counts(s: &Scenario, arn: &str) -> Result<(u64, u64)> {
-    let (mut entered, mut events) = (0, 0);
+/// What one execution's history holds.
+#[derive(Debug, Default)]
+struct History {
+    entered: u64,
+    events: u64,
+    /// Events from each MapIterationStarted to its MapIterationSucceeded/Failed, inclusive.
+    iteration_events: u64,
+    iterations: u64,
+}
+
+/// Counts one execution's history events (every page).
+async fn history_counts(s: &Scenario, arn: &str) -> Result<History> {
+    let mut h = History::default();
+    let mut open = 0u64;
     let mut token = None;
     loop {
         let page = s
@@ -274,14 +314,28 @@ async fn history_counts(s: &Scenario, arn: &str) -> Result<(u64, u64)> {
             .await
             .context("GetExecutionHistory")?;
         for event in page.events() {
-            events += 1;
-            if event.r#type().as_str().ends_with("StateEntered") {
-                entered += 1;
+            let kind = event.r#type().as_str();
+            h.events += 1;
+            if kind.ends_with("StateEntered") {
+                h.entered += 1;
+            }
+            if kind == "MapIterationStarted" {
+                open += 1;
+                h.iterations += 1;
+            }
+            if open > 0 {
+                h.iteration_events += 1;
+            }
+            if matches!(
+                kind,
+                "MapIterationSucceeded" | "MapIterationFailed" | "MapIterationAborted"
+            ) {
+                open = open.saturating_sub(1);
             }
         }
         token = page.next_token().map(str::to_string);
         if token.is_none() {
-            return Ok((entered, events));
+            return Ok(h);
         }
     }
 }
@@ -439,6 +493,60 @@ fn iso_epoch(text: &str) -> Result<f64> {
     Ok(days as f64 * 86_400.0 + h * 3600.0 + mi * 60.0 + sec)
 }
 
+/// Issue 10 item 9: how many groups one `{"all": true}` execution holds before Step
+/// Functions' 25,000 history events of a Standard execution ("Maximum execution history
+/// size: 25,000 events in a single execution history", Step Functions developer guide,
+/// "Step Functions service quotas",
+/// <https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html>). An inline Map's iterations are events of the
+/// parent execution. Per group: the events of one Map iteration; the rest of the
+/// execution is the fixed part.
+fn scale_on_paper(all: &[Vec<Measured>]) {
+    const LIMIT: f64 = 25_000.0;
+    let per = |i: usize| -> Option<(f64, f64)> {
+        let ms = all.get(i)?;
+        let iteration = median(
+            ms.iter()
+                .filter(|m| m.iterations > 0)
+                .map(|m| m.iteration_events as f64 / m.iterations as f64)
+                .collect(),
+        )?;
+        let fixed = median(
+            ms.iter()
+                .filter(|m| m.executions > 0)
+                .map(|m| {
+                    (m.history_events as f64 - m.iteration_events as f64) / m.executions as f64
+                })
+                .collect(),
+        )?;
+        Some((iteration, fixed))
+    };
+    if let Some(drift) = all.last() {
+        if let Some(bytes) = median(
+            drift
+                .iter()
+                .filter(|m| m.iterations > 0)
+                .map(|m| m.output_bytes as f64 / m.iterations as f64)
+                .collect(),
+        ) {
+            println!(
+                "scale on paper, output: {bytes:.0} bytes of execution output per group in sync -> about {} groups before the 256 KiB state output limit",
+                (262_144.0 / bytes).floor()
+            );
+        }
+    }
+    for (label, i) in [
+        ("every group in sync (drift check)", SCENARIOS.len() - 1),
+        ("every group re-written (resync, as the initial sync)", 0),
+    ] {
+        if let Some((iteration, fixed)) = per(i) {
+            println!(
+                "scale on paper, {label}: {iteration:.0} history events per group + {fixed:.0} fixed -> {} groups per {{\"all\": true}} execution before 25,000 events",
+                ((LIMIT - fixed) / iteration).floor()
+            );
+        }
+    }
+}
+
 fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
@@ -452,7 +560,7 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     })
 }
 
-fn print_report(all: &[Vec<Measured>], runs: usize) {
+fn print_report(all: &[Vec<Measured>], runs: usize, bin_dir: &str) {
     println!("\nreplica-dns bench: 1 primary + {REPLICAS} replicas, medians of {runs} run(s); blog = the blog Lambda's figures (issue 10)");
     println!(
         "{:<38} {:>6} {:>5} {:>6}  {:>6} {:>5} {:>6}  {:>5} {:>5} {:>6} {:>7}",
@@ -474,15 +582,22 @@ fn print_report(all: &[Vec<Measured>], runs: usize) {
     for (b, ms) in SCENARIOS.iter().zip(all) {
         let calls = med(ms, |m| m.calls);
         let writes = med(ms, |m| m.writes);
+        let ratio = |ours: f64, blog: u64| {
+            if blog == 0 {
+                "     -".to_string()
+            } else {
+                format!("{:>5.1}x", ours / blog as f64)
+            }
+        };
         println!(
-            "{:<38} {:>6} {:>5} {:>5.1}x  {:>6} {:>5} {:>5.1}x  {:>5} {:>5} {:>6} {:>7}",
+            "{:<38} {:>6} {:>5} {}  {:>6} {:>5} {}  {:>5} {:>5} {:>6} {:>7}",
             b.name,
             calls,
             b.blog_calls,
-            calls / b.blog_calls as f64,
+            ratio(calls, b.blog_calls),
             writes,
             b.blog_writes,
-            writes / b.blog_writes as f64,
+            ratio(writes, b.blog_writes),
             med(ms, |m| m.describe_clusters),
             med(ms, |m| m.executions),
             med(ms, |m| m.states_entered),
@@ -501,13 +616,14 @@ fn print_report(all: &[Vec<Measured>], runs: usize) {
         let mut sorted = safe.clone();
         sorted.sort_by(|a, b| a.total_cmp(b));
         println!(
-            "time to safe (FailoverComplete -> no name on the new primary), {} failovers, debug binaries: median {:.2} s, min {:.2} s, max {:.2} s",
+            "time to safe (FailoverComplete -> no name on the new primary), {} failovers, binaries {bin_dir}: median {:.2} s, min {:.2} s, max {:.2} s",
             safe.len(),
             p50,
             sorted[0],
             sorted[sorted.len() - 1]
         );
     }
+    scale_on_paper(all);
     println!("calls by operation (last run):");
     for (b, ms) in SCENARIOS.iter().zip(all) {
         if let Some(m) = ms.last() {
