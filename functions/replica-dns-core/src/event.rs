@@ -85,6 +85,8 @@ pub enum EventError {
     MultipleRecords { count: usize },
     #[error("state-machine input is malformed (expected source, messageId, topicArn, timestamp, message)")]
     MalformedExecutionInput(#[source] serde_json::Error),
+    #[error("an SNS {shape} is not an execution input: the trigger Lambda turns each SNS record into one (`{{\"source\": \"sns\", …}}`, see statemachine/README.md); to replay a notification, start an execution with the input the trigger wrote")]
+    SnsShapeNotExecutionInput { shape: &'static str },
     #[error("SNS Message is not JSON")]
     MessageNotJson(#[source] serde_json::Error),
     #[error("SNS Message must be a JSON object, found {found}")]
@@ -334,8 +336,10 @@ impl Request {
         Self::from_value(value)
     }
 
-    /// Parses any accepted input (see the module docs) already decoded as JSON, e.g.
-    /// the payload a Lambda handler receives.
+    /// Parses any accepted input (see the module docs) already decoded as JSON: what an
+    /// operator may paste into `replica-dns parse-event` (an SNS Lambda event, record or
+    /// message too). The filter reads an execution's input with the stricter
+    /// [`Request::from_execution_input`].
     pub fn from_value(value: Value) -> Result<Self, EventError> {
         let Value::Object(object) = value else {
             return Err(EventError::InputNotObject {
@@ -364,6 +368,37 @@ impl Request {
         }
     }
 
+    /// Parses a state-machine execution input, the only two shapes an execution gets:
+    /// the trigger's [`SnsExecutionInput`] (it carries `"source": "sns"`, and then every
+    /// field must be one of its own) or an operator's manual input
+    /// (`{"replicationGroupId": …}` / `{"all": true}`, optional `dryRun`). Tunables are
+    /// taken off first (core `tunables`). Unlike [`Request::from_value`], an SNS Lambda
+    /// event, record or message is not an execution input and is refused.
+    pub fn from_execution_input(
+        object: serde_json::Map<String, Value>,
+    ) -> Result<Self, EventError> {
+        let sns_shape = if object.contains_key("Records") {
+            Some("Lambda event")
+        } else if object.contains_key("Sns") {
+            Some("record")
+        } else if object.contains_key("MessageId") && object.contains_key("Message") {
+            Some("message")
+        } else {
+            None
+        };
+        if let Some(shape) = sns_shape {
+            return Err(EventError::SnsShapeNotExecutionInput { shape });
+        }
+        if object.contains_key("source") {
+            let input: SnsExecutionInput = serde_json::from_value(Value::Object(object))
+                .map_err(EventError::MalformedExecutionInput)?;
+            check_size("SNS Message", input.message.len())?;
+            input.request()
+        } else {
+            manual::parse_manual(&object)
+        }
+    }
+
     /// Parses the Lambda SNS event. Lambda delivers exactly one record per invocation;
     /// zero or several is an error rather than a silent pick.
     pub fn from_sns_event(event: &SnsEvent) -> Result<Self, EventError> {
@@ -380,17 +415,6 @@ impl Request {
     pub fn from_sns_message(message: &SnsMessage) -> Result<Self, EventError> {
         check_size("SNS Message", message.message.len())?;
         SnsExecutionInput::from_sns_message(message).request()
-    }
-
-    /// True when at least one event of an SNS request is relevant, or the request is
-    /// manual. The trigger can use it to skip starting an execution for noise.
-    pub fn has_relevant_event(&self) -> bool {
-        match &self.target {
-            ResyncTarget::Events { events } => {
-                events.iter().any(|e| e.name.relevance().is_relevant())
-            }
-            ResyncTarget::Group { .. } | ResyncTarget::All => true,
-        }
     }
 }
 

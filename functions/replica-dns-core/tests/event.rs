@@ -133,7 +133,9 @@ fn every_fixture_parses_to_the_event_and_id_it_carries() {
         assert_eq!(events[0].name, name, "{file}");
         assert_eq!(events[0].source_id, id, "{file}");
         assert_eq!(events[0].name.relevance().is_relevant(), relevant, "{file}");
-        assert_eq!(request.has_relevant_event(), relevant, "{file}");
+        let event: SnsEvent = serde_json::from_slice(bytes).unwrap();
+        let input = SnsExecutionInput::from_sns_record(&event.records[0]);
+        assert_eq!(input.worth_an_execution().is_ok(), relevant, "{file}");
         assert!(!request.dry_run, "{file}: SNS requests are never dry runs");
         let Origin::Sns {
             message_id,
@@ -1012,4 +1014,33 @@ fn skipped_events_are_listed_up_to_a_bound_and_counted_beyond_it() {
         "{resolution:?}"
     );
     assert!(serde_json::to_string(&resolution).unwrap().len() < 4096);
+}
+
+#[test]
+fn an_execution_input_is_the_triggers_or_a_manual_one_and_nothing_else() {
+    let bytes = include_bytes!("fixtures/events/failover-complete.json");
+    let event: Value = serde_json::from_slice(bytes).unwrap();
+    let object = |v: &Value| v.as_object().cloned().unwrap();
+    for (shape, input) in [
+        ("Lambda event", event.clone()),
+        ("record", event["Records"][0].clone()),
+        ("message", event["Records"][0]["Sns"].clone()),
+    ] {
+        let error = Request::from_execution_input(object(&input)).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with(&format!("an SNS {shape} is not an execution input")),
+            "{error}"
+        );
+    }
+    let sns: SnsEvent = serde_json::from_slice(bytes).unwrap();
+    let written =
+        serde_json::to_value(SnsExecutionInput::from_sns_record(&sns.records[0])).unwrap();
+    assert_eq!(
+        Request::from_execution_input(object(&written)).unwrap(),
+        Request::from_slice(bytes).unwrap()
+    );
+    let manual = Request::from_execution_input(object(&json!({"all": true}))).unwrap();
+    assert_eq!(manual.target, ResyncTarget::All);
 }

@@ -41,7 +41,7 @@ async fn filter<T: TopologySource>(
     };
     let tunables = Tunables::take_from(&mut input)?;
     let from_sns = input.get("source").and_then(Value::as_str) == Some("sns");
-    let parsed = match Request::from_value(Value::Object(input)) {
+    let parsed = match Request::from_execution_input(input) {
         Ok(parsed) => parsed,
         // A notification that is not an ElastiCache event replica-dns acts on changes
         // nothing, and nobody must act on it: a no-op with the reason, never a failure.
