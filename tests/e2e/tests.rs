@@ -20,6 +20,9 @@ mod stack_smoke;
 mod pipeline_behaviour;
 /// Pipeline helpers: the converged-state check every scenario ends with, manual runs.
 mod pipeline_common;
+/// What the steps' ElastiCache calls cost (issue 10): a snapshot has no call per member,
+/// an await-nodes poll asks only about the member still awaited.
+mod pipeline_efficiency;
 /// How the pipeline fails: a FAILED execution with a cause naming the errorType, and
 /// names left on live replicas.
 mod pipeline_failures;
