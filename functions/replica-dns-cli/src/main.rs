@@ -16,7 +16,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use replica_dns_core::config::{Config, ConfigErrors};
+use replica_dns_core::config::{Config, ConfigErrors, Delivery};
 use replica_dns_core::event::{resolve, Request};
 use replica_dns_core::limits;
 
@@ -43,6 +43,10 @@ enum Command {
     ValidateConfig {
         /// Configuration JSON file, or `-` for stdin.
         file: PathBuf,
+        /// How the Lambdas will receive it: `env` (inline in REPLICA_DNS_CONFIG, 3 KiB
+        /// budget) or `file` (REPLICA_DNS_CONFIG_FILE, the CDK construct's layer, 1 MiB).
+        #[arg(long, value_enum, default_value_t = DeliveryArg::Env)]
+        delivery: DeliveryArg,
     },
     /// Print the validated configuration as the compact JSON to put in the
     /// REPLICA_DNS_CONFIG environment variable.
@@ -92,6 +96,11 @@ enum Command {
     /// dimensions, meaning) and the values of the Outcome dimension. The CDK builds its
     /// dashboard and alarms from this.
     Metrics,
+    /// Print, as JSON, each Lambda's AWS API actions: `{function: [actions]}`, from the
+    /// port operations core `ports` declares for it and the actions replica-dns-aws's
+    /// adapters call for each (`iam`). The CDK's IAM contract test holds each function's
+    /// role to exactly these.
+    FunctionPorts,
     /// Print the configuration file's JSON Schema, generated from the Rust types
     /// (docs/config.schema.json is this output).
     ConfigSchema,
@@ -195,8 +204,8 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<ExitCode> {
     match command {
-        Command::ValidateConfig { file } => {
-            let config = match load_config(&file)? {
+        Command::ValidateConfig { file, delivery } => {
+            let config = match load_config_for(&file, delivery.into())? {
                 Ok(config) => config,
                 Err(errors) => return Ok(report(&errors)),
             };
@@ -283,6 +292,11 @@ fn run(command: Command) -> Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&metrics::catalogue())?);
             Ok(ExitCode::SUCCESS)
         }
+        Command::FunctionPorts => {
+            let actions = replica_dns_aws::iam::function_actions();
+            println!("{}", serde_json::to_string_pretty(&actions)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Status {
             config,
             group,
@@ -345,10 +359,37 @@ fn function_limits() -> serde_json::Value {
 /// Parses and validates, including the environment-variable size budget: the Lambdas
 /// receive exactly this configuration through REPLICA_DNS_CONFIG.
 fn load_config(file: &Path) -> Result<std::result::Result<Config, ConfigErrors>> {
+    load_config_for(file, Delivery::Env)
+}
+
+/// Parses and validates, including the size budget of the way the Lambdas receive it.
+fn load_config_for(
+    file: &Path,
+    delivery: Delivery,
+) -> Result<std::result::Result<Config, ConfigErrors>> {
     let bytes = read_input(file)?;
     let text =
         String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", shown(file)))?;
-    Ok(Config::from_json(&text).and_then(|config| config.env_value().map(|_| config)))
+    Ok(
+        Config::from_json(&text)
+            .and_then(|config| config.delivered_value(delivery).map(|_| config)),
+    )
+}
+
+/// `--delivery`: core `config::Delivery` on the command line.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DeliveryArg {
+    Env,
+    File,
+}
+
+impl From<DeliveryArg> for Delivery {
+    fn from(arg: DeliveryArg) -> Self {
+        match arg {
+            DeliveryArg::Env => Delivery::Env,
+            DeliveryArg::File => Delivery::File,
+        }
+    }
 }
 
 fn env_value(config: &Config) -> Result<String> {

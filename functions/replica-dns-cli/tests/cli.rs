@@ -364,3 +364,23 @@ fn the_configuration_reference_in_docs_is_generated_from_the_code() {
         }
     }
 }
+
+#[test]
+fn a_configuration_too_large_for_the_environment_fits_the_file_delivery() {
+    let groups: Vec<Value> = (0..200)
+        .map(|i| {
+            json!({"replicationGroupId": format!("group-{i}"), "hostedZoneId": "Z0123456789ABCDEFGHIJ",
+                   "zoneName": "cache.internal.", "nameTemplate": format!("replica{{n}}.group-{i}.cache.internal.")})
+        })
+        .collect();
+    let config = json!({"ownerId": "prod", "groups": groups}).to_string();
+    let out = run(&["validate-config", "--delivery", "env", "-"], &config);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the environment's 3 KiB cannot hold 200 groups"
+    );
+    let out = run(&["validate-config", "--delivery", "file", "-"], &config);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "ok: 200 groups");
+}

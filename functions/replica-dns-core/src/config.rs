@@ -170,6 +170,24 @@ pub const MIN_TTL: u32 = 1;
 /// doing their job. Typical values are 5..60.
 pub const MAX_TTL: u32 = 3600;
 
+/// The variable naming a configuration *file* instead ([`Delivery::File`]): the CDK
+/// ships the configuration in a Lambda layer (`/opt/replica-dns/config.json`), so a
+/// deployment is not bound by the environment's 4 KiB.
+pub const CONFIG_FILE_ENV_VAR: &str = "REPLICA_DNS_CONFIG_FILE";
+
+/// Largest configuration file accepted, bytes: far above 200 groups (~300 bytes each)
+/// and small enough to parse in a few milliseconds at start-up.
+pub const MAX_CONFIG_FILE_BYTES: usize = 1024 * 1024;
+
+/// How the Lambdas receive the configuration; each way has its own size budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Inline in [`CONFIG_ENV_VAR`] (at most [`MAX_ENV_VALUE_BYTES`]).
+    Env,
+    /// A file named by [`CONFIG_FILE_ENV_VAR`] (at most [`MAX_CONFIG_FILE_BYTES`]).
+    File,
+}
+
 /// Budget for the compact JSON in [`CONFIG_ENV_VAR`]: Lambda allows 4 KiB of
 /// environment variables per function in total, and the trigger also needs
 /// `STATE_MACHINE_ARN` and the runtime a few more; 3 KiB leaves that room.
@@ -225,6 +243,32 @@ impl Config {
 
     /// The compact JSON to put in [`CONFIG_ENV_VAR`], or an error when it exceeds
     /// [`MAX_ENV_VALUE_BYTES`] (the deploy would otherwise fail late, at Lambda update).
+    /// The compact JSON the Lambdas receive by `delivery`, or the error saying it does
+    /// not fit that way (for [`Delivery::Env`], that the file delivery would).
+    pub fn delivered_value(&self, delivery: Delivery) -> Result<String, ConfigErrors> {
+        match delivery {
+            Delivery::Env => self.env_value(),
+            Delivery::File => {
+                let json = serde_json::to_string(self).map_err(|e| {
+                    ConfigErrors::single(
+                        "",
+                        ConfigProblem::Invalid(format!("cannot be serialised: {e}")),
+                    )
+                })?;
+                if json.len() > MAX_CONFIG_FILE_BYTES {
+                    return Err(ConfigErrors::single(
+                        "",
+                        ConfigProblem::Invalid(format!(
+                            "is {} bytes as compact JSON, over the {MAX_CONFIG_FILE_BYTES}-byte limit of a configuration file; split the groups over several deployments (each with its own ownerId)",
+                            json.len()
+                        )),
+                    ));
+                }
+                Ok(json)
+            }
+        }
+    }
+
     pub fn env_value(&self) -> Result<String, ConfigErrors> {
         let json = serde_json::to_string(self).map_err(|e| {
             ConfigErrors::single(

@@ -1,6 +1,8 @@
-//! Start-up wiring every function's `main` repeats: read and validate
-//! `REPLICA_DNS_CONFIG` once (a bad configuration fails the cold start with a message
-//! naming the field, not the first event), and read small optional settings.
+//! Start-up wiring every function's `main` repeats: read and validate the
+//! configuration once — from the file `REPLICA_DNS_CONFIG_FILE` names (the CDK ships it
+//! in a layer) or inline from `REPLICA_DNS_CONFIG` — so a bad configuration fails the
+//! cold start with a message naming the field, not the first event; and read small
+//! optional settings.
 //!
 //! It does not build AWS clients (the adapters crate does) or handle events.
 
@@ -12,6 +14,9 @@ use crate::error::HandlerError;
 /// `config.rs`).
 pub const CONFIG_ENV: &str = replica_dns_core::config::CONFIG_ENV_VAR;
 
+/// The environment variable naming a configuration file instead (core `config.rs`).
+pub const CONFIG_FILE_ENV: &str = replica_dns_core::config::CONFIG_FILE_ENV_VAR;
+
 /// Why a function cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -19,12 +24,41 @@ pub enum StartupError {
     Missing(&'static str),
     #[error("environment variable {name} is not valid: {reason}")]
     Invalid { name: &'static str, reason: String },
+    #[error("the configuration file {path} (from {CONFIG_FILE_ENV}) {reason}")]
+    ConfigFile { path: String, reason: String },
 }
 
-/// Reads and validates the configuration from [`CONFIG_ENV`].
+/// Reads and validates the configuration: from the file [`CONFIG_FILE_ENV`] names when
+/// it is set, else from [`CONFIG_ENV`].
 pub fn config_from_env() -> Result<Config, StartupError> {
-    let text = std::env::var(CONFIG_ENV).map_err(|_| StartupError::Missing(CONFIG_ENV))?;
-    parse_config(&text)
+    match std::env::var(CONFIG_FILE_ENV) {
+        Ok(path) if !path.trim().is_empty() => config_from_file(std::path::Path::new(&path)),
+        _ => {
+            let text = std::env::var(CONFIG_ENV).map_err(|_| StartupError::Missing(CONFIG_ENV))?;
+            parse_config(&text)
+        }
+    }
+}
+
+/// Reads and validates a configuration file, refusing one over the file budget before
+/// parsing it (core `Delivery::File`).
+pub fn config_from_file(path: &std::path::Path) -> Result<Config, StartupError> {
+    let problem = |reason: String| StartupError::ConfigFile {
+        path: path.display().to_string(),
+        reason,
+    };
+    let size = std::fs::metadata(path)
+        .map_err(|e| problem(format!("cannot be read: {e}")))?
+        .len();
+    if size > replica_dns_core::config::MAX_CONFIG_FILE_BYTES as u64 {
+        return Err(problem(format!(
+            "is {size} bytes, over the {}-byte limit",
+            replica_dns_core::config::MAX_CONFIG_FILE_BYTES
+        )));
+    }
+    let text =
+        std::fs::read_to_string(path).map_err(|e| problem(format!("cannot be read: {e}")))?;
+    Config::from_json(&text).map_err(|e| problem(format!("is not valid: {e}")))
 }
 
 /// Parses and validates a configuration text (what [`config_from_env`] does after
@@ -80,6 +114,46 @@ pub fn records_subtree(group: &GroupConfig) -> Option<String> {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_configuration_file_is_read_validated_and_named_in_errors() {
+        let dir = std::env::temp_dir().join(format!("replica-dns-startup-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.json");
+        let groups: Vec<serde_json::Value> = (0..200)
+            .map(|i| {
+                serde_json::json!({"replicationGroupId": format!("group-{i}"), "hostedZoneId": "Z0123456789ABCDEFGHIJ",
+                       "zoneName": "cache.internal.", "nameTemplate": format!("replica{{n}}.group-{i}.cache.internal.")})
+            })
+            .collect();
+        let text = serde_json::json!({"ownerId": "prod", "groups": groups}).to_string();
+        assert!(
+            text.len() > 3 * 1024 * 10,
+            "far beyond the environment's budget"
+        );
+        std::fs::write(&path, &text).unwrap();
+        let config = config_from_file(&path).unwrap();
+        assert_eq!(config.groups.len(), 200);
+
+        std::fs::write(&path, "{\"ownerId\": 1}").unwrap();
+        let err = config_from_file(&path).unwrap_err().to_string();
+        assert!(
+            err.contains(path.to_str().unwrap())
+                && err.contains("REPLICA_DNS_CONFIG_FILE")
+                && err.contains("ownerId"),
+            "{err}"
+        );
+
+        let missing = dir.join("absent.json");
+        let err = config_from_file(&missing).unwrap_err().to_string();
+        assert!(err.contains("cannot be read"), "{err}");
+
+        let big = " ".repeat(replica_dns_core::config::MAX_CONFIG_FILE_BYTES + 1);
+        std::fs::write(&path, big).unwrap();
+        let err = config_from_file(&path).unwrap_err().to_string();
+        assert!(err.contains("over the 1048576-byte limit"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn invalid_configuration_names_the_variable() {
