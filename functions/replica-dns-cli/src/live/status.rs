@@ -13,7 +13,7 @@ use hickory_resolver::TokioResolver;
 use replica_dns_aws::Adapters;
 use replica_dns_core::config::{Config, GroupConfig};
 use replica_dns_core::plan::SlotAction;
-use replica_dns_core::records::normalize_name;
+use replica_dns_core::records::{names_equal, normalize_name};
 use replica_dns_core::status::{group_status, GroupStatus, NameOwnership, TargetRole};
 use serde::Serialize;
 
@@ -132,7 +132,7 @@ pub fn render(observed: &[Observed]) -> String {
                 name.target.clone().unwrap_or_else(|| "-".into()),
                 name.member.clone().unwrap_or_else(|| "-".into()),
                 role(name.role).into(),
-                resolved(resolution),
+                resolved(name.target.as_deref(), resolution),
                 ownership(&name.ownership).into(),
                 pending(name.pending).into(),
             ]);
@@ -202,11 +202,55 @@ fn pending(action: SlotAction) -> &'static str {
     }
 }
 
-fn resolved(resolution: &Resolution) -> String {
+/// `yes (addresses)`, `no`, or `stale (cname)` when DNS still answers another CNAME
+/// than Route 53 holds (the change has not reached the resolver, or it caches the old
+/// answer for the TTL).
+fn resolved(target: Option<&str>, resolution: &Resolution) -> String {
+    match (&resolution.cname, target) {
+        (Some(cname), Some(target)) if !names_equal(cname, target) => {
+            return format!("stale ({cname})");
+        }
+        _ => {}
+    }
     if resolution.resolves() {
         let addresses: Vec<String> = resolution.addresses.iter().map(IpAddr::to_string).collect();
         format!("yes ({})", addresses.join(" "))
     } else {
         "no".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolution_says_yes_no_or_stale() {
+        let answer = |cname: Option<&str>, ip: bool| Resolution {
+            cname: cname.map(str::to_string),
+            addresses: if ip {
+                vec![IpAddr::from([10, 0, 0, 7])]
+            } else {
+                Vec::new()
+            },
+            error: None,
+        };
+        let target = Some("orders-002.abc.cache.amazonaws.com");
+        assert_eq!(
+            resolved(
+                target,
+                &answer(Some("orders-002.abc.cache.amazonaws.com."), true)
+            ),
+            "yes (10.0.0.7)"
+        );
+        assert_eq!(resolved(target, &answer(None, false)), "no");
+        assert_eq!(
+            resolved(
+                target,
+                &answer(Some("orders-001.abc.cache.amazonaws.com."), true)
+            ),
+            "stale (orders-001.abc.cache.amazonaws.com.)"
+        );
+        assert_eq!(resolved(None, &answer(None, false)), "no");
     }
 }
