@@ -30,18 +30,19 @@ pub struct Followed {
     pub timed_out: bool,
 }
 
-/// The execution input, checked against the core's parser of manual input: what the
-/// filter will accept.
+/// The execution input, checked by the rule the filter reads it with
+/// (`Request::from_execution_input`), so a bad group id fails here, not in AWS.
 pub fn input(scope: &Scope, dry_run: bool) -> Result<Value> {
-    let mut input = match scope {
-        Scope::Group(id) => json!({ "replicationGroupId": id }),
-        Scope::All => json!({ "all": true }),
+    let mut input = serde_json::Map::new();
+    match scope {
+        Scope::Group(id) => input.insert("replicationGroupId".into(), json!(id)),
+        Scope::All => input.insert("all".into(), json!(true)),
     };
     if dry_run {
-        input["dryRun"] = json!(true);
+        input.insert("dryRun".into(), json!(true));
     }
-    Request::from_value(input.clone())?;
-    Ok(input)
+    Request::from_execution_input(input.clone())?;
+    Ok(Value::Object(input))
 }
 
 /// Starts the execution and polls it every `poll` until it ends or `timeout` passes.
