@@ -171,12 +171,22 @@ export function findCli(env: NodeJS.ProcessEnv = process.env, candidates: string
 }
 
 /**
+ * The construct ships the configuration to the functions as a file in a layer (the
+ * environment's 4 KiB holds about a dozen groups), so the CLI checks it against the
+ * file's budget (core `config::Delivery::File`).
+ */
+const CONFIG_DELIVERY = ['--delivery', 'file'] as const;
+
+/** Where the functions find the configuration: the layer's `replica-dns/config.json` under `/opt`. */
+export const CONFIG_FILE_IN_LAYER = '/opt/replica-dns/config.json';
+
+/**
  * Runs one of the CLI's validators (`validate-config`, `validate-execution-defaults`) on
  * `arg`, a file or `-` with `input` on stdin. When it refuses, throws `heading` followed
  * by what the CLI said (each problem as `field.path: reason`).
  */
-function validateByCli(cli: string, command: string, arg: string, heading: string, input?: string): void {
-  const result = spawnSync(cli, [command, arg], { encoding: 'utf8', input });
+function validateByCli(cli: string, command: string, args: readonly string[], heading: string, input?: string): void {
+  const result = spawnSync(cli, [command, ...args], { encoding: 'utf8', input });
   // A validator that exits before reading all of stdin leaves an EPIPE beside its status.
   if (result.error && result.status === null) {
     throw new ConfigError(`could not run ${cli}: ${result.error.message}`);
@@ -192,7 +202,7 @@ function validateByCli(cli: string, command: string, arg: string, heading: strin
  * when the configuration is invalid.
  */
 export function validateWithCli(file: string, cli: string = findCli()): void {
-  validateByCli(cli, 'validate-config', file, `${file} is not a valid replica-dns configuration`);
+  validateByCli(cli, 'validate-config', [...CONFIG_DELIVERY, file], `${file} is not a valid replica-dns configuration`);
 }
 
 /**
@@ -201,7 +211,7 @@ export function validateWithCli(file: string, cli: string = findCli()): void {
  * functions will receive on stdin.
  */
 export function validateConfigValue(config: unknown, cli: string = findCli()): void {
-  validateByCli(cli, 'validate-config', '-', 'the configuration given to ReplicaDns is not a valid replica-dns configuration', JSON.stringify(config));
+  validateByCli(cli, 'validate-config', [...CONFIG_DELIVERY, '-'], 'the configuration given to ReplicaDns is not a valid replica-dns configuration', JSON.stringify(config));
 }
 
 /**
@@ -213,7 +223,7 @@ export function validateExecutionDefaults(defaults: unknown, cli: string = findC
   validateByCli(
     cli,
     'validate-execution-defaults',
-    '-',
+    ['-'],
     'executionDefaults are not valid (the trigger would refuse them at start-up, and with them every notification)',
     JSON.stringify(defaults),
   );

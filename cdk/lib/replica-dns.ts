@@ -9,6 +9,7 @@
 // configuration as a value and the function code as assets.
 
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -24,7 +25,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagPackSuppression, NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { ReplicaDnsConfig, checkConfigShape, findCli, validateConfigValue, validateExecutionDefaults } from './config';
+import { CONFIG_FILE_IN_LAYER, ReplicaDnsConfig, checkConfigShape, findCli, validateConfigValue, validateExecutionDefaults } from './config';
 import { elastiCacheFilterPolicy } from './filter-policy';
 import { FunctionLimits, FunctionSettings, functionSettings, readFunctionLimits } from './function-limits';
 import { FUNCTIONS, FunctionName, STEP_FUNCTIONS } from './functions';
@@ -91,7 +92,8 @@ export interface VerifyVpcSettings {
 
 export interface ReplicaDnsProps {
   /**
-   * The configuration every function reads (env REPLICA_DNS_CONFIG); see config.ts.
+   * The configuration every function reads (a file in the construct's config layer, named by
+   * REPLICA_DNS_CONFIG_FILE); see config.ts.
    * Checked at synth by `replica-dns validate-config`, as a file would be.
    */
   readonly config: ReplicaDnsConfig;
@@ -364,9 +366,30 @@ export class ReplicaDns extends Construct {
   // ---- functions -------------------------------------------------------------
 
   /** The seven Lambdas, each with its own role (own log group, X-Ray) and log group. */
+  /**
+   * The validated configuration as a file in a layer every function mounts
+   * (`/opt/replica-dns/config.json`, read at start-up through REPLICA_DNS_CONFIG_FILE):
+   * Lambda's 4 KiB of environment variables hold about a dozen groups, a layer up to
+   * 50 MB zipped (Lambda quotas, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html),
+   * and the CLI holds the file to 1 MiB. The asset's hash follows the configuration, so
+   * a changed configuration publishes a new layer version and updates every function.
+   */
+  private configLayer(configJson: string, architecture: lambda.Architecture): lambda.LayerVersion {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'replica-dns-config-'));
+    fs.mkdirSync(path.join(dir, 'replica-dns'));
+    fs.writeFileSync(path.join(dir, 'replica-dns', 'config.json'), configJson);
+    return new lambda.LayerVersion(this, 'ConfigLayer', {
+      description: 'replica-dns configuration (replica-dns/config.json)',
+      code: lambda.Code.fromAsset(dir),
+      compatibleRuntimes: [lambda.Runtime.PROVIDED_AL2023],
+      compatibleArchitectures: [architecture],
+    });
+  }
+
   private createFunctions(props: ReplicaDnsProps, configJson: string, cli: string): Record<FunctionName, lambda.Function> {
     const settingsOf = functionSettings(props.functionLimits ?? readFunctionLimits(cli), props.functions);
     const logLevel = logLevelOf(props.logLevel);
+    const configLayer = this.configLayer(configJson, props.architecture ?? lambda.Architecture.ARM_64);
     const functions = {} as Record<FunctionName, lambda.Function>;
     for (const name of FUNCTIONS) {
       const settings = settingsOf[name];
@@ -393,7 +416,7 @@ export class ReplicaDns extends Construct {
         role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole'));
         this.grant(role, VPC_ACCESS_GRANT);
       }
-      const environment: Record<string, string> = { REPLICA_DNS_CONFIG: configJson };
+      const environment: Record<string, string> = { REPLICA_DNS_CONFIG_FILE: CONFIG_FILE_IN_LAYER };
       if (vpc) environment.REPLICA_DNS_PROBE_ROLE = 'true';
       functions[name] = new lambda.Function(this, `${pascal(name)}Function`, {
         description: `replica-dns ${name}`,
@@ -405,6 +428,7 @@ export class ReplicaDns extends Construct {
         timeout: settings.timeout,
         role,
         logGroup,
+        layers: [configLayer],
         // JSON: Lambda then sets AWS_LAMBDA_LOG_FORMAT=JSON and AWS_LAMBDA_LOG_LEVEL for a
         // custom runtime ("Log-level filtering",
         // https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-log-level.html),

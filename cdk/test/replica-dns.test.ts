@@ -52,8 +52,25 @@ describe('functions', () => {
     expect(fnProps(name).LoggingConfig).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/Logs/) } });
   });
 
-  test.each(FUNCTIONS)('%s gets the configuration in REPLICA_DNS_CONFIG, unchanged', (name) => {
-    expect(JSON.parse(fnProps(name).Environment.Variables.REPLICA_DNS_CONFIG)).toEqual(TEST_CONFIG);
+  test.each(FUNCTIONS)('%s reads the configuration from the config layer (REPLICA_DNS_CONFIG_FILE), not the environment', (name) => {
+    const props = fnProps(name);
+    expect(props.Environment.Variables.REPLICA_DNS_CONFIG_FILE).toBe('/opt/replica-dns/config.json');
+    expect(props.Environment.Variables.REPLICA_DNS_CONFIG).toBeUndefined();
+    const [layerId] = Object.keys(s.template.findResources('AWS::Lambda::LayerVersion'));
+    expect(props.Layers).toEqual([{ Ref: layerId }]);
+  });
+
+  test('the config layer holds replica-dns/config.json: the configuration, unchanged, as the functions read it', () => {
+    const layers = Object.values(s.template.findResources('AWS::Lambda::LayerVersion'));
+    expect(layers).toHaveLength(1);
+    expect(layers[0].Properties).toMatchObject({ CompatibleRuntimes: ['provided.al2023'], CompatibleArchitectures: ['arm64'] });
+    // The staged assets of the synthesised app: exactly one holds the configuration file.
+    const staged = fs
+      .readdirSync(s.app.outdir)
+      .map((entry) => path.join(s.app.outdir, entry, 'replica-dns', 'config.json'))
+      .filter((file) => fs.existsSync(file));
+    expect(staged).toHaveLength(1);
+    expect(JSON.parse(fs.readFileSync(staged[0], 'utf8'))).toEqual(TEST_CONFIG);
   });
 
   test.each(FUNCTIONS)('%s logs at application level INFO and system level WARN by default', (name) => {

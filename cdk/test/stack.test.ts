@@ -172,17 +172,36 @@ describe('stack with imported topics, drift check off, x86_64', () => {
   });
 });
 
-// The budget is the Rust validator's (core MAX_ENV_VALUE_BYTES), no longer a TypeScript copy.
-test('a configuration too large for the Lambda environment fails the synth with the Rust validator\'s reason', () => {
-  const groups = Array.from({ length: 30 }, (_, i) => ({
+// The configuration travels in a layer (core Delivery::File), so the environment's 3 KiB
+// no longer bounds a deployment; the Rust validator's file budget (1 MiB) does.
+test('a configuration of 200 groups, far beyond the Lambda environment, synthesises', () => {
+  const groups = Array.from({ length: 200 }, (_, i) => ({
     replicationGroupId: `group-${i}`,
     hostedZoneId: 'Z0123456789ABCDEFGHIJ',
     zoneName: 'cache.internal.',
     nameTemplate: `replica{n}.group-${i}.cache.internal.`,
   }));
+  expect(JSON.stringify({ ownerId: 'x', groups }).length).toBeGreaterThan(30 * 1024);
   const app = new App();
   const settings = { ...settingsFromContext(ctx({ configFile: EXAMPLE, assetsDir: fakeAssets('arm64') }), { skipCli: true }), functionLimits: TEST_LIMITS, metricCatalog: TEST_METRICS };
-  expect(() => new ReplicaDnsStack(app, 'Big', { settings: { ...settings, config: { ownerId: 'x', groups } } })).toThrow(
-    /^the configuration given to ReplicaDns is not a valid replica-dns configuration:\nconfig: is \d+ bytes as compact JSON, over the \d+-byte budget for the REPLICA_DNS_CONFIG environment variable/,
+  const big = new ReplicaDnsStack(app, 'Big', { settings: { ...settings, config: { ownerId: 'x', groups } } });
+  const template = Template.fromStack(big);
+  template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
+  for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+    expect(fn.Properties.Environment.Variables.REPLICA_DNS_CONFIG).toBeUndefined();
+  }
+});
+
+test('a configuration over the file budget fails the synth with the Rust validator\'s reason', () => {
+  const groups = Array.from({ length: 4000 }, (_, i) => ({
+    replicationGroupId: `group-${i}`,
+    hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+    zoneName: 'cache.internal.',
+    nameTemplate: `replica{n}.group-${i}-${'x'.repeat(200)}.cache.internal.`,
+  }));
+  const app = new App();
+  const settings = { ...settingsFromContext(ctx({ configFile: EXAMPLE, assetsDir: fakeAssets('arm64') }), { skipCli: true }), functionLimits: TEST_LIMITS, metricCatalog: TEST_METRICS };
+  expect(() => new ReplicaDnsStack(app, 'Huge', { settings: { ...settings, config: { ownerId: 'x', groups } } })).toThrow(
+    /^the configuration given to ReplicaDns is not a valid replica-dns configuration:\n(.|\n)*over the 1048576-byte limit of a configuration file/,
   );
 });

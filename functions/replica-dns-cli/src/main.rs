@@ -212,7 +212,7 @@ fn run(command: Command) -> Result<ExitCode> {
             println!("ok: {} groups", config.groups.len());
             Ok(ExitCode::SUCCESS)
         }
-        Command::EnvValue { file } => match load_config(&file)? {
+        Command::EnvValue { file } => match load_config_for(&file, Delivery::Env)? {
             Ok(config) => {
                 println!("{}", env_value(&config)?);
                 Ok(ExitCode::SUCCESS)
@@ -358,8 +358,11 @@ fn function_limits() -> serde_json::Value {
 
 /// Parses and validates, including the environment-variable size budget: the Lambdas
 /// receive exactly this configuration through REPLICA_DNS_CONFIG.
+/// Parses and validates for the commands that do not say how the Lambdas receive it
+/// (managed-names, parse-event, status, plan): the file delivery's budget, the CDK
+/// construct's. `env-value` checks the environment's budget itself.
 fn load_config(file: &Path) -> Result<std::result::Result<Config, ConfigErrors>> {
-    load_config_for(file, Delivery::Env)
+    load_config_for(file, Delivery::File)
 }
 
 /// Parses and validates, including the size budget of the way the Lambdas receive it.
@@ -370,10 +373,7 @@ fn load_config_for(
     let bytes = read_input(file)?;
     let text =
         String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", shown(file)))?;
-    Ok(
-        Config::from_json(&text)
-            .and_then(|config| config.delivered_value(delivery).map(|_| config)),
-    )
+    Ok(Config::from_json_delivered(&text, delivery))
 }
 
 /// `--delivery`: core `config::Delivery` on the command line.

@@ -243,6 +243,44 @@ impl Config {
 
     /// The compact JSON to put in [`CONFIG_ENV_VAR`], or an error when it exceeds
     /// [`MAX_ENV_VALUE_BYTES`] (the deploy would otherwise fail late, at Lambda update).
+    /// [`Config::from_json`], then the size budget of `delivery` — checked first on the
+    /// compact form when the text is JSON at all, so an oversized document is refused
+    /// before the (per-group) validation spends time on it.
+    pub fn from_json_delivered(json: &str, delivery: Delivery) -> Result<Config, ConfigErrors> {
+        let budget = match delivery {
+            Delivery::Env => MAX_ENV_VALUE_BYTES,
+            Delivery::File => MAX_CONFIG_FILE_BYTES,
+        };
+        if json.len() > budget {
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(json) {
+                if value.to_string().len() > budget {
+                    return Err(Self::over_budget(value.to_string().len(), delivery));
+                }
+            }
+        }
+        let config = Self::from_json(json)?;
+        config.delivered_value(delivery)?;
+        Ok(config)
+    }
+
+    fn over_budget(size: usize, delivery: Delivery) -> ConfigErrors {
+        match delivery {
+            Delivery::Env => ConfigErrors::single(
+                "",
+                ConfigProblem::TooLargeForEnv {
+                    size,
+                    limit: MAX_ENV_VALUE_BYTES,
+                },
+            ),
+            Delivery::File => ConfigErrors::single(
+                "",
+                ConfigProblem::Invalid(format!(
+                    "is {size} bytes as compact JSON, over the {MAX_CONFIG_FILE_BYTES}-byte limit of a configuration file; split the groups over several deployments (each with its own ownerId)"
+                )),
+            ),
+        }
+    }
+
     /// The compact JSON the Lambdas receive by `delivery`, or the error saying it does
     /// not fit that way (for [`Delivery::Env`], that the file delivery would).
     pub fn delivered_value(&self, delivery: Delivery) -> Result<String, ConfigErrors> {
@@ -256,13 +294,7 @@ impl Config {
                     )
                 })?;
                 if json.len() > MAX_CONFIG_FILE_BYTES {
-                    return Err(ConfigErrors::single(
-                        "",
-                        ConfigProblem::Invalid(format!(
-                            "is {} bytes as compact JSON, over the {MAX_CONFIG_FILE_BYTES}-byte limit of a configuration file; split the groups over several deployments (each with its own ownerId)",
-                            json.len()
-                        )),
-                    ));
+                    return Err(Self::over_budget(json.len(), Delivery::File));
                 }
                 Ok(json)
             }

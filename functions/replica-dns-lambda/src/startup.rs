@@ -58,7 +58,8 @@ pub fn config_from_file(path: &std::path::Path) -> Result<Config, StartupError> 
     }
     let text =
         std::fs::read_to_string(path).map_err(|e| problem(format!("cannot be read: {e}")))?;
-    Config::from_json(&text).map_err(|e| problem(format!("is not valid: {e}")))
+    Config::from_json_delivered(&text, replica_dns_core::config::Delivery::File)
+        .map_err(|e| problem(format!("is not valid: {e}")))
 }
 
 /// Parses and validates a configuration text (what [`config_from_env`] does after
