@@ -364,3 +364,6 @@ mod tests {
         assert_eq!(records.records("Z1").len(), 4, "nothing written twice");
     }
 }
+
+// The ports this handler takes are the ones core `ports::FUNCTION_PORTS` declares.
+replica_dns_lambda::handler_ports_are_declared!("apply", handle::<FakeRecords>);

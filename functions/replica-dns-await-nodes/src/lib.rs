@@ -208,3 +208,6 @@ mod tests {
         assert!(out.await_deadline_exceeded);
     }
 }
+
+// The ports this handler takes are the ones core `ports::FUNCTION_PORTS` declares.
+replica_dns_lambda::handler_ports_are_declared!("await-nodes", handle::<FakeTopology>);

@@ -29,6 +29,7 @@
 
 pub mod elasticache;
 pub mod error;
+pub mod iam;
 pub mod ports;
 pub mod route53;
 pub mod secretsmanager;

@@ -13,6 +13,7 @@ pub mod limits;
 pub mod metrics;
 pub mod ownership;
 pub mod plan;
+pub mod ports;
 pub mod records;
 pub mod security;
 pub mod status;

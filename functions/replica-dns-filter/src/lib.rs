@@ -434,3 +434,6 @@ mod tests {
         );
     }
 }
+
+// The ports this handler takes are the ones core `ports::FUNCTION_PORTS` declares.
+replica_dns_lambda::handler_ports_are_declared!("filter", handle::<FakeTopology>);

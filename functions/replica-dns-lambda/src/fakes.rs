@@ -13,6 +13,7 @@ use replica_dns_aws::ports::{
 };
 use replica_dns_aws::{Error, ErrorKind};
 use replica_dns_core::plan::{Change, ChangeAction};
+use replica_dns_core::ports::{function_ports, Port};
 use replica_dns_core::records::{normalize_name, RecordSet};
 use replica_dns_core::security::SecretText;
 use replica_dns_core::topology::Topology;
@@ -356,5 +357,37 @@ impl SecretSource for FakeSecrets {
                 message: "Secrets Manager can't find the specified secret.".into(),
                 source: "Secrets Manager can't find the specified secret.".into(),
             })
+    }
+}
+
+/// The ports a test double stands in for: each fake implements exactly one port trait,
+/// so a handler instantiated with fakes compiles only if it needs no other port (see
+/// [`crate::handler_ports_are_declared`]).
+pub trait PortsOf {
+    fn ports() -> Vec<Port>;
+}
+
+macro_rules! one_port {
+    ($($fake:ty => $port:ident),+ $(,)?) => {
+        $(impl PortsOf for $fake {
+            fn ports() -> Vec<Port> {
+                vec![Port::$port]
+            }
+        })+
+    };
+}
+
+one_port!(
+    FakeTopology => TopologySource,
+    FakeRecords => RecordStore,
+    FakeStarter => ExecutionStarter,
+    FakeSecrets => SecretSource,
+);
+
+/// The ports core `ports::FUNCTION_PORTS` declares for `function`, sorted.
+pub fn declared_ports(function: &str) -> Vec<Port> {
+    match function_ports(function) {
+        Some(declared) => declared.ports(),
+        None => panic!("{function:?} is not declared in core ports::FUNCTION_PORTS"),
     }
 }

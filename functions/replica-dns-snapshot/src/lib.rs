@@ -178,3 +178,6 @@ mod tests {
         assert!(out.report.warnings.is_empty(), "{:?}", out.report.warnings);
     }
 }
+
+// The ports this handler takes are the ones core `ports::FUNCTION_PORTS` declares.
+replica_dns_lambda::handler_ports_are_declared!("snapshot", handle::<FakeTopology>);

@@ -295,3 +295,6 @@ mod tests {
         assert_eq!(err.error_type().as_str(), "ReplicaDns.InvalidInput");
     }
 }
+
+// The ports this handler takes are the ones core `ports::FUNCTION_PORTS` declares.
+replica_dns_lambda::handler_ports_are_declared!("trigger", handle::<FakeStarter>);

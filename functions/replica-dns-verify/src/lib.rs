@@ -220,3 +220,19 @@ fn probe_failure(group: &str, error: ProbeError) -> HandlerError {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests;
+
+// The ports this handler takes are the ones core `ports::FUNCTION_PORTS` declares (the
+// probe's: the secret store it reads AUTH credentials from).
+replica_dns_lambda::handler_ports_are_declared!(
+    "verify",
+    handle::<FakeTopology, FakeRecords, probe::DnsRoleProbe<FakeSecrets>>
+);
+
+#[cfg(test)]
+impl<S: replica_dns_lambda::fakes::PortsOf> replica_dns_lambda::fakes::PortsOf
+    for probe::DnsRoleProbe<S>
+{
+    fn ports() -> Vec<replica_dns_core::ports::Port> {
+        S::ports()
+    }
+}
