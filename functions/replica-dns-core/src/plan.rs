@@ -105,7 +105,7 @@ use crate::topology::Topology;
 
 use index::FxBuild;
 
-pub use apply::{apply_changes, effect_in_place, ApplyError};
+pub use apply::{apply_changes, effect_differences, effect_in_place, ApplyError, EffectDifference};
 
 /// What the planner needs besides the configuration: the groups to plan (their
 /// topology snapshots) and the current records of every hosted zone they live in.

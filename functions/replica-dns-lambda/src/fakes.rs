@@ -1,6 +1,7 @@
 //! In-memory stand-ins for the ports, with the semantics the pipeline relies on:
-//! Route 53 batches are atomic and a DELETE must match exactly / a CREATE must not find
-//! a record (else `InvalidChangeBatch`, a Conflict); changes stay PENDING for a
+//! Route 53 batches replay through the core's `apply_changes` (atomic, a DELETE must
+//! match exactly, a CREATE must not find a record, else `InvalidChangeBatch`, a
+//! Conflict); changes stay PENDING for a
 //! configurable number of polls. For unit tests only (feature `fakes`), not a Route 53
 //! emulator: no validation beyond what the tests need.
 
@@ -12,9 +13,9 @@ use replica_dns_aws::ports::{
     StartOutcome, TopologySource,
 };
 use replica_dns_aws::{Error, ErrorKind};
-use replica_dns_core::plan::{Change, ChangeAction};
+use replica_dns_core::plan::{apply_changes, Change};
 use replica_dns_core::ports::{function_ports, Port};
-use replica_dns_core::records::{normalize_name, RecordSet};
+use replica_dns_core::records::RecordSet;
 use replica_dns_core::security::SecretText;
 use replica_dns_core::topology::Topology;
 
@@ -152,12 +153,6 @@ pub struct FakeRecords {
     pub before_next_batch: Mutex<Option<ZoneEdit>>,
 }
 
-fn same_record(a: &RecordSet, b: &RecordSet) -> bool {
-    normalize_name(&a.name) == normalize_name(&b.name)
-        && a.record_type == b.record_type
-        && a.set_identifier == b.set_identifier
-}
-
 impl FakeRecords {
     pub fn with_zone(zone_id: &str, records: Vec<RecordSet>) -> Self {
         let fake = FakeRecords::default();
@@ -175,46 +170,6 @@ impl FakeRecords {
             .get(zone_id)
             .cloned()
             .unwrap_or_default()
-    }
-
-    /// Applies `changes` atomically with Route 53's rules; `Err` leaves the zone as is.
-    fn apply(records: &mut Vec<RecordSet>, changes: &[Change]) -> Result<(), String> {
-        let mut next = records.clone();
-        for change in changes {
-            let position = next.iter().position(|r| same_record(r, &change.record));
-            match change.action {
-                ChangeAction::Delete => match position {
-                    Some(i) if next[i] == change.record => {
-                        next.remove(i);
-                    }
-                    _ => {
-                        return Err(format!(
-                            "Tried to delete resource record set [name='{}', type='{}'] but the values provided do not match the current values",
-                            change.record.name,
-                            change.record.record_type.as_str()
-                        ))
-                    }
-                },
-                ChangeAction::Create => {
-                    if position.is_some() {
-                        return Err(format!(
-                            "Tried to create resource record set [name='{}', type='{}'] but it already exists",
-                            change.record.name,
-                            change.record.record_type.as_str()
-                        ));
-                    }
-                    next.push(change.record.clone());
-                }
-                ChangeAction::Upsert => {
-                    if let Some(i) = position {
-                        next.remove(i);
-                    }
-                    next.push(change.record.clone());
-                }
-            }
-        }
-        *records = next;
-        Ok(())
     }
 }
 
@@ -247,7 +202,8 @@ impl RecordStore for FakeRecords {
         if let Some(hook) = hook {
             hook(records);
         }
-        Self::apply(records, changes).map_err(conflict)?;
+        // Route 53's batch rules, stated once in the core.
+        *records = apply_changes(records, changes).map_err(|e| conflict(e.to_string()))?;
         let id = format!(
             "C{}",
             self.batches.lock().unwrap_or_else(|e| e.into_inner()).len()

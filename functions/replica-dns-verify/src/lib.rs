@@ -21,8 +21,8 @@ use replica_dns_aws::ports::{ChangeStatus, RecordStore, TopologySource};
 use replica_dns_aws::ErrorKind;
 use replica_dns_core::config::Config;
 use replica_dns_core::metrics::{ExecutionOutcome, Metric};
-use replica_dns_core::plan::{ChangeAction, Plan};
-use replica_dns_core::records::{normalize_name, RecordSet};
+use replica_dns_core::plan::{effect_differences, EffectDifference, Plan};
+use replica_dns_core::records::RecordSet;
 use replica_dns_lambda::run::{Outcome, Verification, VerifyStatus};
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::{describe_group, group_records, plan_to_apply};
@@ -48,41 +48,25 @@ pub async fn handle<T: TopologySource, R: RecordStore, P: Probe>(
     verify(run, deps).instrument(span).await
 }
 
-fn same(a: &RecordSet, b: &RecordSet) -> bool {
-    normalize_name(&a.name) == normalize_name(&b.name)
-        && a.record_type == b.record_type
-        && a.ttl == b.ttl
-        && a.set_identifier == b.set_identifier
-        && a.values.len() == b.values.len()
-        && a.values.iter().zip(&b.values).all(|(x, y)| {
-            x.trim_end_matches('.')
-                .eq_ignore_ascii_case(y.trim_end_matches('.'))
-        })
-}
-
-/// What the records read back lack or still have, one line per difference.
+/// What the records read back lack or still have, one line per difference: the core's
+/// [`effect_differences`] (Route 53's rules, stated once) over every change of the plan.
 pub fn readback_mismatches(plan: &Plan, current: &[RecordSet]) -> Vec<String> {
-    let mut mismatches = Vec::new();
-    for change in plan.batches.iter().flat_map(|b| &b.changes) {
-        let present = current.iter().any(|r| same(r, &change.record));
-        let record = &change.record;
-        match change.action {
-            ChangeAction::Create | ChangeAction::Upsert if !present => mismatches.push(format!(
-                "{} {} -> {} is missing",
+    let changes = plan.batches.iter().flat_map(|b| &b.changes);
+    effect_differences(current, changes)
+        .into_iter()
+        .map(|difference| {
+            let (record, state) = match difference {
+                EffectDifference::Missing(record) => (record, "is missing"),
+                EffectDifference::StillThere(record) => (record, "is still there"),
+            };
+            format!(
+                "{} {} -> {} {state}",
                 record.record_type.as_str(),
                 record.name,
                 record.values.join(", ")
-            )),
-            ChangeAction::Delete if present => mismatches.push(format!(
-                "{} {} -> {} is still there",
-                record.record_type.as_str(),
-                record.name,
-                record.values.join(", ")
-            )),
-            _ => {}
-        }
-    }
-    mismatches
+            )
+        })
+        .collect()
 }
 
 fn settle(run: &mut GroupRun, status: VerifyStatus, detail: String) {

@@ -1,9 +1,28 @@
-//! Replays change batches on a list of records with Route 53's rules: what the real
-//! ChangeResourceRecordSets would accept and produce. Used by property tests (plan,
-//! apply, plan again) and by the verify step (what the zone should now hold).
+//! Route 53's rules for a change batch, in the one place they are written: what the real
+//! ChangeResourceRecordSets would accept and produce ([`apply_changes`]), and whether a
+//! batch's effect is what a zone now shows ([`effect_differences`], [`effect_in_place`]).
+//! Used by the property tests (plan, apply, plan again), by the in-memory `FakeRecords`
+//! of the Lambda tests, by apply (was a rejected batch already applied?) and by verify's
+//! read-back (does the zone hold what the plan wrote?).
+//!
+//! The rules, from Route 53's API reference
+//! (<https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html>,
+//! <https://docs.aws.amazon.com/Route53/latest/APIReference/API_Change.html>):
+//! - "To delete a resource record set, you must specify all the same values that you
+//!   specified when you created it": a DELETE matches the stored record set exactly
+//!   (TTL, weight and values), else the batch is rejected.
+//! - CREATE "creates a resource record set that has the specified values"; over an
+//!   existing record set of the same name, type and set identifier Route 53 rejects the
+//!   batch (`InvalidChangeBatch`: "… but it already exists"). UPSERT replaces it.
+//! - "Change batches are considered transactional changes. Route 53 validates the
+//!   changes in the request and then either makes all or none of the changes": a batch
+//!   is replayed on a copy and returned whole, or not at all.
+//! - A CNAME cannot share its name with a record set of another type (RFC 1034 §3.6.2;
+//!   Route 53: "RRSet of type CNAME … is not permitted as it conflicts with other
+//!   records with the same DNS name").
 //!
 //! Not a Route 53 client and not a full emulation: it checks the rules the planner relies
-//! on (exact DELETE, CREATE over nothing, CNAME alone at its name) and nothing else.
+//! on and nothing else.
 
 use serde::{Deserialize, Serialize};
 
@@ -111,37 +130,63 @@ pub fn apply_changes(
     Ok(state)
 }
 
-/// Whether the effect of `changes` is already what `records` show: every record set the
-/// batch touches is exactly as the batch would leave it (created ones present with the
-/// same values and TTL, deleted ones gone). A batch Route 53 rejects as a conflict although
+/// How `records` differ from what a batch leaves behind, for one record set it touches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EffectDifference<'c> {
+    /// The batch's last change of this record set creates it (this record), and `records`
+    /// do not hold it with exactly these values, TTL and weight.
+    Missing(&'c RecordSet),
+    /// The batch's last change of this record set deletes it (this record), and `records`
+    /// still hold a record set of that name, type and set identifier.
+    StillThere(&'c RecordSet),
+}
+
+/// What of the effect of `changes` (applied in order) `records` do not show: per record
+/// set the changes touch, the state the last change leaves it in, compared with the one
+/// in `records` by Route 53's DELETE match. Empty when every created record set is there
+/// exactly and every deleted one is gone. In the order the record sets are first touched.
+pub fn effect_differences<'c>(
+    records: &[RecordSet],
+    changes: impl IntoIterator<Item = &'c Change>,
+) -> Vec<EffectDifference<'c>> {
+    // (the change's record, whether the batch leaves it present) per record set.
+    let mut intended: Vec<(&'c RecordSet, bool)> = Vec::new();
+    for change in changes {
+        let present = match change.action {
+            ChangeAction::Delete => false,
+            ChangeAction::Create | ChangeAction::Upsert => true,
+        };
+        match intended
+            .iter_mut()
+            .find(|(record, _)| record.same_identity(&change.record))
+        {
+            Some(entry) => *entry = (&change.record, present),
+            None => intended.push((&change.record, present)),
+        }
+    }
+    intended
+        .into_iter()
+        .filter_map(|(record, present)| {
+            let now = records.iter().find(|r| r.same_identity(record));
+            match (now, present) {
+                (None, false) => None,
+                (Some(now), true) if same_data(now, record) => None,
+                (_, true) => Some(EffectDifference::Missing(record)),
+                (Some(_), false) => Some(EffectDifference::StillThere(record)),
+            }
+        })
+        .collect()
+}
+
+/// Whether the effect of `changes` is already what `records` show: a non-empty batch
+/// with no [`effect_differences`] (created record sets present with the same values and
+/// TTL, deleted ones gone). A batch Route 53 rejects as a conflict although
 /// its effect is in place was applied by an earlier attempt whose response was lost (a
 /// killed sandbox, a timed-out request the SDK retried) — or, rarely, by a concurrent run
 /// that planned the same: either way nothing is left to write, and the report can say what
 /// the records now hold instead of "unchanged".
 pub fn effect_in_place(records: &[RecordSet], changes: &[Change]) -> bool {
-    let mut intended: Vec<(&RecordSet, Option<&RecordSet>)> = Vec::new();
-    for change in changes {
-        let wanted = match change.action {
-            ChangeAction::Delete => None,
-            ChangeAction::Create | ChangeAction::Upsert => Some(&change.record),
-        };
-        match intended
-            .iter_mut()
-            .find(|(identity, _)| identity.same_identity(&change.record))
-        {
-            Some(entry) => entry.1 = wanted,
-            None => intended.push((&change.record, wanted)),
-        }
-    }
-    !intended.is_empty()
-        && intended.iter().all(|(identity, wanted)| {
-            let now = records.iter().find(|r| r.same_identity(identity));
-            match (now, wanted) {
-                (None, None) => true,
-                (Some(now), Some(wanted)) => same_data(now, wanted),
-                _ => false,
-            }
-        })
+    !changes.is_empty() && effect_differences(records, changes).is_empty()
 }
 
 /// Route 53's DELETE match: same TTL, weight and values (in any order).
@@ -154,4 +199,75 @@ fn same_data(stored: &RecordSet, requested: &RecordSet) -> bool {
     stored.ttl == requested.ttl
         && stored.weight == requested.weight
         && sorted(stored) == sorted(requested)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(action: ChangeAction, record: &RecordSet) -> Change {
+        Change {
+            action,
+            record: record.clone(),
+        }
+    }
+
+    #[test]
+    fn a_moved_slot_read_back_unmoved_lacks_the_new_target_only() {
+        let old = RecordSet::cname("replica1.z.", 60, "a.example.");
+        let new = RecordSet::cname("replica1.z.", 60, "b.example.");
+        let batch = [
+            change(ChangeAction::Delete, &old),
+            change(ChangeAction::Create, &new),
+        ];
+        let before = vec![old.clone()];
+        assert_eq!(
+            effect_differences(&before, &batch),
+            vec![EffectDifference::Missing(&batch[1].record)]
+        );
+        let after = apply_changes(&before, &batch).expect("the batch applies");
+        assert!(effect_differences(&after, &batch).is_empty());
+        assert!(effect_in_place(&after, &batch));
+        assert!(!effect_in_place(&before, &batch));
+    }
+
+    #[test]
+    fn a_deleted_record_set_with_any_data_left_is_still_there() {
+        let old = RecordSet::cname("replica2.z.", 60, "a.example.");
+        let batch = [change(ChangeAction::Delete, &old)];
+        let rewritten = vec![RecordSet::cname("REPLICA2.z", 300, "c.example.")];
+        assert_eq!(
+            effect_differences(&rewritten, &batch),
+            vec![EffectDifference::StillThere(&batch[0].record)]
+        );
+        assert!(effect_differences(&[], &batch).is_empty());
+    }
+
+    #[test]
+    fn a_stale_delete_or_a_create_over_an_existing_record_rejects_the_batch() {
+        let stored = RecordSet::cname("replica1.z.", 60, "a.example.");
+        let stale = RecordSet::cname("replica1.z.", 60, "other.example.");
+        let batch = [
+            change(
+                ChangeAction::Create,
+                &RecordSet::cname("replica3.z.", 60, "c."),
+            ),
+            change(ChangeAction::Delete, &stale),
+        ];
+        assert_eq!(
+            apply_changes(std::slice::from_ref(&stored), &batch),
+            Err(ApplyError::DeleteMismatch {
+                index: 1,
+                name: "replica1.z.".into(),
+                record_type: "CNAME".into(),
+            })
+        );
+        assert!(matches!(
+            apply_changes(
+                std::slice::from_ref(&stored),
+                &[change(ChangeAction::Create, &stored)]
+            ),
+            Err(ApplyError::CreateExists { index: 0, .. })
+        ));
+    }
 }
