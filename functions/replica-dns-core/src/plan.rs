@@ -103,7 +103,7 @@ use crate::ownership::{OwnershipError, SlotTemplate};
 use crate::records::RecordSet;
 use crate::topology::Topology;
 
-use index::FxBuild;
+use index::FastHash;
 
 pub use apply::{apply_changes, effect_differences, effect_in_place, ApplyError, EffectDifference};
 
@@ -481,18 +481,18 @@ pub fn plan_group(
 /// Plans every group that has a snapshot in `input` (in configuration order) and merges
 /// their changes into exactly one [`ChangeBatch`] per hosted zone.
 pub fn plan(config: &Config, input: &PlanInput) -> Result<Plan, PlanError> {
-    // Fx rather than SipHash: the keys are the caller's own ids, and these maps are
-    // probed once or twice per group.
-    let mut configured: HashSet<&str, FxBuild> =
-        HashSet::with_capacity_and_hasher(config.groups.len(), FxBuild::default());
+    // A fast hash (foldhash) rather than SipHash: the keys are the caller's own ids,
+    // and these maps are probed once or twice per group.
+    let mut configured: HashSet<&str, FastHash> =
+        HashSet::with_capacity_and_hasher(config.groups.len(), FastHash::default());
     configured.extend(
         config
             .groups
             .iter()
             .map(|g| g.replication_group_id.as_str()),
     );
-    let mut snapshots: HashMap<&str, &Topology, FxBuild> =
-        HashMap::with_capacity_and_hasher(input.topologies.len(), FxBuild::default());
+    let mut snapshots: HashMap<&str, &Topology, FastHash> =
+        HashMap::with_capacity_and_hasher(input.topologies.len(), FastHash::default());
     for topology in &input.topologies {
         let id = topology.replication_group_id.as_str();
         if !configured.contains(id) {
@@ -511,13 +511,13 @@ pub fn plan(config: &Config, input: &PlanInput) -> Result<Plan, PlanError> {
         zone: usize,
         positions: group::Positions,
     }
-    let zones_by_id: HashMap<&str, &ZoneRecords, FxBuild> = input
+    let zones_by_id: HashMap<&str, &ZoneRecords, FastHash> = input
         .zones
         .iter()
         .map(|z| (bare_zone_id(&z.hosted_zone_id), z))
         .collect();
     let mut zone_order: Vec<(&str, &ZoneRecords)> = Vec::new();
-    let mut zone_position: HashMap<&str, usize, FxBuild> = HashMap::default();
+    let mut zone_position: HashMap<&str, usize, FastHash> = HashMap::default();
     let mut planned: Vec<Planned> = Vec::with_capacity(snapshots.len());
     let mut groups_in_zone: Vec<usize> = Vec::new();
     for group in &config.groups {
@@ -579,7 +579,7 @@ pub fn plan(config: &Config, input: &PlanInput) -> Result<Plan, PlanError> {
         })
         .collect();
     // Which group changes each record name, to catch overlapping templates.
-    let mut claimed: HashMap<&str, &str, FxBuild> = HashMap::default();
+    let mut claimed: HashMap<&str, &str, FastHash> = HashMap::default();
     for p in &planned {
         let group_plan = group::plan_in_zone(
             &config.owner_id,
