@@ -95,6 +95,7 @@ pub struct ScenarioBuilder<'a> {
     function_env: BTreeMap<String, String>,
     asl_path: PathBuf,
     tls_auth: bool,
+    extra_groups: usize,
 }
 
 impl Stack {
@@ -115,6 +116,7 @@ impl Stack {
                 .join("statemachine")
                 .join("replica-dns.asl.json"),
             tls_auth: false,
+            extra_groups: 0,
         }
     }
 }
@@ -164,6 +166,18 @@ impl ScenarioBuilder<'_> {
     /// `REPLICA_DNS_PROBE_CA_FILE`; [`Scenario::role`] speaks TLS and AUTH.
     pub fn tls_auth(mut self, on: bool) -> Self {
         self.tls_auth = on;
+        self
+    }
+
+    /// Delivers the configuration as the CDK construct does — a file named by
+    /// `REPLICA_DNS_CONFIG_FILE` instead of `REPLICA_DNS_CONFIG` — with `n` more groups
+    /// in it besides the scenario's (each with its own names in the scenario's zone;
+    /// no cluster behind them), so a deployment larger than the environment can hold
+    /// is exercised end to end.
+    pub fn config_file_with_extra_groups(mut self, n: usize) -> Self {
+        self.extra_groups = n;
+        self.function_env
+            .insert(CONFIG_IN_FILE.into(), "true".into());
         self
     }
 
@@ -265,9 +279,16 @@ impl ScenarioBuilder<'_> {
         for f in self.configure {
             f(&mut group);
         }
+        let extra = (0..self.extra_groups).map(|i| GroupConfig {
+            replication_group_id: format!("{id}-extra-{i}"),
+            name_template: format!("replica{{n}}.extra-{i}.{zone_name}"),
+            auth_secret_arn: None,
+            ..group.clone()
+        });
+        let groups = std::iter::once(group.clone()).chain(extra).collect();
         let config = Config {
             owner_id: format!("replica-dns-{id}"),
-            groups: vec![group],
+            groups,
         };
 
         let mut scenario = Scenario {
@@ -337,6 +358,10 @@ pub struct Record {
     pub set_identifier: Option<String>,
 }
 
+/// The builder's marker (in the function environment it collects) for
+/// [`ScenarioBuilder::config_file_with_extra_groups`]; never passed to a Lambda.
+const CONFIG_IN_FILE: &str = "REPLICA_DNS_DRIVER_CONFIG_IN_FILE";
+
 /// See the module doc.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -349,7 +374,8 @@ pub struct Scenario {
     pub zone_name: String,
     pub group_id: String,
     pub topic_arn: String,
-    /// What the Lambdas got in `REPLICA_DNS_CONFIG`.
+    /// What the Lambdas got (in `REPLICA_DNS_CONFIG`, or the file `REPLICA_DNS_CONFIG_FILE`
+    /// names): the scenario's group first.
     pub config: Config,
     pub state_machine_arn: Option<String>,
     /// Names of the functions registered with the Lambda host.
@@ -456,16 +482,36 @@ impl Scenario {
         self.config
             .validate()
             .map_err(|e| anyhow!("scenario configuration is invalid: {e:?}"))?;
+        let in_file = extra_env.contains_key(CONFIG_IN_FILE);
+        let delivery = if in_file {
+            replica_dns_core::config::Delivery::File
+        } else {
+            replica_dns_core::config::Delivery::Env
+        };
         let config_json = self
             .config
-            .env_value()
-            .map_err(|e| anyhow!("REPLICA_DNS_CONFIG: {e:?}"))?;
+            .delivered_value(delivery)
+            .map_err(|e| anyhow!("the scenario's configuration ({delivery:?}): {e:?}"))?;
+        let config_var = if in_file {
+            let dir = self
+                .stack
+                .run_dir
+                .clone()
+                .unwrap_or_else(std::env::temp_dir);
+            let path = dir.join(format!("{}-config.json", self.id));
+            std::fs::write(&path, &config_json)
+                .with_context(|| format!("writing {}", path.display()))?;
+            (
+                replica_dns_core::config::CONFIG_FILE_ENV_VAR,
+                path.display().to_string(),
+            )
+        } else {
+            (replica_dns_core::config::CONFIG_ENV_VAR, config_json)
+        };
         for (short, binary, _) in LAMBDAS {
             let mut env = extra_env.clone();
-            env.insert(
-                replica_dns_core::config::CONFIG_ENV_VAR.to_string(),
-                config_json.clone(),
-            );
+            env.remove(CONFIG_IN_FILE);
+            env.insert(config_var.0.to_string(), config_var.1.clone());
             env.entry("RUST_LOG".into())
                 .or_insert_with(|| "info".into());
             match short {

@@ -102,3 +102,32 @@ async fn removing_a_replica_keeps_the_names_contiguous() {
     assert!(!after.values().any(|id| id == &victim));
     s.teardown().await.unwrap();
 }
+
+/// Issue 10 item 6: one deployment of 200 groups — far beyond the 3 KiB the Lambda
+/// environment holds — gets its configuration as a file, as the CDK construct's layer
+/// delivers it, and still syncs and fails over its group.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deployment_of_200_groups_reads_its_configuration_from_a_file() {
+    let stack = replica_dns_tests::Stack::from_env().await.unwrap();
+    let s = stack
+        .scenario("pl-200")
+        .replicas(2)
+        .config_file_with_extra_groups(199)
+        .build()
+        .await
+        .unwrap();
+    assert_eq!(s.config.groups.len(), 200);
+    assert!(serde_json::to_string(&s.config).unwrap().len() > 3 * 1024 * 5);
+    resync(&s).await;
+    assert_converged(&s).await;
+    s.failover().await.unwrap();
+    group_available(&s).await;
+    settle(&s).await;
+    let after = assert_converged(&s).await;
+    let primary = s.primary().await.unwrap();
+    assert!(
+        !after.values().any(|id| id == &primary.cache_cluster_id),
+        "{after:?}"
+    );
+    s.teardown().await.unwrap();
+}
