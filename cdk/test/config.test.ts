@@ -76,9 +76,9 @@ describe('a configuration or execution defaults given as values, with the real r
 });
 
 describe('validators run on values', () => {
-  test('the configuration goes to `validate-config -` on stdin, as the functions will receive it', () => {
+  test('the configuration goes to `validate-config --delivery file -` on stdin, as the functions will receive it (a file in the config layer)', () => {
     const seen = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'stdin.json');
-    const cli = fakeCli(`[ "$1" = validate-config ] && [ "$2" = - ] || exit 9; cat > ${seen}`);
+    const cli = fakeCli(`[ "$1" = validate-config ] && [ "$2" = --delivery ] && [ "$3" = file ] && [ "$4" = - ] || exit 9; cat > ${seen}`);
     validateConfigValue(TEST_CONFIG, cli);
     expect(JSON.parse(fs.readFileSync(seen, 'utf8'))).toEqual(TEST_CONFIG);
   });
@@ -101,8 +101,8 @@ describe('validateWithCli', () => {
     expect(() => validateWithCli('/etc/replica.json', cli)).toThrow(/\/etc\/replica\.json is not a valid .*\n.*groups\[0\]\.ttl: must be between/);
   });
 
-  test('calls the CLI as `validate-config <file>`', () => {
-    const cli = fakeCli('[ "$1" = validate-config ] && [ "$2" = /x.json ] && exit 0; exit 9');
+  test('calls the CLI as `validate-config --delivery file <file>`', () => {
+    const cli = fakeCli('[ "$1" = validate-config ] && [ "$2" = --delivery ] && [ "$3" = file ] && [ "$4" = /x.json ] && exit 0; exit 9');
     expect(() => validateWithCli('/x.json', cli)).not.toThrow();
   });
 
