@@ -109,7 +109,21 @@ pub fn free_port() -> u16 {
 
 /// Starts `redis-server` on 127.0.0.1 with `args` after the common ones (no
 /// persistence, logs in `dir`) and waits until it accepts connections on its port.
+///
+/// The port is free when chosen but may be taken before redis binds it (tests and
+/// other processes run in parallel); redis then exits, and whatever took the port would
+/// answer the readiness check. So a start only counts when our child is still running
+/// after the check; otherwise it is retried on another port.
 pub fn start(dir: &TempDir, tls: Option<&Pki>, args: &[&str]) -> RedisServer {
+    for _ in 0..5 {
+        if let Some(server) = start_once(dir, tls, args) {
+            return server;
+        }
+    }
+    panic!("redis-server could not bind a free port in 5 attempts");
+}
+
+fn start_once(dir: &TempDir, tls: Option<&Pki>, args: &[&str]) -> Option<RedisServer> {
     let port = free_port();
     let port_text = port.to_string();
     let log = dir.0.join(format!("redis-{port}.log"));
@@ -135,12 +149,15 @@ pub fn start(dir: &TempDir, tls: Option<&Pki>, args: &[&str]) -> RedisServer {
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", redis_server().display()));
-    let server = RedisServer {
+    let mut server = RedisServer {
         child,
         addr: SocketAddr::from(([127, 0, 0, 1], port)),
     };
     let deadline = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect_timeout(&server.addr, Duration::from_millis(100)).is_err() {
+        if server.child.try_wait().ok().flatten().is_some() {
+            return None; // exited: most likely the port was taken meanwhile
+        }
         assert!(
             Instant::now() < deadline,
             "redis-server on port {port} did not start; log: {}",
@@ -148,7 +165,13 @@ pub fn start(dir: &TempDir, tls: Option<&Pki>, args: &[&str]) -> RedisServer {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    server
+    // Something accepts on the port; make sure it is our redis, not a process that took
+    // the port first (redis would have exited on the failed bind by now).
+    std::thread::sleep(Duration::from_millis(50));
+    if server.child.try_wait().ok().flatten().is_some() {
+        return None;
+    }
+    Some(server)
 }
 
 /// A TLS + AUTH node as ElastiCache runs one with TransitEncryptionEnabled and an
