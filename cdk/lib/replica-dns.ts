@@ -53,7 +53,7 @@ export const DEFINITION_PLACEHOLDERS: Record<(typeof STEP_FUNCTIONS)[number], st
 export type Capability =
   | 'startExecution' // states:StartExecution on this state machine
   | 'describeGroups' // elasticache:DescribeReplicationGroups on the configured groups
-  | 'describeMembers' // elasticache:DescribeCacheClusters on the configured groups' members
+  | 'listMembers' // elasticache:DescribeCacheClusters listing (no id): every cluster of the account
   | 'lookupAnyCluster' // elasticache:DescribeCacheClusters on any cluster (event → group)
   | 'listRecords' // route53:ListResourceRecordSets on the configured zones
   | 'changeRecords' // route53:ChangeResourceRecordSets, managed names only
@@ -69,14 +69,16 @@ export const FUNCTION_CAPABILITIES: Record<FunctionName, readonly Capability[]> 
   // An event may name any cache cluster on the topic; the filter asks which group it
   // belongs to, so that a cluster of an unmanaged group is recognised and skipped.
   filter: ['lookupAnyCluster'],
-  snapshot: ['describeGroups', 'describeMembers'],
-  'await-nodes': ['describeGroups', 'describeMembers'],
+  // A snapshot lists the account's clusters (one paginated DescribeCacheClusters, not
+  // one call per member) and keeps the group's; await-nodes ends with a snapshot.
+  snapshot: ['describeGroups', 'listMembers'],
+  'await-nodes': ['describeGroups', 'listMembers'],
   plan: ['listRecords'],
   // A batch rejected as a conflict is read back: its effect may already be in place
   // (an earlier attempt's response was lost).
   apply: ['changeRecords', 'listRecords'],
   // The probe AUTHs against TLS + AUTH groups with the secret a group names.
-  verify: ['getChange', 'listRecords', 'describeGroups', 'describeMembers', 'readProbeSecrets'],
+  verify: ['getChange', 'listRecords', 'describeGroups', 'listMembers', 'readProbeSecrets'],
 };
 
 /** Placement of the verify function inside the VPC of the cache, for DNS and ROLE probes. */
@@ -559,19 +561,22 @@ export class ReplicaDns extends Construct {
           }),
         ],
       },
-      describeMembers: {
+      listMembers: {
         statements: [
           new iam.PolicyStatement({
-            sid: 'DescribeMembers',
+            sid: 'ListMemberClusters',
             actions: ['elasticache:DescribeCacheClusters'],
-            resources: config.groups.map((g) => elasticacheArn('cluster', `${g.replicationGroupId.toLowerCase()}-*`)),
+            // Without a CacheClusterId, DescribeCacheClusters describes every cluster
+            // (API reference: "Returns information about all provisioned clusters if no
+            // cluster identifier is specified"), so <group>-* would not cover the call.
+            resources: [elasticacheArn('cluster', '*')],
           }),
         ],
         suppression: {
           id: 'AwsSolutions-IAM5',
           reason:
-            'Member cache clusters are named <group>-NNN by ElastiCache and new ones appear as nodes are added or replaced; DescribeCacheClusters (read-only) is allowed on <group>-* for the configured groups only.',
-          appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:elasticache:<AWS::Region>:<AWS::AccountId>:cluster:.+-\\*$/g' }],
+            'Widened from <group>-* for the ElastiCache call count (issue 10): a snapshot lists the account\'s cache clusters in one paginated DescribeCacheClusters call without a CacheClusterId (pages of 100) and keeps its group\'s members, instead of one call per member, so its calls do not grow with the group. A listing has no cluster id to scope the resource by; the action is read-only and returns no data beyond what DescribeReplicationGroups already shows of the configured groups, plus the other clusters\' metadata.',
+          appliesTo: ['Resource::arn:<AWS::Partition>:elasticache:<AWS::Region>:<AWS::AccountId>:cluster:*'],
         },
       },
       lookupAnyCluster: {
