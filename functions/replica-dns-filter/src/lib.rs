@@ -13,10 +13,32 @@ use replica_dns_aws::ports::{ClusterMembership, TopologySource};
 use replica_dns_core::config::Config;
 use replica_dns_core::event::{ids_to_look_up, json_type, resolve, Origin, Request, ResyncTarget};
 use replica_dns_core::ids::{check_id, shown, IdKind};
-use replica_dns_lambda::run::{FilterOutput, FilterRequest};
 use replica_dns_lambda::{GroupRun, HandlerError, Tunables};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tracing::Instrument;
+
+/// What filter returns: the groups to run, or a no-op with its reason (the ASL's IsNoOp
+/// Choice reads `noop`; statemachine/README.md documents the shape). The filter's own
+/// types live here, not in the shared crate: no other function reads them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilterOutput {
+    pub noop: bool,
+    pub reason: String,
+    pub groups: Vec<GroupRun>,
+    /// Events of the message that affected no group, each with its reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
+}
+
+/// What the ASL's Filter task sends: the execution input untouched plus the execution id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FilterRequest {
+    pub input: Value,
+    pub execution_id: String,
+}
 
 /// Decides which groups the execution runs for.
 pub async fn handle<T: TopologySource>(

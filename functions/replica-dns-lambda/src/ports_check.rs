@@ -7,7 +7,9 @@
 /// ports core `ports::FUNCTION_PORTS` declares for `function`: a bound on another port
 /// fails to compile, a declared port the handler does not take fails the test.
 ///
-/// ```ignore
+/// Used as (in a function crate's lib.rs; the crates themselves are the compiled examples):
+///
+/// ```text
 /// replica_dns_lambda::handler_ports_are_declared!("filter", handle::<FakeTopology>);
 /// ```
 #[macro_export]

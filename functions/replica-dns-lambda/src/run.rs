@@ -9,7 +9,6 @@ use replica_dns_core::plan::{Plan, Warning};
 use replica_dns_core::topology::Topology;
 pub use replica_dns_core::tunables::Tunables;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::error::HandlerError;
 
@@ -331,26 +330,6 @@ impl GroupRun {
             self.report.warnings.push(warning);
         }
     }
-}
-
-/// What filter returns: the groups to run, or a no-op with its reason.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FilterOutput {
-    pub noop: bool,
-    pub reason: String,
-    pub groups: Vec<GroupRun>,
-    /// Events of the message that affected no group, each with its reason.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub skipped: Vec<String>,
-}
-
-/// What the ASL's Filter task sends: the execution input untouched plus the execution id.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct FilterRequest {
-    pub input: Value,
-    pub execution_id: String,
 }
 
 #[cfg(test)]
