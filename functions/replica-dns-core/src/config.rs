@@ -27,7 +27,7 @@
 mod reference;
 mod validate;
 
-pub use reference::{config_schema, reference_markdown};
+pub use reference::{config_schema, reference_markdown, sorted as sorted_json};
 
 pub use validate::{ConfigErrors, ConfigProblem, FieldError};
 

@@ -168,7 +168,7 @@ pub fn execution_defaults_schema() -> Value {
             property.insert("maximum".into(), field.highest.into());
         }
     }
-    schema
+    crate::config::sorted_json(schema)
 }
 
 impl Field {

@@ -15,9 +15,25 @@ use serde_json::{Map, Value};
 use super::Config;
 use crate::tunables::execution_defaults_schema;
 
-/// The configuration file's JSON Schema (draft 2020-12).
+/// The configuration file's JSON Schema (draft 2020-12), keys sorted.
 pub fn config_schema() -> Value {
-    serde_json::to_value(schemars::schema_for!(Config)).unwrap_or_default()
+    sorted(serde_json::to_value(schemars::schema_for!(Config)).unwrap_or_default())
+}
+
+/// `value` with every object's keys in sorted order. serde_json keeps insertion order
+/// when another crate of the build enables its `preserve_order` feature and sorts
+/// otherwise, so without this the generated reference would depend on which crates are
+/// compiled together (a workspace test build differs from `-p replica-dns-cli`).
+pub fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(object) => {
+            let mut entries: Vec<(String, Value)> = object.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
 }
 
 /// The reference page: every object of the configuration, then the execution defaults,
@@ -204,6 +220,21 @@ mod tests {
             group["properties"]["ttl"]["default"],
             super::super::DEFAULT_TTL
         );
+    }
+
+    #[test]
+    fn the_schema_lists_keys_in_sorted_order_whatever_serde_json_keeps() {
+        fn check(value: &Value) {
+            if let Value::Object(object) = value {
+                let keys: Vec<&String> = object.keys().collect();
+                let mut want = keys.clone();
+                want.sort();
+                assert_eq!(keys, want);
+                object.values().for_each(check);
+            }
+        }
+        check(&config_schema());
+        check(&crate::tunables::execution_defaults_schema());
     }
 
     #[test]
