@@ -129,6 +129,11 @@ async fn an_irrelevant_event_ends_as_a_no_op_with_its_reason() {
         output["reason"].as_str().unwrap().contains("no event"),
         "{output}"
     );
+    // The typed resolution reaches the execution output as the core decided it.
+    assert_eq!(
+        output["noOp"]["reason"]["kind"], "irrelevantEvents",
+        "{output}"
+    );
     assert!(s.cnames().await.unwrap().is_empty());
     s.teardown().await.unwrap();
 }
@@ -156,6 +161,15 @@ async fn an_event_for_another_group_ends_as_a_no_op_with_its_reason() {
     assert_eq!(output["noop"], true, "{output}");
     assert!(
         output["reason"].as_str().unwrap().contains("managed here"),
+        "{output}"
+    );
+    assert_eq!(
+        output["noOp"]["reason"]["kind"], "noManagedGroup",
+        "{output}"
+    );
+    assert_eq!(
+        output["skipped"][0]["event"]["sourceId"],
+        other_member.as_str(),
         "{output}"
     );
     assert!(

@@ -399,14 +399,18 @@ impl Request {
         }
     }
 
-    /// Parses the Lambda SNS event. Lambda delivers exactly one record per invocation;
-    /// zero or several is an error rather than a silent pick.
+    /// Parses the Lambda SNS event into its one request. The rule for records is the
+    /// trigger's, [`SnsExecutionInput::from_sns_event`]: one execution per record, no
+    /// record is an error. A single request stands for one record, so an event of
+    /// several is refused here (naming that rule) rather than silently cut to one.
     pub fn from_sns_event(event: &SnsEvent) -> Result<Self, EventError> {
-        match event.records.as_slice() {
-            [] => Err(EventError::EmptyRecords),
-            [record] => Self::from_sns_message(&record.sns),
-            records => Err(EventError::MultipleRecords {
-                count: records.len(),
+        match SnsExecutionInput::from_sns_event(event)?.as_slice() {
+            [input] => {
+                check_size("SNS Message", input.message.len())?;
+                input.request()
+            }
+            inputs => Err(EventError::MultipleRecords {
+                count: inputs.len(),
             }),
         }
     }

@@ -11,7 +11,10 @@ use std::collections::HashMap;
 
 use replica_dns_aws::ports::{ClusterMembership, TopologySource};
 use replica_dns_core::config::Config;
-use replica_dns_core::event::{ids_to_look_up, json_type, resolve, Origin, Request, ResyncTarget};
+use replica_dns_core::event::{
+    ids_to_look_up, json_type, resolve, NoOp, NoOpReason, Origin, Request, ResyncTarget,
+    SkippedEvent,
+};
 use replica_dns_core::ids::{check_id, shown, IdKind};
 use replica_dns_lambda::{GroupRun, HandlerError, Tunables};
 use serde::{Deserialize, Serialize};
@@ -24,12 +27,39 @@ use tracing::Instrument;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FilterOutput {
+    /// The IsNoOp Choice's flag: true exactly when `noOp` is present.
     pub noop: bool,
+    /// The run's reason (or the no-op's), worded for the execution history.
     pub reason: String,
+    /// Why nothing is done, as core `resolve` decided it (typed reason + message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_op: Option<NoOp>,
     pub groups: Vec<GroupRun>,
-    /// Events of the message that affected no group, each with its reason.
+    /// Events of the message that affected no group, as core `resolve` reports them
+    /// (the event, a typed reason, a message); at most `MAX_SKIPPED_LISTED`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub skipped: Vec<String>,
+    pub skipped: Vec<SkippedEvent>,
+    /// How many more events were skipped than `skipped` lists.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub skipped_more: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl FilterOutput {
+    /// Nothing to do, and why.
+    fn no_op(no_op: NoOp, reason: String, skipped: Vec<SkippedEvent>, skipped_more: usize) -> Self {
+        FilterOutput {
+            noop: true,
+            reason,
+            no_op: Some(no_op),
+            groups: Vec::new(),
+            skipped,
+            skipped_more,
+        }
+    }
 }
 
 /// What the ASL's Filter task sends: the execution input untouched plus the execution id.
@@ -68,14 +98,14 @@ async fn filter<T: TopologySource>(
         // A notification that is not an ElastiCache event replica-dns acts on changes
         // nothing, and nobody must act on it: a no-op with the reason, never a failure.
         Err(e) if from_sns && e.is_not_an_elasticache_notification() => {
-            let reason = format!("no-op: the SNS message is not an ElastiCache notification replica-dns acts on: {e}");
+            let message = format!("{}: {e}", NoOpReason::NotAnElastiCacheNotification);
+            let reason = format!("no-op: {message}");
             tracing::info!(%reason, "nothing to do");
-            return Ok(FilterOutput {
-                noop: true,
-                reason,
-                groups: Vec::new(),
-                skipped: Vec::new(),
-            });
+            let no_op = NoOp {
+                reason: NoOpReason::NotAnElastiCacheNotification,
+                message,
+            };
+            return Ok(FilterOutput::no_op(no_op, reason, Vec::new(), 0));
         }
         Err(e) => {
             return Err(HandlerError::InvalidInput {
@@ -98,17 +128,6 @@ async fn filter<T: TopologySource>(
         membership.insert(id, group);
     }
     let resolution = resolve(&parsed, config, |id| membership.get(id).cloned().flatten());
-    let mut skipped: Vec<String> = resolution
-        .skipped
-        .iter()
-        .map(|s| format!("{} {}: {}", s.event.name, s.event.source_id, s.message))
-        .collect();
-    if resolution.skipped_more > 0 {
-        skipped.push(format!(
-            "… and {} more skipped events",
-            resolution.skipped_more
-        ));
-    }
 
     // An operator naming a group this deployment does not manage made a typo or used
     // the wrong deployment: a clear error, not a "successful" run that did nothing.
@@ -129,15 +148,15 @@ async fn filter<T: TopologySource>(
         }
     }
 
-    if let Some(no_op) = &resolution.no_op {
+    if let Some(no_op) = resolution.no_op.clone() {
         let reason = format!("no-op: {} ({})", no_op.message, describe_request(&parsed));
-        tracing::info!(%reason, ?skipped, "nothing to do");
-        return Ok(FilterOutput {
-            noop: true,
+        tracing::info!(%reason, skipped = resolution.skipped.len() + resolution.skipped_more, "nothing to do");
+        return Ok(FilterOutput::no_op(
+            no_op,
             reason,
-            groups: Vec::new(),
-            skipped,
-        });
+            resolution.skipped,
+            resolution.skipped_more,
+        ));
     }
 
     let reason = describe_request(&parsed);
@@ -169,8 +188,10 @@ async fn filter<T: TopologySource>(
     Ok(FilterOutput {
         noop: false,
         reason,
+        no_op: None,
         groups,
-        skipped,
+        skipped: resolution.skipped,
+        skipped_more: resolution.skipped_more,
     })
 }
 
@@ -299,7 +320,16 @@ mod tests {
         assert!(out.noop);
         assert!(out.groups.is_empty());
         assert!(out.reason.starts_with("no-op: "), "{}", out.reason);
-        assert!(out.skipped[0].contains("other"), "{:?}", out.skipped);
+        assert!(
+            out.skipped[0].message.contains("other"),
+            "{:?}",
+            out.skipped
+        );
+        assert_eq!(out.skipped[0].event.source_id, "other-001");
+        assert!(matches!(
+            out.no_op.as_ref().map(|n| &n.reason),
+            Some(NoOpReason::NoManagedGroup)
+        ));
     }
 
     #[tokio::test]
@@ -408,6 +438,17 @@ mod tests {
         ] {
             let out = run(sns(message)).await.unwrap();
             assert!(out.noop, "{message}: {out:?}");
+            // The typed reason reaches the state machine as the core decided it.
+            let expected = if message.contains("TestFailoverApiCalled") {
+                NoOpReason::IrrelevantEvents
+            } else {
+                NoOpReason::NotAnElastiCacheNotification
+            };
+            assert_eq!(
+                out.no_op.as_ref().map(|n| &n.reason),
+                Some(&expected),
+                "{message}"
+            );
             assert!(
                 out.reason.starts_with("no-op: "),
                 "{message}: {}",
@@ -449,11 +490,11 @@ mod tests {
         assert_eq!(out.groups.len(), 1);
         let size = serde_json::to_string(&out).unwrap().len();
         assert!(size < 8 * 1024, "filter output is {size} bytes");
-        assert!(
-            out.skipped.last().unwrap().contains("more skipped events"),
-            "{:?}",
-            out.skipped
+        assert_eq!(
+            out.skipped.len(),
+            replica_dns_core::event::MAX_SKIPPED_LISTED
         );
+        assert_eq!(out.skipped_more, 2000 - out.skipped.len());
     }
 }
 

@@ -88,6 +88,9 @@ pub enum NoOpReason {
     UnmanagedGroup { replication_group_id: String },
     /// `{"all": true}` with no group configured.
     NoGroupsConfigured,
+    /// The SNS message is not an ElastiCache notification replica-dns can read (not
+    /// JSON, no `ElastiCache:` key, a malformed event).
+    NotAnElastiCacheNotification,
 }
 
 impl fmt::Display for NoOpReason {
@@ -106,6 +109,9 @@ impl fmt::Display for NoOpReason {
                 "replication group `{replication_group_id}` is not in the configuration"
             ),
             NoOpReason::NoGroupsConfigured => f.write_str("the configuration has no groups"),
+            NoOpReason::NotAnElastiCacheNotification => f.write_str(
+                "the SNS message is not an ElastiCache notification replica-dns acts on",
+            ),
         }
     }
 }
