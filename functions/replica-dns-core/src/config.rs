@@ -253,8 +253,9 @@ impl Config {
         };
         if json.len() > budget {
             if let Ok(value) = serde_json::from_str::<serde_json::Value>(json) {
-                if value.to_string().len() > budget {
-                    return Err(Self::over_budget(value.to_string().len(), delivery));
+                let compact = value.to_string().len();
+                if compact > budget {
+                    return Err(Self::over_budget(compact, delivery));
                 }
             }
         }

@@ -346,25 +346,23 @@ impl Request {
                 found: json_type(&value),
             });
         };
-        if object.contains_key("Records") {
-            let event: SnsEvent = serde_json::from_value(Value::Object(object))
-                .map_err(EventError::MalformedSnsEvent)?;
-            Self::from_sns_event(&event)
-        } else if object.contains_key("Sns") {
-            let record: SnsRecord = serde_json::from_value(Value::Object(object))
-                .map_err(EventError::MalformedSnsEvent)?;
-            Self::from_sns_message(&record.sns)
-        } else if object.contains_key("MessageId") && object.contains_key("Message") {
-            let message: SnsMessage = serde_json::from_value(Value::Object(object))
-                .map_err(EventError::MalformedSnsEvent)?;
-            Self::from_sns_message(&message)
-        } else if object.contains_key("source") {
-            let input: SnsExecutionInput = serde_json::from_value(Value::Object(object))
-                .map_err(EventError::MalformedExecutionInput)?;
-            check_size("SNS Message", input.message.len())?;
-            input.request()
-        } else {
-            manual::parse_manual(&object)
+        match sns_shape(&object) {
+            Some(SnsShape::Event) => {
+                let event: SnsEvent = serde_json::from_value(Value::Object(object))
+                    .map_err(EventError::MalformedSnsEvent)?;
+                Self::from_sns_event(&event)
+            }
+            Some(SnsShape::Record) => {
+                let record: SnsRecord = serde_json::from_value(Value::Object(object))
+                    .map_err(EventError::MalformedSnsEvent)?;
+                Self::from_sns_message(&record.sns)
+            }
+            Some(SnsShape::Message) => {
+                let message: SnsMessage = serde_json::from_value(Value::Object(object))
+                    .map_err(EventError::MalformedSnsEvent)?;
+                Self::from_sns_message(&message)
+            }
+            None => Self::from_execution_input(object),
         }
     }
 
@@ -377,17 +375,10 @@ impl Request {
     pub fn from_execution_input(
         object: serde_json::Map<String, Value>,
     ) -> Result<Self, EventError> {
-        let sns_shape = if object.contains_key("Records") {
-            Some("Lambda event")
-        } else if object.contains_key("Sns") {
-            Some("record")
-        } else if object.contains_key("MessageId") && object.contains_key("Message") {
-            Some("message")
-        } else {
-            None
-        };
-        if let Some(shape) = sns_shape {
-            return Err(EventError::SnsShapeNotExecutionInput { shape });
+        if let Some(shape) = sns_shape(&object) {
+            return Err(EventError::SnsShapeNotExecutionInput {
+                shape: shape.as_str(),
+            });
         }
         if object.contains_key("source") {
             let input: SnsExecutionInput = serde_json::from_value(Value::Object(object))
@@ -419,6 +410,38 @@ impl Request {
     pub fn from_sns_message(message: &SnsMessage) -> Result<Self, EventError> {
         check_size("SNS Message", message.message.len())?;
         SnsExecutionInput::from_sns_message(message).request()
+    }
+}
+
+/// The SNS shapes an input object may have (the Lambda event, one record, one message),
+/// told by their keys: the one place both readers ([`Request::from_value`], which parses
+/// them, and [`Request::from_execution_input`], which refuses them) recognise them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SnsShape {
+    Event,
+    Record,
+    Message,
+}
+
+impl SnsShape {
+    fn as_str(self) -> &'static str {
+        match self {
+            SnsShape::Event => "Lambda event",
+            SnsShape::Record => "record",
+            SnsShape::Message => "message",
+        }
+    }
+}
+
+fn sns_shape(object: &serde_json::Map<String, Value>) -> Option<SnsShape> {
+    if object.contains_key("Records") {
+        Some(SnsShape::Event)
+    } else if object.contains_key("Sns") {
+        Some(SnsShape::Record)
+    } else if object.contains_key("MessageId") && object.contains_key("Message") {
+        Some(SnsShape::Message)
+    } else {
+        None
     }
 }
 
