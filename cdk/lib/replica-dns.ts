@@ -373,7 +373,10 @@ export class ReplicaDns extends Construct {
    * (`/opt/replica-dns/config.json`, read at start-up through REPLICA_DNS_CONFIG_FILE):
    * Lambda's 4 KiB of environment variables hold about a dozen groups, a layer up to
    * 50 MB zipped (Lambda quotas, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html),
-   * and the CLI holds the file to 1 MiB. The asset's hash follows the configuration, so
+   * and the CLI holds the file to 1 MiB. Lambda extracts a layer's contents into /opt in
+   * the execution environment (Lambda Developer Guide, "Working with layers", layer paths:
+   * https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html#packaging-layers-paths),
+   * so `replica-dns/config.json` is read at CONFIG_FILE_IN_LAYER. The asset's hash follows the configuration, so
    * a changed configuration publishes a new layer version and updates every function.
    */
   private configLayer(configJson: string, architecture: lambda.Architecture): lambda.LayerVersion {
