@@ -5,10 +5,11 @@
 // What this is NOT: a second copy of those numbers. The CDK reads them from the CLI at
 // synth time (as it runs `validate-config`), so the Lambda settings cannot drift from what
 // the functions derive their SDK timeouts and deadline guard from. Props may raise a
-// timeout (up to below the Task timeout) and change memory; they may not go below.
+// timeout and change memory; whether a timeout is allowed is the CLI's answer
+// (`function-limits --check`), not a rule written here.
 
 import { Duration } from 'aws-cdk-lib';
-import { cliJson } from './cli';
+import { cliJson, runCli } from './cli';
 import { ConfigError, findCli } from './config';
 import { FUNCTIONS, FunctionName } from './functions';
 
@@ -70,8 +71,6 @@ export function parseFunctionLimits(value: unknown, source: string): FunctionLim
     },
     taskTimeoutSeconds: wholeNumber(root, 'taskTimeoutSeconds', '', source),
   };
-  // The CLI's own numbers must already satisfy the rule props are held to.
-  for (const name of FUNCTIONS) checkTimeout(name, limits.functions[name].timeoutSeconds, limits, source);
   return limits;
 }
 
@@ -92,41 +91,34 @@ export function readFunctionLimits(cli: string = findCli()): FunctionLimits {
 }
 
 /**
- * The rule for a Lambda timeout: at least the Rust figure (the functions' SDK timeouts and
- * deadline guard are derived from it) and below the Task timeout (the Lambda timeout must
- * fire first, so that Step Functions retries it as `Lambda.Unknown`).
+ * Asks the CLI whether `seconds` is a timeout the `name` function may have (core limits.rs,
+ * `check_lambda_timeout`: at least the function's own figure, below the Task timeout) and
+ * throws its reason, prefixed with the prop, when not. The rule lives only in Rust.
  */
-function checkTimeout(name: FunctionName, seconds: number, limits: FunctionLimits, source: string): void {
-  const own = limits.functions[name].timeoutSeconds;
-  if (seconds < own) {
-    throw new ConfigError(
-      `${source}: the ${name} function's timeout of ${seconds} s is shorter than its ${own} s from replica-dns function-limits. ` +
-        `The function's SDK timeouts (${limits.sdk.operationTimeoutMs} ms per call with its retries, ${limits.sdk.attemptTimeoutMs} ms per attempt) and its deadline guard are derived from ${own} s: ` +
-        'a shorter Lambda timeout kills it in the middle of a call instead of letting it end with its own retryable error. Use at least that.',
-    );
-  }
-  if (seconds >= limits.taskTimeoutSeconds) {
-    throw new ConfigError(
-      `${source}: the ${name} function's timeout of ${seconds} s is not below the state machine's Task timeout of ${limits.taskTimeoutSeconds} s (taskTimeoutSeconds from replica-dns function-limits). ` +
-        'The Lambda timeout must fire first, so that a slow run is retried as Lambda.Unknown instead of ending as States.Timeout; the functions\' SDK timeouts and deadline guard are derived from these limits.',
-    );
-  }
+function checkTimeout(cli: string, name: FunctionName, seconds: number): void {
+  const run = runCli(cli, ['function-limits', '--check', `${name}=${seconds}`]);
+  if (run.status === 0) return;
+  const said = `${run.stderr}${run.stdout}`.trim();
+  throw new ConfigError(
+    `functions.${name}.timeout: ${said || `${cli} function-limits --check ${name}=${seconds} failed (exit status ${run.status})`}`,
+  );
 }
 
 /**
  * Each function's memory and timeout: the Rust limits, with `overrides` (construct props)
- * applied. Memory may be anything Lambda accepts; a timeout outside the rule above fails
- * the synth with the reason.
+ * applied. Memory may be anything Lambda accepts; a timeout the CLI refuses (`checkTimeout`)
+ * fails the synth with the CLI's reason.
  */
 export function functionSettings(
   limits: FunctionLimits,
   overrides: Partial<Record<FunctionName, FunctionSettings>> = {},
+  cli: string = findCli(),
 ): Record<FunctionName, Required<FunctionSettings>> {
   const out = {} as Record<FunctionName, Required<FunctionSettings>>;
   for (const name of FUNCTIONS) {
     const own = overrides[name] ?? {};
     const timeout = own.timeout ?? Duration.seconds(limits.functions[name].timeoutSeconds);
-    if (own.timeout !== undefined) checkTimeout(name, own.timeout.toSeconds(), limits, `functions.${name}.timeout`);
+    if (own.timeout !== undefined) checkTimeout(cli, name, own.timeout.toSeconds());
     out[name] = { memorySize: own.memorySize ?? limits.functions[name].memoryMb, timeout };
   }
   return out;

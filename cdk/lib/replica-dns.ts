@@ -392,7 +392,7 @@ export class ReplicaDns extends Construct {
   }
 
   private createFunctions(props: ReplicaDnsProps, configJson: string, cli: string): Record<FunctionName, lambda.Function> {
-    const settingsOf = functionSettings(props.functionLimits ?? readFunctionLimits(cli), props.functions);
+    const settingsOf = functionSettings(props.functionLimits ?? readFunctionLimits(cli), props.functions, cli);
     const logLevel = logLevelOf(props.logLevel);
     const configLayer = this.configLayer(configJson, props.architecture ?? lambda.Architecture.ARM_64);
     const functions = {} as Record<FunctionName, lambda.Function>;

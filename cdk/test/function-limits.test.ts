@@ -19,7 +19,7 @@ function limitsCli(limits: unknown): string {
   const real = findCli();
   return fakeCli(`case "$1" in
   validate-config|managed-names) exec '${real}' "$@" ;;
-  function-limits) [ $# -eq 1 ] || exit 9; cat <<'JSON'
+  function-limits) [ $# -eq 1 ] || exec '${real}' "$@"; cat <<'JSON'
 ${JSON.stringify(limits)}
 JSON
   ;;
@@ -57,9 +57,6 @@ describe('readFunctionLimits', () => {
     );
   });
 
-  test('limits whose own timeout is not below the Task timeout are refused', () => {
-    expect(() => readFunctionLimits(limitsCli(withVerify({ timeoutSeconds: 90, memoryMb: 256 })))).toThrow(/not below the state machine's Task timeout of 90 s/);
-  });
 });
 
 describe('functionSettings (limits + construct props)', () => {
@@ -81,8 +78,17 @@ describe('functionSettings (limits + construct props)', () => {
 
   test('a timeout shorter than the Rust one fails, saying the SDK timeouts and deadline guard are derived from it', () => {
     expect(() => functionSettings(limits, { apply: { timeout: Duration.seconds(10) } })).toThrow(
-      /^functions\.apply\.timeout: the apply function's timeout of 10 s is shorter than its 36 s from replica-dns function-limits\. The function's SDK timeouts \(20000 ms per call with its retries, 5000 ms per attempt\) and its deadline guard are derived from 36 s/,
+      /^functions\.apply\.timeout: the apply function's timeout of 10 s is shorter than its 30 s from replica-dns function-limits\. The function's SDK timeouts \(20000 ms per call with its retries, 5000 ms per attempt\) and its deadline guard are derived from 30 s/,
     );
+  });
+
+  test('whether a timeout is allowed is the CLI\'s answer (function-limits --check), shown as it says it', () => {
+    const cli = fakeCli(`[ "$*" = "function-limits --check plan=40" ] || exit 9; echo "the plan function's timeout of 40 s: refused by the CLI" >&2; exit 1`);
+    expect(() => functionSettings(limits, { plan: { timeout: Duration.seconds(40) } }, cli)).toThrow(
+      /^functions\.plan\.timeout: the plan function's timeout of 40 s: refused by the CLI$/,
+    );
+    const allowing = fakeCli(`[ "$*" = "function-limits --check plan=5" ] || exit 9; echo '{}'`);
+    expect(functionSettings(limits, { plan: { timeout: Duration.seconds(5) } }, allowing).plan.timeout.toSeconds()).toBe(5);
   });
 
   test('a timeout at the Task timeout fails, saying why', () => {
@@ -127,6 +133,8 @@ test('the stack\'s settings carry the limits the CLI prints', () => {
   expect(settings.functionLimits).toEqual(TEST_LIMITS);
 });
 
-test('the real replica-dns CLI prints limits that satisfy the contract', () => {
-  expect(() => readFunctionLimits(findCli())).not.toThrow();
+test('the real replica-dns CLI accepts its own figures as timeouts (function-limits --check)', () => {
+  const own = readFunctionLimits(findCli());
+  const asProps = Object.fromEntries(FUNCTIONS.map((f) => [f, { timeout: Duration.seconds(own.functions[f].timeoutSeconds) }]));
+  expect(() => functionSettings(own, asProps, findCli())).not.toThrow();
 });

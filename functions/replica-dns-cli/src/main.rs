@@ -244,6 +244,7 @@ fn run(command: Command) -> Result<ExitCode> {
             let problems: Vec<String> = check
                 .iter()
                 .filter_map(|(name, seconds)| limits::check_lambda_timeout(name, *seconds).err())
+                .map(|problem| problem.to_string())
                 .collect();
             if !problems.is_empty() {
                 for problem in problems {

@@ -225,7 +225,7 @@ fn function_limits_refuse_a_timeout_outside_the_chain_with_the_reason() {
     let out = run(&["function-limits", "--check", "apply=5"], "");
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("apply: a Lambda timeout of 5 s"),
+        text(&out.stderr).contains("the apply function's timeout of 5 s is shorter than its 30 s"),
         "{}",
         text(&out.stderr)
     );

@@ -84,20 +84,69 @@ pub const fn minimum_lambda_timeout_seconds() -> u32 {
     (SDK_OPERATION_TIMEOUT_MS / 1000) as u32 + LAMBDA_HEADROOM_SECONDS
 }
 
-/// Checks the chain for a set of Lambda timeouts; `Err` says which link breaks and why.
-/// The CDK runs the same rule (through the CLI) on timeouts an operator overrides.
-pub fn check_lambda_timeout(name: &str, timeout_seconds: u32) -> Result<(), String> {
-    let minimum = minimum_lambda_timeout_seconds();
-    if timeout_seconds < minimum {
-        return Err(format!(
-            "{name}: a Lambda timeout of {timeout_seconds} s is shorter than one SDK call with its retries ({} s) plus {LAMBDA_HEADROOM_SECONDS} s headroom; use at least {minimum} s",
-            SDK_OPERATION_TIMEOUT_MS / 1000
-        ));
+/// Why a Lambda timeout an operator wants breaks the chain. The one home of this rule:
+/// the CDK asks `replica-dns function-limits --check NAME=SECONDS` and shows this text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeoutError {
+    /// No function has that short name.
+    #[error("there is no function called {name:?}; the functions are {known}")]
+    UnknownFunction { name: String, known: String },
+    /// Shorter than the function's own figure, which already covers one whole SDK call
+    /// and the function's other work (verify's DNS lookups and probes).
+    #[error(
+        "the {name} function's timeout of {seconds} s is shorter than its {own} s from replica-dns function-limits. \
+         The function's SDK timeouts ({operation_ms} ms per call with its retries, {attempt_ms} ms per attempt) and its deadline guard are derived from {own} s: \
+         a shorter Lambda timeout kills it in the middle of a call instead of letting it end with its own retryable error. Use at least that."
+    )]
+    TooShort {
+        name: &'static str,
+        seconds: u32,
+        own: u32,
+        operation_ms: u64,
+        attempt_ms: u64,
+    },
+    /// Not below the Task timeout, so the Task would time out before the Lambda does.
+    #[error(
+        "the {name} function's timeout of {seconds} s is not below the state machine's Task timeout of {task} s (taskTimeoutSeconds from replica-dns function-limits). \
+         The Lambda timeout must fire first, so that a slow run is retried as Lambda.Unknown instead of ending as States.Timeout."
+    )]
+    NotBelowTask {
+        name: &'static str,
+        seconds: u32,
+        task: u32,
+    },
+}
+
+/// Checks a Lambda timeout for the function called `name` against the chain: at least
+/// the function's own figure (never below [`minimum_lambda_timeout_seconds`]) and below
+/// the Task timeout.
+pub fn check_lambda_timeout(name: &str, timeout_seconds: u32) -> Result<(), TimeoutError> {
+    let Some(own) = function(name) else {
+        let known = FUNCTIONS
+            .iter()
+            .map(|f| f.name)
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(TimeoutError::UnknownFunction {
+            name: name.to_owned(),
+            known,
+        });
+    };
+    if timeout_seconds < own.timeout_seconds.max(minimum_lambda_timeout_seconds()) {
+        return Err(TimeoutError::TooShort {
+            name: own.name,
+            seconds: timeout_seconds,
+            own: own.timeout_seconds,
+            operation_ms: SDK_OPERATION_TIMEOUT_MS,
+            attempt_ms: SDK_ATTEMPT_TIMEOUT_MS,
+        });
     }
     if timeout_seconds >= TASK_TIMEOUT_SECONDS {
-        return Err(format!(
-            "{name}: a Lambda timeout of {timeout_seconds} s must stay below the state machine's Task timeout of {TASK_TIMEOUT_SECONDS} s, or a slow run ends as States.Timeout instead of a retried Lambda.Unknown"
-        ));
+        return Err(TimeoutError::NotBelowTask {
+            name: own.name,
+            seconds: timeout_seconds,
+            task: TASK_TIMEOUT_SECONDS,
+        });
     }
     Ok(())
 }
@@ -114,16 +163,37 @@ mod tests {
             assert!(SDK_ATTEMPT_TIMEOUT_MS < SDK_OPERATION_TIMEOUT_MS);
         }
         for f in FUNCTIONS {
+            assert!(
+                f.timeout_seconds >= minimum_lambda_timeout_seconds(),
+                "{}",
+                f.name
+            );
             assert_eq!(check_lambda_timeout(f.name, f.timeout_seconds), Ok(()));
         }
     }
 
     #[test]
     fn a_timeout_outside_the_chain_is_refused_with_the_reason() {
-        let short = check_lambda_timeout("apply", 10).unwrap_err();
-        assert!(short.contains("at least 30 s"), "{short}");
-        let long = check_lambda_timeout("verify", 90).unwrap_err();
+        let short = check_lambda_timeout("apply", 10).unwrap_err().to_string();
+        assert!(
+            short.starts_with("the apply function's timeout of 10 s is shorter than its 30 s"),
+            "{short}"
+        );
+        assert!(
+            short.contains("20000 ms per call with its retries, 5000 ms per attempt"),
+            "{short}"
+        );
+        // verify's own figure (60 s) is the floor, not the chain's 30 s minimum.
+        let verify = check_lambda_timeout("verify", 45).unwrap_err().to_string();
+        assert!(verify.contains("shorter than its 60 s"), "{verify}");
+        assert_eq!(check_lambda_timeout("verify", 75), Ok(()));
+        let long = check_lambda_timeout("verify", 90).unwrap_err().to_string();
         assert!(long.contains("Task timeout of 90 s"), "{long}");
+        let unknown = check_lambda_timeout("planner", 40).unwrap_err().to_string();
+        assert!(
+            unknown.contains("\"planner\"") && unknown.contains("await-nodes"),
+            "{unknown}"
+        );
     }
 
     #[test]
