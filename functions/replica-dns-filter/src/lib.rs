@@ -21,13 +21,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tracing::Instrument;
 
-/// What filter returns: the groups to run, or a no-op with its reason (the ASL's IsNoOp
-/// Choice reads `noop`; statemachine/README.md documents the shape). The filter's own
+/// What filter returns: the groups to run, or a no-op with its reason and no groups (the
+/// ASL's Groups Map then runs nothing, and this is the execution's output;
+/// statemachine/README.md documents the shape). The filter's own
 /// types live here, not in the shared crate: no other function reads them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FilterOutput {
-    /// The IsNoOp Choice's flag: true exactly when `noOp` is present.
+    /// True exactly when `noOp` is present (and `groups` is empty): for people and
+    /// scripts reading the execution output.
     pub noop: bool,
     /// The run's reason (or the no-op's), worded for the execution history.
     pub reason: String,

@@ -19,15 +19,23 @@ pub enum ErrorType {
     InvalidInput,
     /// Anything else that retrying cannot fix: a person has to look.
     Fatal,
+    /// Verify polled `maxVerifyPolls` times and a change is still not INSYNC (or a name
+    /// not resolving): the ASL ends the group in its `VerifyTimedOut` Fail state.
+    VerifyTimedOut,
+    /// Verify found drift `maxResyncRounds` times in a row: the ASL ends the group in its
+    /// `NotConverged` Fail state.
+    NotConverged,
 }
 
 impl ErrorType {
     /// Every errorType a function can raise, for the ASL contract test.
-    pub const ALL: [ErrorType; 4] = [
+    pub const ALL: [ErrorType; 6] = [
         ErrorType::Transient,
         ErrorType::Conflict,
         ErrorType::InvalidInput,
         ErrorType::Fatal,
+        ErrorType::VerifyTimedOut,
+        ErrorType::NotConverged,
     ];
 
     /// The name as it appears in the ASL.
@@ -37,6 +45,8 @@ impl ErrorType {
             ErrorType::Conflict => "ReplicaDns.Conflict",
             ErrorType::InvalidInput => "ReplicaDns.InvalidInput",
             ErrorType::Fatal => "ReplicaDns.Fatal",
+            ErrorType::VerifyTimedOut => "ReplicaDns.VerifyTimedOut",
+            ErrorType::NotConverged => "ReplicaDns.NotConverged",
         }
     }
 }
@@ -88,6 +98,33 @@ pub enum HandlerError {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
+    /// Verify's loop budget is spent: it counts its own polls (pending) and re-plans
+    /// (drifted) against the tunables, so the state machine needs no counting states.
+    #[error("replication group {group:?}: {budget} used up ({limit}); last look: {detail}")]
+    BudgetSpent {
+        group: String,
+        budget: VerifyBudget,
+        limit: u32,
+        detail: String,
+    },
+}
+
+/// Which of verify's loops ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyBudget {
+    /// `maxVerifyPolls`: Route 53 never said INSYNC (or names never resolved).
+    Polls,
+    /// `maxResyncRounds`: every re-plan found the world had moved on again.
+    Resyncs,
+}
+
+impl std::fmt::Display for VerifyBudget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            VerifyBudget::Polls => "maxVerifyPolls",
+            VerifyBudget::Resyncs => "maxResyncRounds",
+        })
+    }
 }
 
 /// A tunable in the execution input that cannot be used: the input is invalid.
@@ -128,6 +165,10 @@ impl HandlerError {
             HandlerError::Plan { .. }
             | HandlerError::Inconsistent(_)
             | HandlerError::ProbeRefused { .. } => ErrorType::Fatal,
+            HandlerError::BudgetSpent { budget, .. } => match budget {
+                VerifyBudget::Polls => ErrorType::VerifyTimedOut,
+                VerifyBudget::Resyncs => ErrorType::NotConverged,
+            },
         }
     }
 
@@ -219,6 +260,30 @@ mod tests {
             "verify cannot check the nodes of replication group \"orders\": authentication failed: \
              WRONGPASS invalid username-password pair"
         );
+    }
+
+    #[test]
+    fn a_spent_verify_budget_names_the_loop_and_the_fail_state_it_ends_in() {
+        let polls: Diagnostic = HandlerError::BudgetSpent {
+            group: "orders".into(),
+            budget: VerifyBudget::Polls,
+            limit: 30,
+            detail: "change C1 is still PENDING".into(),
+        }
+        .into();
+        assert_eq!(polls.error_type, "ReplicaDns.VerifyTimedOut");
+        assert_eq!(
+            polls.error_message,
+            "replication group \"orders\": maxVerifyPolls used up (30); last look: change C1 is still PENDING"
+        );
+        let resyncs: Diagnostic = HandlerError::BudgetSpent {
+            group: "orders".into(),
+            budget: VerifyBudget::Resyncs,
+            limit: 3,
+            detail: "a fresh snapshot disagrees".into(),
+        }
+        .into();
+        assert_eq!(resyncs.error_type, "ReplicaDns.NotConverged");
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub mod serve;
 pub mod startup;
 pub mod steps;
 
-pub use error::{ErrorType, HandlerError};
+pub use error::{ErrorType, HandlerError, VerifyBudget};
 
 /// What [`group_span!`] expands to uses; not for callers.
 #[doc(hidden)]

@@ -1,7 +1,8 @@
 //! The per-group state ([`GroupRun`]) that the state machine passes from function to
 //! function, and its parts. Its JSON shape is the I/O contract documented in
-//! `statemachine/README.md`; the ASL's Choice states read `dryRun`, `nodesPending`,
-//! `awaitDeadlineExceeded`, `verify.status`, `counters.*` and `tunables.*` from it.
+//! `statemachine/README.md`; the ASL's Choice states read `dryRun`, `changesPlanned`,
+//! `nodesPending`, `awaitDeadlineExceeded`, `verify.status`, `counters.conflicts` and
+//! `tunables.*` from it.
 //!
 //! Only data lives here; each function's behaviour lives in its own crate.
 
@@ -12,8 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::HandlerError;
 
-/// Loop counters, incremented by the ASL's Pass states (`States.MathAdd`) and compared
-/// against the tunables by its Choice states.
+/// Loop counters: `conflicts` is incremented by the ASL's CountConflict Pass state
+/// (apply failed, so it cannot count) and compared by a Choice; verify counts
+/// `verifyPolls` and `resyncs` itself against the tunables (no states to pay for).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Counters {
@@ -186,6 +188,10 @@ pub struct GroupRun {
     /// The planner's output, serialised (plan); apply and verify read it back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<Plan>,
+    /// The plan in force has changes to write: the ASL's PlanOutcome Choice skips
+    /// Apply (a Lambda invoke and two states) when it has none. Set with the plan.
+    #[serde(default)]
+    pub changes_planned: bool,
     /// Some members are not available yet: the plan in force is interim, and the state
     /// machine waits for them before planning again.
     #[serde(default)]
@@ -228,6 +234,7 @@ impl GroupRun {
             counters: Counters::default(),
             topology: None,
             plan: None,
+            changes_planned: false,
             nodes_pending: false,
             awaiting: Vec::new(),
             await_deadline_epoch: None,
@@ -290,6 +297,7 @@ impl GroupRun {
     /// verification belong to the plan they were made for, so they go with it: verify
     /// must never poll or judge a previous plan's changes.
     pub fn replace_plan(&mut self, plan: Option<Plan>) {
+        self.changes_planned = plan.as_ref().is_some_and(|p| !p.is_empty());
         self.plan = plan;
         self.change_ids.clear();
         self.verify = None;

@@ -193,3 +193,134 @@ fn sample_group_inputs_deserialise_into_group_run() {
     }
     assert!(count > 0, "no samples in {}", dir.display());
 }
+
+/// Verify keeps its loop budgets itself (no counting states): a spent budget is its
+/// errorType, and the Verify Task catches each into the Fail state of the same name, so
+/// a person sees the same Error as when Pass and Choice states did the counting.
+#[test]
+fn verify_budget_errors_end_in_their_own_fail_states() {
+    let asl = asl();
+    let states = &asl["States"]["Groups"]["ItemProcessor"]["States"];
+    let catches = states["Verify"]["Catch"].as_array().unwrap();
+    for (error_type, fail_state) in [
+        (ErrorType::VerifyTimedOut, "VerifyTimedOut"),
+        (ErrorType::NotConverged, "NotConverged"),
+    ] {
+        let catch = catches
+            .iter()
+            .find(|c| c["ErrorEquals"][0] == error_type.as_str())
+            .unwrap_or_else(|| panic!("Verify does not catch {error_type}"));
+        assert_eq!(catch["Next"], fail_state);
+        assert_eq!(states[fail_state]["Type"], "Fail");
+        assert_eq!(states[fail_state]["Error"], error_type.as_str());
+    }
+    // Caught before States.ALL, which would turn them into GroupFailed.
+    assert_eq!(catches.last().unwrap()["ErrorEquals"][0], "States.ALL");
+}
+
+/// What each path costs in state transitions (Standard workflows bill each state
+/// entered), walked on the ASL as Step Functions would: a group whose records are already
+/// right, one whose changes are INSYNC at the first look, and each further poll.
+#[test]
+fn the_paths_enter_the_states_the_cost_figures_assume() {
+    let asl = asl();
+    let group = &asl["States"]["Groups"]["ItemProcessor"]["States"];
+    let choose = |state: &str, run: &Value| -> String {
+        let choice = &group[state];
+        for rule in choice["Choices"].as_array().unwrap() {
+            let pointer = rule["Variable"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches('$')
+                .replace('.', "/");
+            let value = run.pointer(&pointer).unwrap_or(&Value::Null);
+            let hit = match (&rule["BooleanEquals"], &rule["StringEquals"]) {
+                (Value::Bool(b), _) => value == &Value::Bool(*b),
+                (_, Value::String(s)) => value == &Value::String(s.clone()),
+                _ => false,
+            };
+            if hit {
+                return rule["Next"].as_str().unwrap().to_string();
+            }
+        }
+        choice["Default"].as_str().unwrap().to_string()
+    };
+    let fresh = serde_json::to_value(GroupRun::new(
+        "e",
+        "orders",
+        "t",
+        false,
+        Tunables::default(),
+    ))
+    .unwrap();
+    // Walks from Snapshot with `runs` giving the GroupRun each Task returns, in order.
+    let walk_group = |runs: &[Value]| -> Vec<String> {
+        let mut runs = runs.iter();
+        let mut run = fresh.clone();
+        let mut entered = Vec::new();
+        let mut state = "Snapshot".to_string();
+        loop {
+            entered.push(state.clone());
+            let next = match group[&state]["Type"].as_str().unwrap() {
+                "Task" => {
+                    if let Some(r) = runs.next() {
+                        run = r.clone();
+                    }
+                    group[&state]["Next"].as_str().unwrap().to_string()
+                }
+                "Choice" => choose(&state, &run),
+                "Wait" => group[&state]["Next"].as_str().unwrap().to_string(),
+                _ => break,
+            };
+            state = next;
+        }
+        entered
+    };
+    let with = |patch: Value| {
+        let mut run = fresh.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            run[k] = v.clone();
+        }
+        run
+    };
+    let converged = with(serde_json::json!({"verify": {"status": "converged", "detail": ""}}));
+    let pending = with(serde_json::json!({"verify": {"status": "pending", "detail": ""}}));
+    let planned = with(serde_json::json!({"changesPlanned": true}));
+
+    // Filter and the Groups Map come before each group's states: +2 per execution.
+    let unchanged = walk_group(&[fresh.clone(), fresh.clone(), converged.clone()]);
+    assert_eq!(
+        unchanged,
+        [
+            "Snapshot",
+            "Plan",
+            "PlanOutcome",
+            "Verify",
+            "VerifyOutcome",
+            "GroupReport"
+        ]
+    );
+    let happy = walk_group(&[
+        fresh.clone(),
+        planned.clone(),
+        planned.clone(),
+        converged.clone(),
+    ]);
+    assert_eq!(
+        happy,
+        [
+            "Snapshot",
+            "Plan",
+            "PlanOutcome",
+            "Apply",
+            "AfterApply",
+            "WaitForInsync",
+            "Verify",
+            "VerifyOutcome",
+            "GroupReport"
+        ]
+    );
+    let one_poll = walk_group(&[fresh.clone(), planned.clone(), planned, pending, converged]);
+    assert_eq!(one_poll.len() - happy.len(), 3, "{one_poll:?}");
+    assert!(unchanged.len() + 2 <= 8 && happy.len() + 2 <= 11);
+}

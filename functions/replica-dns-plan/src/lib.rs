@@ -86,9 +86,40 @@ mod tests {
         let out = handle(run, &config(), &FakeRecords::default())
             .await
             .unwrap();
+        assert!(
+            out.changes_planned,
+            "the ASL's PlanOutcome sends this run to Apply"
+        );
         let plan = out.plan.unwrap();
         assert_eq!(plan.groups[0].slots.len(), 2);
         assert!(!out.nodes_pending);
+    }
+
+    #[tokio::test]
+    async fn a_zone_already_in_sync_plans_no_changes_so_apply_is_skipped() {
+        let members = vec![
+            member("orders-001", Role::Primary, "available"),
+            member("orders-002", Role::Replica, "available"),
+        ];
+        let records = FakeRecords::default();
+        let first = handle(run_with(members.clone()), &config(), &records)
+            .await
+            .unwrap();
+        for batch in &first.plan.as_ref().unwrap().batches {
+            records
+                .change_batch("Z1", &batch.changes, "test")
+                .await
+                .unwrap();
+        }
+        let again = handle(run_with(members), &config(), &records)
+            .await
+            .unwrap();
+        assert!(again.plan.unwrap().is_empty());
+        assert!(
+            !again.changes_planned,
+            "PlanOutcome goes straight to Verify"
+        );
+        assert!(!again.nodes_pending);
     }
 
     #[tokio::test]

@@ -26,7 +26,7 @@ use replica_dns_core::records::RecordSet;
 use replica_dns_lambda::run::{Outcome, Verification, VerifyStatus};
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::{describe_group, group_records, plan_to_apply};
-use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError};
+use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError, VerifyBudget};
 use tracing::Instrument;
 
 pub use probe::{Probe, ProbeError};
@@ -69,9 +69,36 @@ pub fn readback_mismatches(plan: &Plan, current: &[RecordSet]) -> Vec<String> {
         .collect()
 }
 
-fn settle(run: &mut GroupRun, status: VerifyStatus, detail: String) {
+/// Records what this look found. A `pending` look counts as one poll and a `drifted`
+/// one as one re-plan, against the run's tunables: verify keeps these budgets itself so
+/// that the state machine loops through no counting states (each state entered is a
+/// billed transition). A spent budget ends the group with its own errorType, which the
+/// ASL catches into the `VerifyTimedOut` or `NotConverged` Fail state.
+fn settle(run: &mut GroupRun, status: VerifyStatus, detail: String) -> Result<(), HandlerError> {
     tracing::info!(?status, %detail, "verification");
+    let spent = match status {
+        VerifyStatus::Converged => None,
+        VerifyStatus::Pending => {
+            run.counters.verify_polls += 1;
+            (run.counters.verify_polls > run.tunables.max_verify_polls)
+                .then_some((VerifyBudget::Polls, run.tunables.max_verify_polls))
+        }
+        VerifyStatus::Drifted => {
+            run.counters.resyncs += 1;
+            (run.counters.resyncs > run.tunables.max_resync_rounds)
+                .then_some((VerifyBudget::Resyncs, run.tunables.max_resync_rounds))
+        }
+    };
+    if let Some((budget, limit)) = spent {
+        return Err(HandlerError::BudgetSpent {
+            group: run.replication_group_id.clone(),
+            budget,
+            limit,
+            detail,
+        });
+    }
     run.verify = Some(Verification { status, detail });
+    Ok(())
 }
 
 async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
@@ -88,7 +115,7 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
             })?;
         if status == ChangeStatus::Pending {
             let detail = format!("change {change_id} is still PENDING");
-            settle(&mut run, VerifyStatus::Pending, detail);
+            settle(&mut run, VerifyStatus::Pending, detail)?;
             return Ok(run);
         }
     }
@@ -100,7 +127,7 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
             "records read back differ from the plan: {}",
             mismatches.join("; ")
         );
-        settle(&mut run, VerifyStatus::Drifted, detail);
+        settle(&mut run, VerifyStatus::Drifted, detail)?;
         return Ok(run);
     }
 
@@ -113,7 +140,7 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
             "a fresh snapshot disagrees with the records ({changes} changes needed{}): planning again",
             if check.is_final() { "" } else { ", some members unavailable" }
         );
-        settle(&mut run, VerifyStatus::Drifted, detail);
+        settle(&mut run, VerifyStatus::Drifted, detail)?;
         return Ok(run);
     }
 
@@ -138,7 +165,7 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
             "names not resolving to their targets yet: {}",
             findings.not_propagated.join("; ")
         );
-        settle(&mut run, VerifyStatus::Pending, detail);
+        settle(&mut run, VerifyStatus::Pending, detail)?;
         return Ok(run);
     }
     if !findings.wrong_role.is_empty() {
@@ -146,7 +173,7 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
             "targets that are not replicas: {}",
             findings.wrong_role.join("; ")
         );
-        settle(&mut run, VerifyStatus::Drifted, detail);
+        settle(&mut run, VerifyStatus::Drifted, detail)?;
         return Ok(run);
     }
 
@@ -177,7 +204,7 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
             ""
         }
     );
-    settle(&mut run, VerifyStatus::Converged, detail);
+    settle(&mut run, VerifyStatus::Converged, detail)?;
     Ok(run)
 }
 

@@ -6,6 +6,7 @@ use replica_dns_core::plan::{plan, PlanInput, ZoneRecords};
 use replica_dns_core::topology::{Role, Topology};
 use replica_dns_lambda::fakes::{FakeRecords, FakeTopology};
 use replica_dns_lambda::fixtures::{self, config, group_run, member};
+use replica_dns_lambda::ErrorType;
 
 use crate::probe::{Findings, NoProbe, ProbeError};
 
@@ -95,6 +96,53 @@ async fn a_pending_change_asks_to_wait_then_converges() {
     assert!(out.verify.as_ref().unwrap().detail.contains("PENDING"));
     let out = handle(out, &deps).await.unwrap();
     assert_eq!(status(&out), VerifyStatus::Converged);
+}
+
+#[tokio::test]
+async fn each_pending_look_is_a_poll_and_the_poll_after_the_budget_is_verify_timed_out() {
+    let records = FakeRecords::default();
+    *records.pending_polls.lock().unwrap() = 10;
+    let mut run = applied_run(&records, "orders-001").await;
+    run.tunables.max_verify_polls = 2;
+    let deps = deps(records, topology("orders-001"));
+    let out = handle(run, &deps).await.unwrap();
+    assert_eq!(
+        (status(&out), out.counters.verify_polls),
+        (VerifyStatus::Pending, 1)
+    );
+    let out = handle(out, &deps).await.unwrap();
+    assert_eq!(
+        (status(&out), out.counters.verify_polls),
+        (VerifyStatus::Pending, 2)
+    );
+    let error = handle(out, &deps).await.unwrap_err();
+    assert_eq!(error.error_type(), ErrorType::VerifyTimedOut, "{error}");
+    assert!(
+        error.to_string().contains("maxVerifyPolls used up (2)"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("PENDING"), "{error}");
+}
+
+#[tokio::test]
+async fn each_drifted_look_is_a_resync_and_the_one_after_the_budget_is_not_converged() {
+    let records = FakeRecords::default();
+    let mut run = applied_run(&records, "orders-001").await;
+    run.tunables.max_resync_rounds = 1;
+    // The group failed over after the plan: every look is drift.
+    let deps = deps(records, topology("orders-002"));
+    let out = handle(run.clone(), &deps).await.unwrap();
+    assert_eq!(
+        (status(&out), out.counters.resyncs),
+        (VerifyStatus::Drifted, 1)
+    );
+    run.counters.resyncs = out.counters.resyncs;
+    let error = handle(run, &deps).await.unwrap_err();
+    assert_eq!(error.error_type(), ErrorType::NotConverged, "{error}");
+    assert!(
+        error.to_string().contains("maxResyncRounds used up (1)"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
