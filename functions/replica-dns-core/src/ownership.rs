@@ -20,6 +20,9 @@
 //! `home` is the node the slot belongs to, not necessarily the node the CNAME points at
 //! right now: while the home node is being replaced the CNAME points elsewhere
 //! (interim) and the TXT remembers where to return.
+//!
+//! The AZ-local names and the pooled name have ownership TXTs of their own kinds
+//! (`az=us-east-1a`, `pool=orders-002`), parsed by the same rules: see [`GuardRef`].
 
 use serde::{Deserialize, Serialize};
 
@@ -54,8 +57,8 @@ pub enum OwnershipError {
     /// A field appears twice: ambiguous, so not trusted.
     #[error("ownership value repeats the `{field}` field")]
     DuplicateField { field: String },
-    /// A word that is not one of `owner`, `group`, `slot`, `home`. Rejected rather than
-    /// ignored: a record this version does not fully understand is not touched.
+    /// A word that is not one of `owner`, `group`, `slot`, `home`, `az`, `pool`. Rejected
+    /// rather than ignored: a record this version does not fully understand is not touched.
     #[error("ownership value has unknown word {word:?}")]
     UnknownField { word: String },
     /// A field's value is unusable (empty, not a number, forbidden character…).
@@ -64,6 +67,17 @@ pub enum OwnershipError {
         field: String,
         value: String,
         reason: String,
+    },
+    /// Fields of two kinds in one value (`slot=` with `az=`, `az=` with `pool=`…): which
+    /// name it guards is ambiguous, so it is not trusted.
+    #[error("ownership value mixes the fields of a {} and of a {} guard", first.as_str(), second.as_str())]
+    MixedKinds { first: GuardKind, second: GuardKind },
+    /// A well-formed value of another kind than the name calls for (an AZ value at a
+    /// slot's ownership name, a slot value in the pool…): copied by hand, not ours here.
+    #[error("ownership value guards a {} name, not a {} name", found.as_str(), expected.as_str())]
+    OtherKind {
+        expected: GuardKind,
+        found: GuardKind,
     },
     /// Ours in format, but written by another deployment (another owner id).
     #[error("record is owned by `{found}`, not by `{expected}`")]
@@ -106,15 +120,12 @@ impl Ownership {
     /// assert_eq!(Ownership::parse(&o.render()), Ok(o));
     /// ```
     pub fn render(&self) -> String {
-        format!(
-            "\"{MARKER} owner={} group={} slot={} home={}\"",
-            self.owner_id, self.group_id, self.slot, self.home
-        )
+        self.borrowed().render()
     }
 
     /// Parses a TXT value as read from Route 53 (with its quotes). Any value that is not
-    /// exactly a well-formed ownership value is an error: the planner treats such a record
-    /// as foreign and never touches it.
+    /// exactly a well-formed ownership value *of a slot* is an error: the planner treats
+    /// such a record as foreign and never touches it.
     pub fn parse(value: &str) -> Result<Self, OwnershipError> {
         OwnershipRef::parse(value).map(|o| o.to_owned())
     }
@@ -122,20 +133,16 @@ impl Ownership {
     /// Parses and checks that the value belongs to this deployment and this group:
     /// the one question the planner asks of every TXT at an ownership name.
     pub fn parse_for(value: &str, owner_id: &str, group_id: &str) -> Result<Self, OwnershipError> {
-        let ownership = Self::parse(value)?;
-        if ownership.owner_id != owner_id {
-            return Err(OwnershipError::OtherOwner {
-                found: ownership.owner_id,
-                expected: owner_id.to_string(),
-            });
+        OwnershipRef::parse_for(value, owner_id, group_id).map(|o| o.to_owned())
+    }
+
+    fn borrowed(&self) -> OwnershipRef<'_> {
+        OwnershipRef {
+            owner_id: &self.owner_id,
+            group_id: &self.group_id,
+            slot: self.slot,
+            home: &self.home,
         }
-        if ownership.group_id != group_id {
-            return Err(OwnershipError::OtherGroup {
-                found: ownership.group_id,
-                expected: group_id.to_string(),
-            });
-        }
-        Ok(ownership)
     }
 }
 
@@ -150,7 +157,124 @@ pub struct OwnershipRef<'a> {
 }
 
 impl<'a> OwnershipRef<'a> {
-    /// Same rules as [`Ownership::parse`], without copying the fields.
+    /// Same rules as [`Ownership::parse`], without copying the fields: the general
+    /// [`GuardRef::parse`], then the value must guard a slot.
+    pub fn parse(value: &'a str) -> Result<Self, OwnershipError> {
+        GuardRef::parse(value)?.into_slot()
+    }
+
+    /// Same rules as [`Ownership::parse_for`], without copying the fields.
+    pub fn parse_for(
+        value: &'a str,
+        owner_id: &str,
+        group_id: &str,
+    ) -> Result<Self, OwnershipError> {
+        GuardRef::parse_for(value, owner_id, group_id)?.into_slot()
+    }
+
+    /// The general form of this slot value.
+    pub fn guard(&self) -> GuardRef<'a> {
+        GuardRef {
+            owner_id: self.owner_id,
+            group_id: self.group_id,
+            kind: GuardKindRef::Slot {
+                slot: self.slot,
+                home: self.home,
+            },
+        }
+    }
+
+    /// The TXT value exactly as Route 53 stores it.
+    pub fn render(&self) -> String {
+        self.guard().render()
+    }
+
+    /// An owned copy.
+    pub fn to_owned(&self) -> Ownership {
+        Ownership {
+            owner_id: self.owner_id.to_string(),
+            group_id: self.group_id.to_string(),
+            slot: self.slot,
+            home: self.home.to_string(),
+        }
+    }
+}
+
+/// What an ownership TXT guards, and the fields only that kind has. The slot form is
+/// the original one (production records exist: it stays byte-identical); the AZ and
+/// pool forms were added with the AZ-local and pooled names.
+///
+/// | kind   | value                                                     | TXT name                          |
+/// |--------|-----------------------------------------------------------|-----------------------------------|
+/// | slot   | `"replica-dns owner=O group=G slot=2 home=orders-003"`    | `_rdns.replica2.…` (simple)       |
+/// | AZ     | `"replica-dns owner=O group=G az=us-east-1a"`             | `_rdns.replica-us-east-1a.…` (simple) |
+/// | pool   | `"replica-dns owner=O group=G pool=orders-002"`           | `_rdns.<pooled name>`, *weighted*, SetIdentifier `orders-002` |
+///
+/// An AZ name has no home: it is sticky by its current target, and the TXT keeps the AZ
+/// so that a name copied by hand to another AZ's name is noticed. A pool record's TXT is
+/// weighted with the same SetIdentifier as its CNAME, so that every record of the pool
+/// has its own compare-and-swap guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GuardKind {
+    Slot,
+    Az,
+    Pool,
+}
+
+impl GuardKind {
+    /// The word that marks this kind in a value (`slot`, `az`, `pool`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GuardKind::Slot => "slot",
+            GuardKind::Az => "az",
+            GuardKind::Pool => "pool",
+        }
+    }
+}
+
+/// The kind-specific fields of a parsed ownership value, borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GuardKindRef<'a> {
+    /// A numbered slot and its home node.
+    Slot { slot: u32, home: &'a str },
+    /// An AZ-local name and the availability zone it stands for.
+    Az { az: &'a str },
+    /// One weighted record of the pooled name; `member` is its SetIdentifier (the
+    /// replica's cache cluster id).
+    Pool { member: &'a str },
+}
+
+impl GuardKindRef<'_> {
+    pub fn kind(&self) -> GuardKind {
+        match self {
+            GuardKindRef::Slot { .. } => GuardKind::Slot,
+            GuardKindRef::Az { .. } => GuardKind::Az,
+            GuardKindRef::Pool { .. } => GuardKind::Pool,
+        }
+    }
+}
+
+/// Any ownership value, borrowed from the TXT value it was parsed from: one parser for
+/// the three kinds, so that every kind follows the same strict rules (marker first,
+/// unknown or repeated words rejected, ids checked by [`validate_token`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GuardRef<'a> {
+    pub owner_id: &'a str,
+    pub group_id: &'a str,
+    pub kind: GuardKindRef<'a>,
+}
+
+impl<'a> GuardRef<'a> {
+    /// Parses a TXT value as read from Route 53 (with its quotes). Exactly one kind's
+    /// fields must be present: `slot` and `home`, or `az`, or `pool`.
+    ///
+    /// ```
+    /// use replica_dns_core::ownership::{GuardKindRef, GuardRef};
+    /// let g = GuardRef::parse("\"replica-dns owner=prod group=orders az=us-east-1a\"").unwrap();
+    /// assert_eq!(g.kind, GuardKindRef::Az { az: "us-east-1a" });
+    /// assert_eq!(g.render(), "\"replica-dns owner=prod group=orders az=us-east-1a\"");
+    /// ```
     pub fn parse(value: &'a str) -> Result<Self, OwnershipError> {
         let inner = value
             .strip_prefix('"')
@@ -165,7 +289,8 @@ impl<'a> OwnershipRef<'a> {
                 value: value.to_string(),
             });
         }
-        let (mut owner, mut group, mut slot, mut home) = (None, None, None, None);
+        let (mut owner, mut group, mut slot, mut home, mut az, mut pool) =
+            (None, None, None, None, None, None);
         for word in words {
             // A byte search: `split_once('=')` builds a char searcher per word.
             let (key, field_value) = word
@@ -180,6 +305,8 @@ impl<'a> OwnershipRef<'a> {
                 "group" => &mut group,
                 "slot" => &mut slot,
                 "home" => &mut home,
+                "az" => &mut az,
+                "pool" => &mut pool,
                 _ => {
                     return Err(OwnershipError::UnknownField {
                         word: word.to_string(),
@@ -201,50 +328,97 @@ impl<'a> OwnershipRef<'a> {
         };
         let owner_id = require("owner", owner)?;
         let group_id = require("group", group)?;
-        let home = require("home", home)?;
-        let slot_text = require("slot", slot)?;
-        let slot = parse_slot_number(slot_text).ok_or_else(|| OwnershipError::InvalidField {
-            field: "slot".to_string(),
-            value: slot_text.to_string(),
-            reason: "not a slot number 1..=4294967295 without leading zeros".to_string(),
-        })?;
-        Ok(OwnershipRef {
+        let kinds: Vec<GuardKind> = [
+            (slot.is_some() || home.is_some(), GuardKind::Slot),
+            (az.is_some(), GuardKind::Az),
+            (pool.is_some(), GuardKind::Pool),
+        ]
+        .into_iter()
+        .filter_map(|(present, kind)| present.then_some(kind))
+        .collect();
+        let kind = match kinds.as_slice() {
+            [] | [GuardKind::Slot] => {
+                let home = require("home", home)?;
+                let slot_text = require("slot", slot)?;
+                let slot =
+                    parse_slot_number(slot_text).ok_or_else(|| OwnershipError::InvalidField {
+                        field: "slot".to_string(),
+                        value: slot_text.to_string(),
+                        reason: "not a slot number 1..=4294967295 without leading zeros"
+                            .to_string(),
+                    })?;
+                GuardKindRef::Slot { slot, home }
+            }
+            [GuardKind::Az] => GuardKindRef::Az {
+                az: require("az", az)?,
+            },
+            [GuardKind::Pool] => GuardKindRef::Pool {
+                member: require("pool", pool)?,
+            },
+            [first, second, ..] => {
+                return Err(OwnershipError::MixedKinds {
+                    first: *first,
+                    second: *second,
+                })
+            }
+        };
+        Ok(GuardRef {
             owner_id,
             group_id,
-            slot,
-            home,
+            kind,
         })
     }
 
-    /// Same rules as [`Ownership::parse_for`], without copying the fields.
+    /// [`GuardRef::parse`], then the value must be this deployment's and this group's.
     pub fn parse_for(
         value: &'a str,
         owner_id: &str,
         group_id: &str,
     ) -> Result<Self, OwnershipError> {
-        let ownership = Self::parse(value)?;
-        if ownership.owner_id != owner_id {
+        let guard = Self::parse(value)?;
+        if guard.owner_id != owner_id {
             return Err(OwnershipError::OtherOwner {
-                found: ownership.owner_id.to_string(),
+                found: guard.owner_id.to_string(),
                 expected: owner_id.to_string(),
             });
         }
-        if ownership.group_id != group_id {
+        if guard.group_id != group_id {
             return Err(OwnershipError::OtherGroup {
-                found: ownership.group_id.to_string(),
+                found: guard.group_id.to_string(),
                 expected: group_id.to_string(),
             });
         }
-        Ok(ownership)
+        Ok(guard)
     }
 
-    /// An owned copy.
-    pub fn to_owned(&self) -> Ownership {
-        Ownership {
-            owner_id: self.owner_id.to_string(),
-            group_id: self.group_id.to_string(),
-            slot: self.slot,
-            home: self.home.to_string(),
+    /// The TXT value exactly as Route 53 stores it: one quoted string, fields in the
+    /// documented order.
+    pub fn render(&self) -> String {
+        let (owner, group) = (self.owner_id, self.group_id);
+        match self.kind {
+            GuardKindRef::Slot { slot, home } => {
+                format!("\"{MARKER} owner={owner} group={group} slot={slot} home={home}\"")
+            }
+            GuardKindRef::Az { az } => format!("\"{MARKER} owner={owner} group={group} az={az}\""),
+            GuardKindRef::Pool { member } => {
+                format!("\"{MARKER} owner={owner} group={group} pool={member}\"")
+            }
+        }
+    }
+
+    /// The slot form, or [`OwnershipError::OtherKind`].
+    fn into_slot(self) -> Result<OwnershipRef<'a>, OwnershipError> {
+        match self.kind {
+            GuardKindRef::Slot { slot, home } => Ok(OwnershipRef {
+                owner_id: self.owner_id,
+                group_id: self.group_id,
+                slot,
+                home,
+            }),
+            other => Err(OwnershipError::OtherKind {
+                expected: GuardKind::Slot,
+                found: other.kind(),
+            }),
         }
     }
 }
@@ -295,6 +469,18 @@ fn parse_slot_number(text: &str) -> Option<u32> {
         return None;
     }
     text.parse().ok()
+}
+
+/// Whether `az` can stand in an AZ-local name and in an `az=` ownership field: one DNS
+/// label of lower-case letters, digits and `-` (`us-east-1a`, `use1-az1`,
+/// `us-west-2-lax-1a`), as ElastiCache reports `PreferredAvailabilityZone`. Anything
+/// else (a dot would add a label, upper case would not survive Route 53's lower-casing)
+/// is not planned.
+pub fn is_az_label(az: &str) -> bool {
+    (1..=63).contains(&az.len())
+        && az
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// The name of the ownership TXT guarding `slot_name`: `<prefix>.<slot name>`.
@@ -652,6 +838,136 @@ mod tests {
                 Err(expected),
                 "case {name}"
             );
+        }
+    }
+
+    #[test]
+    fn az_and_pool_values_round_trip_in_the_documented_form() {
+        let az = GuardRef {
+            owner_id: "replica-dns-prod",
+            group_id: "orders",
+            kind: GuardKindRef::Az { az: "us-east-1a" },
+        };
+        assert_eq!(
+            az.render(),
+            "\"replica-dns owner=replica-dns-prod group=orders az=us-east-1a\""
+        );
+        let rendered = az.render();
+        assert_eq!(GuardRef::parse(&rendered), Ok(az));
+        let pool = GuardRef {
+            kind: GuardKindRef::Pool {
+                member: "orders-002",
+            },
+            ..az
+        };
+        assert_eq!(
+            pool.render(),
+            "\"replica-dns owner=replica-dns-prod group=orders pool=orders-002\""
+        );
+        let rendered = pool.render();
+        assert_eq!(GuardRef::parse(&rendered), Ok(pool));
+        // The slot form is unchanged by the general renderer (production records exist).
+        let slot = sample();
+        let rendered = slot.render();
+        assert_eq!(
+            GuardRef::parse(&rendered).map(|g| g.kind),
+            Ok(GuardKindRef::Slot {
+                slot: 3,
+                home: "orders-002"
+            })
+        );
+    }
+
+    #[test]
+    fn az_and_pool_values_follow_the_strict_rules() {
+        let cases: &[(&str, &str, OwnershipError)] = &[
+            (
+                "az and pool",
+                "\"replica-dns owner=a group=b az=us-east-1a pool=b-002\"",
+                OwnershipError::MixedKinds {
+                    first: GuardKind::Az,
+                    second: GuardKind::Pool,
+                },
+            ),
+            (
+                "slot and az",
+                "\"replica-dns owner=a group=b slot=1 home=c az=us-east-1a\"",
+                OwnershipError::MixedKinds {
+                    first: GuardKind::Slot,
+                    second: GuardKind::Az,
+                },
+            ),
+            (
+                "repeated az",
+                "\"replica-dns owner=a group=b az=x-1 az=x-2\"",
+                OwnershipError::DuplicateField { field: "az".into() },
+            ),
+            (
+                "unknown word beside pool",
+                "\"replica-dns owner=a group=b pool=b-002 weight=1\"",
+                OwnershipError::UnknownField {
+                    word: "weight=1".into(),
+                },
+            ),
+            (
+                "empty pool member",
+                "\"replica-dns owner=a group=b pool=\"",
+                OwnershipError::InvalidField {
+                    field: "pool".into(),
+                    value: "".into(),
+                    reason: "empty".into(),
+                },
+            ),
+            (
+                "no kind at all",
+                "\"replica-dns owner=a group=b\"",
+                OwnershipError::MissingField {
+                    field: "home".into(),
+                },
+            ),
+        ];
+        for (name, value, expected) in cases {
+            assert_eq!(
+                GuardRef::parse(value).as_ref(),
+                Err(expected),
+                "case {name}"
+            );
+        }
+        // A well-formed AZ value is no slot value.
+        assert_eq!(
+            Ownership::parse("\"replica-dns owner=a group=b az=us-east-1a\""),
+            Err(OwnershipError::OtherKind {
+                expected: GuardKind::Slot,
+                found: GuardKind::Az
+            })
+        );
+        assert_eq!(
+            GuardRef::parse_for("\"replica-dns owner=a group=b pool=b-1\"", "a", "c"),
+            Err(OwnershipError::OtherGroup {
+                found: "b".into(),
+                expected: "c".into()
+            })
+        );
+    }
+
+    #[test]
+    fn the_longest_az_and_pool_values_fit_one_txt_string() {
+        let long = "x".repeat(MAX_TOKEN_LEN);
+        for kind in [
+            GuardKindRef::Az { az: &long },
+            GuardKindRef::Pool { member: &long },
+        ] {
+            let value = GuardRef {
+                owner_id: &long,
+                group_id: &long,
+                kind,
+            }
+            .render();
+            assert!(value.len() - 2 <= MAX_TXT_STRING, "{value}");
+        }
+        assert!(is_az_label("us-west-2-lax-1a"));
+        for bad in ["", "us-east-1a.x", "US-EAST-1A", "a b"] {
+            assert!(!is_az_label(bad), "{bad:?}");
         }
     }
 
