@@ -129,7 +129,83 @@ async fn main() -> Result<()> {
         }
     }
     print_report(&all, runs, &stack.bin_dir.display().to_string());
+    let az_groups: usize = std::env::args()
+        .skip_while(|a| a != "--az-groups")
+        .nth(1)
+        .map(|n| n.parse())
+        .transpose()
+        .context("--az-groups takes a number")?
+        .unwrap_or(20);
+    if az_groups > 0 {
+        az_outage(&stack, az_groups, &all).await?;
+    }
     Ok(())
+}
+
+/// Issue 10 item 7: `groups` groups of 1 primary + 2 replicas fail over within 10 s while
+/// the emulator throttles Route 53 with AWS's account bucket (10 requests per second,
+/// burst 50). Prints time to safe p50/p99, failed executions, names left on a primary
+/// and calls per group beside the single failover's.
+async fn az_outage(stack: &Stack, groups: usize, all: &[Vec<Measured>]) -> Result<()> {
+    use replica_dns_tests::outage::{self, Outage};
+    eprintln!(
+        "--- AZ outage: {groups} groups fail over within 10 s, Route 53 at 10 req/s (burst 50)"
+    );
+    let report = outage::run(
+        stack,
+        &Outage {
+            groups,
+            replicas: 2,
+            within: Duration::from_secs(10),
+            route53_requests_per_second: 10.0,
+            route53_request_burst: 50.0,
+        },
+    )
+    .await?;
+    let mut safe: Vec<f64> = report
+        .groups
+        .iter()
+        .filter_map(|g| g.time_to_safe)
+        .collect();
+    safe.sort_by(f64::total_cmp);
+    let percentile = |p: f64| -> Option<f64> {
+        let last = safe.len().checked_sub(1)?;
+        safe.get(((last as f64) * p).round() as usize).copied()
+    };
+    let failed: usize = report.groups.iter().map(|g| g.failed.len()).sum();
+    let executions: usize = report.groups.iter().map(|g| g.executions).sum();
+    let on_primary: usize = report.groups.iter().map(|g| g.names_on_primary.len()).sum();
+    let never_safe = report
+        .groups
+        .iter()
+        .filter(|g| g.time_to_safe.is_none())
+        .count();
+    let calls: u64 = report
+        .calls
+        .iter()
+        .filter(|(k, _)| !excluded(k) && k.as_str() != "elasticache:TestFailover")
+        .map(|(_, n)| n)
+        .sum();
+    let per_group = calls as f64 / groups.max(1) as f64;
+    let single = all
+        .get(1)
+        .and_then(|runs| median(runs.iter().map(|m| m.calls as f64).collect()));
+    println!("\nAZ outage: {groups} groups (1 primary + 2 replicas) fail over within 10 s, Route 53 throttled at 10 requests/s, burst 50 (AWS's account bucket)");
+    println!(
+        "  time to safe: p50 {} s, p99 {} s (targets 5 s / 15 s); never safe: {never_safe}",
+        percentile(0.5).map_or("-".into(), |v| format!("{v:.2}")),
+        percentile(0.99).map_or("-".into(), |v| format!("{v:.2}")),
+    );
+    println!("  executions: {executions}, failed: {failed}; names left on a primary: {on_primary}");
+    println!(
+        "  calls: {calls} in all, {per_group:.1} per group (one failover of 1+5 above: {}); Route 53 requests refused with Throttling: {}",
+        single.map_or("-".into(), |v| format!("{v:.0}")),
+        report.throttled()
+    );
+    for g in report.groups.iter().filter(|g| !g.failed.is_empty()) {
+        eprintln!("  {}: {:?}", g.group_id, g.failed);
+    }
+    outage::teardown(report).await
 }
 
 /// One group through the five scenarios, one after another.

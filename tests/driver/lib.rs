@@ -22,6 +22,7 @@
 pub mod dns;
 pub mod host;
 pub mod http;
+pub mod outage;
 pub mod resp;
 pub mod scenario;
 pub mod stack;

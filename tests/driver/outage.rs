@@ -1,0 +1,300 @@
+//! An Availability Zone outage on the local stack (issue 10 item 7): many groups fail over
+//! within a few seconds while the emulator throttles Route 53 the way AWS throttles an
+//! account (one token bucket for every Route 53 API request of the account; the emulator's
+//! `route53_requests_per_second` and `route53_request_burst`, see
+//! tests/localstack/emulator/route53_throttle.py for the AWS documentation it follows).
+//!
+//! One function, two users: the bench prints its figures (time to safe, calls per group),
+//! an end-to-end test asserts what must hold whatever the timing (no failed execution, no
+//! name left on a primary, every group converged).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{anyhow, Context, Result};
+use aws_sdk_sfn::types::ExecutionStatus;
+use hickory_resolver::proto::rr::RecordType;
+use serde_json::{json, Value};
+
+use crate::{dns, Member, Scenario, Stack};
+
+/// What to break, and how hard Route 53 pushes back.
+#[derive(Debug, Clone)]
+pub struct Outage {
+    /// Replication groups, each 1 primary + `replicas`.
+    pub groups: usize,
+    pub replicas: u8,
+    /// Every group's TestFailover starts within this window, evenly spread.
+    pub within: Duration,
+    /// Route 53 requests per second for the account (AWS today: 10, burst 50).
+    pub route53_requests_per_second: f64,
+    pub route53_request_burst: f64,
+}
+
+/// How one group came through.
+#[derive(Debug, Clone)]
+pub struct GroupOutcome {
+    pub group_id: String,
+    /// Seconds from the group's FailoverComplete notification until no name resolves to
+    /// the promoted member; `None` if that never happened within the timeout.
+    pub time_to_safe: Option<f64>,
+    /// Executions the outage started for this group.
+    pub executions: usize,
+    /// `name: error: cause` of each execution that did not succeed.
+    pub failed: Vec<String>,
+    /// Slot names resolving to the group's primary once everything is idle.
+    pub names_on_primary: Vec<String>,
+}
+
+/// The whole outage.
+#[derive(Debug, Clone)]
+pub struct OutageReport {
+    pub groups: Vec<GroupOutcome>,
+    /// Every AWS call the emulator counted from the first TestFailover until idle
+    /// (`service:Operation`, throttled Route 53 requests as `route53:<Operation>:throttled`),
+    /// the driver's own TestFailover calls included.
+    pub calls: BTreeMap<String, u64>,
+    /// The scenarios, still up, for checks after the outage; tear them down with
+    /// [`teardown`].
+    pub scenarios: Vec<Arc<Scenario>>,
+}
+
+impl OutageReport {
+    /// Route 53 requests the emulator refused with `Throttling`.
+    pub fn throttled(&self) -> u64 {
+        self.calls
+            .iter()
+            .filter(|(k, _)| k.ends_with(":throttled"))
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+const TIMEOUT: Duration = Duration::from_secs(300);
+const QUIET: Duration = Duration::from_secs(4);
+
+fn epoch_seconds() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default()
+}
+
+/// Brings `outage.groups` groups up and in sync (throttling off), then turns throttling
+/// on, fails every group over within `outage.within`, waits until the pipeline is idle,
+/// and turns throttling off again (also when a step fails).
+pub async fn run(stack: &Stack, outage: &Outage) -> Result<OutageReport> {
+    let mut built = tokio::task::JoinSet::new();
+    for i in 0..outage.groups {
+        let stack = stack.clone();
+        let replicas = outage.replicas;
+        built.spawn(async move {
+            let s = stack
+                .scenario(&format!("az{i:02}"))
+                .replicas(replicas)
+                .build()
+                .await?;
+            s.wait_group_available(TIMEOUT).await?;
+            let arn = s
+                .start_execution(&json!({"replicationGroupId": s.group_id}))
+                .await?;
+            let synced = s.wait_execution(&arn, TIMEOUT).await?;
+            if synced.status != ExecutionStatus::Succeeded {
+                return Err(anyhow!(
+                    "initial sync of {} ended {:?}: {:?}",
+                    s.group_id,
+                    synced.status,
+                    synced.cause
+                ));
+            }
+            anyhow::Ok(Arc::new(s))
+        });
+    }
+    let mut scenarios = Vec::with_capacity(outage.groups);
+    while let Some(joined) = built.join_next().await {
+        scenarios.push(joined.context("building a group")??);
+    }
+    scenarios.sort_by(|a, b| a.group_id.cmp(&b.group_id));
+
+    stack
+        .set_emulator_settings(&json!({
+            "route53_requests_per_second": outage.route53_requests_per_second,
+            "route53_request_burst": outage.route53_request_burst,
+        }))
+        .await?;
+    let result = fail_over_all(stack, outage, &scenarios).await;
+    stack
+        .set_emulator_settings(&json!({"route53_requests_per_second": 0.0}))
+        .await?;
+    let (groups, calls) = result?;
+    Ok(OutageReport {
+        groups,
+        calls,
+        scenarios,
+    })
+}
+
+/// Tears every scenario of the report down.
+pub async fn teardown(report: OutageReport) -> Result<()> {
+    for s in report.scenarios {
+        match Arc::try_unwrap(s) {
+            Ok(s) => s.teardown().await?,
+            Err(_) => return Err(anyhow!("a scenario is still in use")),
+        }
+    }
+    Ok(())
+}
+
+async fn fail_over_all(
+    stack: &Stack,
+    outage: &Outage,
+    scenarios: &[Arc<Scenario>],
+) -> Result<(Vec<GroupOutcome>, BTreeMap<String, u64>)> {
+    let mut before = Vec::with_capacity(scenarios.len());
+    let mut members = Vec::with_capacity(scenarios.len());
+    for s in scenarios {
+        before.push(
+            s.executions()
+                .await?
+                .into_iter()
+                .map(|e| e.arn)
+                .collect::<Vec<_>>(),
+        );
+        members.push(s.members().await?);
+    }
+    stack.control_post("/calls/reset", &json!({})).await?;
+    let step = outage.within.div_f64(scenarios.len().max(1) as f64);
+    let mut failovers = tokio::task::JoinSet::new();
+    for (i, (s, members)) in scenarios.iter().zip(members).enumerate() {
+        let s = Arc::clone(s);
+        let delay = step * i as u32;
+        failovers.spawn(async move {
+            tokio::time::sleep(delay).await;
+            let safe = fail_over_and_time(&s, &members).await;
+            (i, safe)
+        });
+    }
+    let mut safe: Vec<Option<f64>> = vec![None; scenarios.len()];
+    while let Some(joined) = failovers.join_next().await {
+        let (i, t) = joined.context("a failover task")?;
+        safe[i] = t?;
+    }
+
+    // Calls are read once the pipeline is idle and before the driver's own checks
+    // below (which call ElastiCache), so the count is the pipeline's plus the driver's
+    // TestFailover calls, and nothing else that is not excluded by the bench.
+    for s in scenarios {
+        s.wait_idle(QUIET, TIMEOUT).await?;
+    }
+    let counted = stack.control_get("/calls").await?;
+    let calls = counted["calls"]
+        .as_object()
+        .ok_or_else(|| anyhow!("GET /calls answered {counted}"))?
+        .iter()
+        .map(|(k, n)| (k.clone(), n.as_u64().unwrap_or_default()))
+        .collect();
+
+    let mut groups = Vec::with_capacity(scenarios.len());
+    for ((s, before), time_to_safe) in scenarios.iter().zip(&before).zip(safe) {
+        // A replaced old primary notifies once it is back: wait for that run too.
+        s.wait_group_available(TIMEOUT).await?;
+        let executions = s.wait_idle(QUIET, TIMEOUT).await?;
+        let ours: Vec<_> = executions
+            .iter()
+            .filter(|e| !before.contains(&e.arn))
+            .collect();
+        let failed = ours
+            .iter()
+            .filter(|e| e.status != ExecutionStatus::Succeeded)
+            .map(|e| format!("{}: {:?}: {:?}", e.name, e.error, e.cause))
+            .collect();
+        groups.push(GroupOutcome {
+            group_id: s.group_id.clone(),
+            time_to_safe,
+            executions: ours.len(),
+            failed,
+            names_on_primary: names_on_primary(s, outage.replicas).await?,
+        });
+    }
+    Ok((groups, calls))
+}
+
+/// TestFailover, then seconds from the group's FailoverComplete notification until no
+/// slot name resolves to the promoted member (DNS only: no Route 53 call that would take
+/// a token from the throttled bucket).
+async fn fail_over_and_time(s: &Scenario, members: &[Member]) -> Result<Option<f64>> {
+    let seen_before = failover_times(s).await?.len();
+    s.failover().await?;
+    let start = Instant::now();
+    let names: Vec<String> = (1..=members.len() as u8).map(|n| s.slot_name(n)).collect();
+    let mut notified: Option<(f64, String)> = None;
+    while start.elapsed() < TIMEOUT {
+        if notified.is_none() {
+            notified = failover_times(s).await?.get(seen_before).cloned();
+        }
+        if let Some((at, promoted)) = &notified {
+            let promoted = members
+                .iter()
+                .find(|m| &m.cache_cluster_id == promoted)
+                .ok_or_else(|| anyhow!("promoted member {promoted} unknown"))?;
+            if !resolves_to(s, &names, promoted).await? {
+                return Ok(Some((epoch_seconds() - at).max(0.0)));
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(None)
+}
+
+/// The group's FailoverComplete notifications: (time, promoted member's cluster id).
+async fn failover_times(s: &Scenario) -> Result<Vec<(f64, String)>> {
+    let answer = s.stack.control_get("/elasticache/events").await?;
+    let mut out = Vec::new();
+    for e in answer["events"].as_array().cloned().unwrap_or_default() {
+        if e["event"] != "ElastiCache:FailoverComplete" || e["sourceId"] != s.group_id.as_str() {
+            continue;
+        }
+        let message: Value =
+            serde_json::from_str(e["message"].as_str().unwrap_or("{}")).context("event message")?;
+        let promoted = message["Cache Cluster ID"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let time = e["time"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.timestamp_millis() as f64 / 1000.0)
+            .ok_or_else(|| anyhow!("event without a time: {e}"))?;
+        out.push((time, promoted));
+    }
+    Ok(out)
+}
+
+/// Whether any of `names` resolves (CNAME) to `member`'s address.
+async fn resolves_to(s: &Scenario, names: &[String], member: &Member) -> Result<bool> {
+    let target = format!("{}.", member.address.trim_end_matches('.'));
+    for name in names {
+        let answers = dns::lookup(s.stack.dns_addr, name, RecordType::CNAME).await?;
+        if answers
+            .iter()
+            .any(|a| a.record_type == "CNAME" && a.value.eq_ignore_ascii_case(&target))
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Slot names (1..=replicas) resolving to the group's primary right now.
+async fn names_on_primary(s: &Scenario, replicas: u8) -> Result<Vec<String>> {
+    let primary = s.primary().await?;
+    let mut on = Vec::new();
+    for n in 1..=replicas {
+        let name = s.slot_name(n);
+        if resolves_to(s, std::slice::from_ref(&name), &primary).await? {
+            on.push(name);
+        }
+    }
+    Ok(on)
+}
