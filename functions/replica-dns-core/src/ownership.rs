@@ -631,6 +631,16 @@ impl AzPattern {
         }
     }
 
+    /// The name for availability zone `az` (an [`is_az_label`] label, so the result is
+    /// normalised like the pattern).
+    pub fn render(&self, az: &str) -> String {
+        let mut name = String::with_capacity(self.prefix.len() + az.len() + self.suffix.len());
+        name.push_str(&self.prefix);
+        name.push_str(az);
+        name.push_str(&self.suffix);
+        name
+    }
+
     /// The pattern with its `{az}` placeholder, e.g. `replica-{az}.cache.internal.`.
     pub fn template(&self) -> String {
         format!(

@@ -90,8 +90,10 @@
 //! says so in every plan of that group.
 
 mod apply;
+mod az;
 mod group;
 mod index;
+mod pool;
 mod render;
 
 use std::collections::{HashMap, HashSet};
@@ -256,10 +258,151 @@ pub struct GroupPlan {
     pub status: PlanStatus,
     /// Managed slots, ascending: kept, created, changed and deleted ones.
     pub slots: Vec<SlotPlan>,
-    /// This group's share of its zone's batch, in batch order.
+    /// The AZ-local names (`azNames`), by AZ: kept, created, moved and deleted ones.
+    /// Absent from the JSON when the group has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub az_names: Vec<AzNamePlan>,
+    /// The pooled name (`pooledName`) and its members. Absent when not configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<PoolPlan>,
+    /// This group's share of its zone's batch, in batch order: slot changes, then AZ
+    /// names, then the pool.
     pub changes: Vec<Change>,
     /// What a person should know; never a reason to fail.
     pub warnings: Vec<Warning>,
+}
+
+/// The decision for one AZ-local name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AzNamePlan {
+    /// The availability zone the name stands for (kept in its ownership TXT).
+    pub az: String,
+    /// The CNAME's name.
+    pub name: String,
+    /// Cache cluster id of the node the CNAME points at after this plan (the primary's
+    /// under the `primary` policy; `None` if deleted or not a member's endpoint).
+    pub target_cluster_id: Option<String>,
+    /// CNAME value after this plan; `None` if deleted or missing.
+    pub target_address: Option<String>,
+    /// `home`: a replica in the name's own AZ; `interim`: the AZ has no available
+    /// replica and the name points at one elsewhere until it has.
+    pub routing: Routing,
+    pub action: SlotAction,
+    pub reason: AzNameReason,
+}
+
+/// Why an AZ-local name looks the way the plan says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum AzNameReason {
+    /// Already right.
+    Unchanged,
+    /// A new name: the group gained the AZ, or first run.
+    Created,
+    /// The AZ has an available replica again; the name comes back from another AZ.
+    ReturnedToAz,
+    /// The AZ has no available replica: the name points at one in another AZ meanwhile.
+    Fallback,
+    /// The previous target is no longer an available replica (or was never one of
+    /// this group's nodes): another one was chosen.
+    Moved { found_target: Option<String> },
+    /// Same target, but TTL or TXT differed (hand edit, TTL changed): rewritten.
+    Repaired { found_target: Option<String> },
+    /// No replica is available; the CNAME moves to the primary endpoint.
+    PrimaryFallback,
+    /// No replica is available and the policy keeps the records as they are.
+    Kept,
+    /// CNAME and TXT deleted.
+    Deleted { why: AzDeleteCause },
+}
+
+/// Why an AZ-local name is deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AzDeleteCause {
+    /// No member of the group is in this AZ any more.
+    AzLeft,
+    /// No replica available and the policy is `delete`.
+    NoReplicaPolicy,
+}
+
+/// The pooled name: one weighted CNAME per available replica.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolPlan {
+    /// The pooled name.
+    pub name: String,
+    /// Our records of the pool (kept, joining, replaced and leaving), by SetIdentifier.
+    /// Empty when the pool is blocked (see the group's warnings).
+    pub members: Vec<PoolMemberPlan>,
+}
+
+/// The decision for one weighted record of the pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolMemberPlan {
+    /// The record's SetIdentifier: the cache cluster id of the member it points at
+    /// (under the `primary` policy, the primary's id).
+    pub set_identifier: String,
+    /// CNAME value after this plan; `None` if the record leaves the pool.
+    pub target_address: Option<String>,
+    /// `home` (an available replica), `primary`, `asIs` or `removed`.
+    pub routing: Routing,
+    pub action: SlotAction,
+    pub reason: PoolReason,
+}
+
+/// Why a pool record looks the way the plan says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum PoolReason {
+    /// Already right.
+    Unchanged,
+    /// An available replica joins the pool.
+    Joined,
+    /// Target, TTL, weight or TXT differed: replaced (DELETE + CREATE).
+    Replaced { found_target: Option<String> },
+    /// The record leaves the pool (CNAME and TXT deleted).
+    Left { why: PoolLeaveCause },
+    /// No replica is available: the pool is one record at the primary endpoint.
+    PrimaryFallback,
+    /// No replica is available and the policy keeps the records as they are.
+    Kept,
+}
+
+/// Why a record leaves the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PoolLeaveCause {
+    /// The member is the primary now (failover, or the primary fallback ended).
+    BecamePrimary,
+    /// The member is a replica that is not available (being replaced, rebooting).
+    Unavailable,
+    /// The member is no longer in the group.
+    Removed,
+    /// No replica available and the policy is `delete`.
+    NoReplicaPolicy,
+}
+
+/// Why the pool is left as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum PoolBlock {
+    /// Records that are not weighted CNAMEs at the pooled name (or not weighted TXTs at
+    /// its ownership name): Route 53 does not allow weighted and non-weighted record
+    /// sets of one name and type ("You can't create non-weighted records that have the
+    /// same values for Name and Type as weighted records", Route 53 Developer Guide,
+    /// Values for weighted records), and a CNAME shares its name with no other type.
+    NonWeightedRecords { types: Vec<String> },
+    /// A foreign weighted record of the pool has another TTL than the group's: Route 53
+    /// keeps one TTL per weighted name and type ("Route 53 changes the value of TTL for
+    /// all of the records to the last value that you specified"), so writing ours would
+    /// rewrite the stranger's TTL, and the two writers would undo each other.
+    ForeignTtl {
+        set_identifier: String,
+        ttl: Option<u32>,
+    },
 }
 
 /// Final or interim.
@@ -405,8 +548,22 @@ pub enum Warning {
     /// Policy `primary`, but the snapshot has no primary endpoint: records kept as they
     /// are.
     NoPrimaryEndpoint,
-    /// A configured option this version does not plan (see the module's limitations).
-    UnsupportedOption { option: String },
+    /// An AZ-local name (of an AZ the group is in) or its ownership name holds records
+    /// that are not ours: the name is skipped and the records left untouched.
+    ForeignAzRecord {
+        az: String,
+        name: String,
+        reason: ForeignReason,
+    },
+    /// A weighted record of the pooled name (or its TXT) that is not ours: left
+    /// untouched; it stays in the pool beside ours.
+    ForeignPoolRecord {
+        name: String,
+        set_identifier: String,
+        reason: ForeignReason,
+    },
+    /// The pool cannot be written at all; no pool change is planned.
+    PoolBlocked { name: String, reason: PoolBlock },
 }
 
 /// Why records at a slot are foreign.
@@ -471,8 +628,16 @@ pub fn plan_group(
     zone_records: &[RecordSet],
 ) -> Result<GroupPlan, PlanError> {
     let templates = group::Templates::of(group)?;
-    let zone = index::ZoneIndex::new(zone_records, &[&templates.slot, &templates.txt]);
-    let positions = group::Positions { slot: 0, txt: 1 };
+    let mut extra = index::Extra::default();
+    let positions = group::Positions {
+        slot: 0,
+        txt: 1,
+        az: None,
+        pool: None,
+    }
+    .with_extra(&templates, &mut extra);
+    let zone =
+        index::ZoneIndex::with_extra(zone_records, &[&templates.slot, &templates.txt], &extra);
     Ok(group::plan_in_zone(
         owner_id, group, &templates, topology, &zone, positions,
     ))
@@ -552,21 +717,30 @@ pub fn plan(config: &Config, input: &PlanInput) -> Result<Plan, PlanError> {
             positions: group::Positions {
                 slot: 2 * in_zone,
                 txt: 2 * in_zone + 1,
+                az: None,
+                pool: None,
             },
         });
     }
 
-    // Index each zone once, for exactly the templates planned in it.
+    // Index each zone once, for exactly the templates and names planned in it.
+    let mut extras: Vec<index::Extra> =
+        zone_order.iter().map(|_| index::Extra::default()).collect();
+    let positions: Vec<group::Positions> = planned
+        .iter()
+        .map(|p| p.positions.with_extra(&p.templates, &mut extras[p.zone]))
+        .collect();
     let indexes: Vec<index::ZoneIndex> = zone_order
         .iter()
+        .zip(&extras)
         .enumerate()
-        .map(|(zone, (_, records))| {
+        .map(|(zone, ((_, records), extra))| {
             let templates: Vec<&SlotTemplate> = planned
                 .iter()
                 .filter(|p| p.zone == zone)
                 .flat_map(|p| [&p.templates.slot, &p.templates.txt])
                 .collect();
-            index::ZoneIndex::new(&records.records, &templates)
+            index::ZoneIndex::with_extra(&records.records, &templates, extra)
         })
         .collect();
 
@@ -580,14 +754,14 @@ pub fn plan(config: &Config, input: &PlanInput) -> Result<Plan, PlanError> {
         .collect();
     // Which group changes each record name, to catch overlapping templates.
     let mut claimed: HashMap<&str, &str, FastHash> = HashMap::default();
-    for p in &planned {
+    for (p, positions) in planned.iter().zip(&positions) {
         let group_plan = group::plan_in_zone(
             &config.owner_id,
             p.group,
             &p.templates,
             p.topology,
             &indexes[p.zone],
-            p.positions,
+            *positions,
         );
         batches[p.zone]
             .changes

@@ -7,7 +7,7 @@
 mod planner_support;
 
 use planner_support::*;
-use replica_dns_core::config::{GroupConfig, NoReplicaPolicy, PooledNameConfig};
+use replica_dns_core::config::{GroupConfig, NoReplicaPolicy};
 use replica_dns_core::ownership::OwnershipError;
 use replica_dns_core::plan::{
     ChangeAction, DeleteCause, ForeignReason, PlanError, PlanInput, PlanStatus, RehomeCause,
@@ -910,26 +910,6 @@ fn cases() -> Vec<Case> {
                     slot: 1,
                     name: slot_name(G, 1),
                     found_target: Some(addr(&id("002"))),
-                }],
-            },
-        },
-        Case {
-            name: "a configured pooled name is ignored and reported as unsupported",
-            group: GroupConfig {
-                pooled_name: Some(PooledNameConfig {
-                    name: "replicas.orders.cache.internal.".into(),
-                }),
-                ..group_config(G)
-            },
-            topology: blog_topology(),
-            records: blog_names(),
-            expected: Expected {
-                names: unchanged_names,
-                reasons: vec![],
-                changes: 0,
-                waiting_for: vec![],
-                warnings: vec![Warning::UnsupportedOption {
-                    option: "pooledName".into(),
                 }],
             },
         },

@@ -20,6 +20,16 @@
 //! - A CNAME cannot share its name with a record set of another type (RFC 1034 §3.6.2;
 //!   Route 53: "RRSet of type CNAME … is not permitted as it conflicts with other
 //!   records with the same DNS name").
+//! - Record sets are identified by name, type *and* SetIdentifier; weighted ones of one
+//!   name and type coexist, each with its own SetIdentifier. But "You can't create
+//!   non-weighted records that have the same values for Name and Type as weighted
+//!   records" (Route 53 Developer Guide, "Values for weighted records", Weight,
+//!   <https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-weighted.html>),
+//!   nor, in turn, weighted ones beside a non-weighted one.
+//! - Weighted records of one name and type share one TTL: "If you create two or more
+//!   weighted records that have the same name and type, and you specify different values
+//!   for TTL, Route 53 changes the value of TTL for all of the records to the last value
+//!   that you specified" (same page, TTL). A later DELETE must then match the new TTL.
 //!
 //! Not a Route 53 client and not a full emulation: it checks the rules the planner relies
 //! on and nothing else.
@@ -53,6 +63,14 @@ pub enum ApplyError {
     /// CREATE of a record set that exists already.
     #[error("change {index}: CREATE of {name} {record_type}: it already exists")]
     CreateExists {
+        index: usize,
+        name: String,
+        record_type: String,
+    },
+    /// A weighted record set beside a non-weighted one of the same name and type (or the
+    /// reverse).
+    #[error("change {index}: {name} {record_type}: weighted and non-weighted record sets cannot share a name and type")]
+    MixedRouting {
         index: usize,
         name: String,
         record_type: String,
@@ -119,6 +137,28 @@ pub fn apply_changes(
                         name,
                         record_type,
                     });
+                }
+                let mixed = state.iter().any(|r| {
+                    names_equal(&r.name, &record.name)
+                        && r.record_type == record.record_type
+                        && r.set_identifier.is_some() != record.set_identifier.is_some()
+                });
+                if mixed {
+                    let (name, record_type) = describe();
+                    return Err(ApplyError::MixedRouting {
+                        index,
+                        name,
+                        record_type,
+                    });
+                }
+                if record.set_identifier.is_some() {
+                    for r in state.iter_mut().filter(|r| {
+                        r.set_identifier.is_some()
+                            && r.record_type == record.record_type
+                            && names_equal(&r.name, &record.name)
+                    }) {
+                        r.ttl = record.ttl;
+                    }
                 }
                 match existing {
                     Some(at) => state[at] = record.clone(),
@@ -241,6 +281,77 @@ mod tests {
             vec![EffectDifference::StillThere(&batch[0].record)]
         );
         assert!(effect_differences(&[], &batch).is_empty());
+    }
+
+    fn weighted(name: &str, set: &str, ttl: u32, target: &str) -> RecordSet {
+        RecordSet {
+            set_identifier: Some(set.into()),
+            weight: Some(1),
+            ..RecordSet::cname(name, ttl, target)
+        }
+    }
+
+    /// Route 53 Developer Guide, "Values for weighted records": "You can't create
+    /// non-weighted records that have the same values for Name and Type as weighted
+    /// records" (issue 12: the pooled name).
+    #[test]
+    fn weighted_and_non_weighted_sets_of_one_name_and_type_are_refused() {
+        let pooled = weighted("pool.z.", "a-002", 10, "a.");
+        let simple = RecordSet::cname("pool.z.", 10, "s.");
+        assert_eq!(
+            apply_changes(
+                std::slice::from_ref(&pooled),
+                &[change(ChangeAction::Create, &simple)]
+            ),
+            Err(ApplyError::MixedRouting {
+                index: 0,
+                name: "pool.z.".into(),
+                record_type: "CNAME".into(),
+            })
+        );
+        assert!(matches!(
+            apply_changes(
+                std::slice::from_ref(&simple),
+                &[change(ChangeAction::Create, &pooled)]
+            ),
+            Err(ApplyError::MixedRouting { index: 0, .. })
+        ));
+        // Weighted sets are keyed by SetIdentifier too: a second one coexists, a DELETE
+        // compares the weight.
+        let other = weighted("pool.z.", "a-003", 10, "b.");
+        let both = apply_changes(
+            std::slice::from_ref(&pooled),
+            &[change(ChangeAction::Create, &other)],
+        )
+        .expect("a second weighted set");
+        assert_eq!(both.len(), 2);
+        let heavier = RecordSet {
+            weight: Some(2),
+            ..pooled.clone()
+        };
+        assert!(matches!(
+            apply_changes(&both, &[change(ChangeAction::Delete, &heavier)]),
+            Err(ApplyError::DeleteMismatch { index: 0, .. })
+        ));
+    }
+
+    /// Same page, TTL: Route 53 gives all weighted records of a name and type the TTL of
+    /// the last one written.
+    #[test]
+    fn a_weighted_create_gives_its_ttl_to_the_whole_group() {
+        let first = weighted("pool.z.", "a-002", 30, "a.");
+        let second = weighted("pool.z.", "a-003", 10, "b.");
+        let after = apply_changes(
+            std::slice::from_ref(&first),
+            &[change(ChangeAction::Create, &second)],
+        )
+        .expect("applies");
+        assert!(after.iter().all(|r| r.ttl == Some(10)), "{after:?}");
+        // The first's DELETE as read before no longer matches.
+        assert!(matches!(
+            apply_changes(&after, &[change(ChangeAction::Delete, &first)]),
+            Err(ApplyError::DeleteMismatch { .. })
+        ));
     }
 
     #[test]

@@ -3,14 +3,16 @@
 //! [`crate::plan`]; this module only carries them out.
 
 use crate::config::{GroupConfig, NoReplicaPolicy, MAX_REPLICAS};
-use crate::ownership::{OwnershipRef, SlotTemplate};
-use crate::records::{names_equal, RecordSet, RecordType};
+use crate::ownership::{
+    ownership_name, AzNames, AzPattern, GuardedName, OwnershipError, OwnershipRef, SlotTemplate,
+};
+use crate::records::{names_equal, normalize_name, RecordSet, RecordType};
 use crate::topology::{Endpoint, Member, Role, Topology};
 
-use super::index::{Entry, ZoneIndex};
+use super::index::ZoneIndex;
 use super::{
-    Change, ChangeAction, DeleteCause, ForeignReason, GroupPlan, PlanError, PlanStatus,
-    RehomeCause, Routing, SlotAction, SlotPlan, SlotReason, Warning,
+    AzNamePlan, Change, ChangeAction, DeleteCause, ForeignReason, GroupPlan, PlanError, PlanStatus,
+    PoolPlan, RehomeCause, Routing, SlotAction, SlotPlan, SlotReason, Warning,
 };
 
 /// One slot number as found in the zone.
@@ -51,8 +53,9 @@ impl<'a> Class<'a> {
     }
 }
 
-/// How the group's targets are chosen this time (rule 5 picks all but `Normal`).
-enum Mode<'t> {
+/// How the group's targets are chosen this time (rule 5 picks all but `Normal`); the
+/// same for slots, AZ names and the pool.
+pub(super) enum Mode<'t> {
     /// At least one replica is available.
     Normal,
     /// No replica available, policy `primary`, endpoint known.
@@ -92,21 +95,27 @@ impl CnameTarget<'_> {
 /// Why a slot got a new home: its previous home (if any) and the cause.
 type Rehome = (Option<String>, RehomeCause);
 
-/// Working state while planning one group.
-struct Planner<'a, 't> {
-    owner_id: &'a str,
-    group: &'a GroupConfig,
-    templates: &'a Templates,
-    topology: &'t Topology,
-    slots: Vec<SlotPlan>,
-    changes: Vec<Change>,
-    warnings: Vec<Warning>,
+/// Working state while planning one group (slots here, AZ names in `az.rs`, the pool
+/// in `pool.rs`).
+pub(super) struct Planner<'a, 't> {
+    pub(super) owner_id: &'a str,
+    pub(super) group: &'a GroupConfig,
+    pub(super) templates: &'a Templates,
+    pub(super) topology: &'t Topology,
+    pub(super) slots: Vec<SlotPlan>,
+    pub(super) az_names: Vec<AzNamePlan>,
+    pub(super) pool: Option<PoolPlan>,
+    pub(super) changes: Vec<Change>,
+    pub(super) warnings: Vec<Warning>,
 }
 
-/// A group's slot-name template and the template of its ownership names.
+/// A group's slot-name template and the template of its ownership names, plus its
+/// AZ-name patterns and pooled name when configured.
 pub(crate) struct Templates {
     pub(crate) slot: SlotTemplate,
     pub(crate) txt: SlotTemplate,
+    pub(crate) az: Option<AzNames>,
+    pub(crate) pool: Option<GuardedName>,
 }
 
 impl Templates {
@@ -118,7 +127,29 @@ impl Templates {
             }
         })?;
         let txt = slot.ownership_template(&group.ownership_prefix);
-        Ok(Templates { slot, txt })
+        // The same names as `GroupConfig::managed_names` (what IAM allows), without
+        // rendering the five slot names.
+        let az = group
+            .az_names
+            .as_ref()
+            .and_then(|a| AzPattern::parse(&a.template))
+            .map(|name| AzNames {
+                ownership_name: name.ownership_pattern(&group.ownership_prefix),
+                name,
+            });
+        let pool = group.pooled_name.as_ref().map(|p| {
+            let name = normalize_name(&p.name);
+            GuardedName {
+                ownership_name: ownership_name(&group.ownership_prefix, &name),
+                name,
+            }
+        });
+        Ok(Templates {
+            slot,
+            txt,
+            az,
+            pool,
+        })
     }
 }
 
@@ -127,6 +158,118 @@ impl Templates {
 pub(crate) struct Positions {
     pub(crate) slot: usize,
     pub(crate) txt: usize,
+    /// AZ-name pattern and its TXT pattern, when configured.
+    pub(crate) az: Option<Pair>,
+    /// Pooled name and its TXT name, when configured.
+    pub(crate) pool: Option<Pair>,
+}
+
+impl Positions {
+    /// These positions plus the group's AZ patterns and pooled names, registered in
+    /// `extra` (the zone's index of them).
+    pub(crate) fn with_extra<'t>(
+        self,
+        templates: &'t Templates,
+        extra: &mut super::index::Extra<'t>,
+    ) -> Positions {
+        let az = templates.az.as_ref().map(|az| {
+            extra.azs.extend([&az.name, &az.ownership_name]);
+            Pair {
+                name: extra.azs.len() - 2,
+                txt: extra.azs.len() - 1,
+            }
+        });
+        let pool = templates.pool.as_ref().map(|pool| {
+            extra
+                .exact
+                .extend([pool.name.as_str(), pool.ownership_name.as_str()]);
+            Pair {
+                name: extra.exact.len() - 2,
+                txt: extra.exact.len() - 1,
+            }
+        });
+        Positions { az, pool, ..self }
+    }
+}
+
+/// Positions of a name (or pattern) and of its ownership TXT's in the index.
+#[derive(Clone, Copy)]
+pub(crate) struct Pair {
+    pub(crate) name: usize,
+    pub(crate) txt: usize,
+}
+
+/// What is at a guarded name and at its ownership name, before any policy (adoption,
+/// kind of name) is applied: the one reading of "is this ours?" that slots and AZ names
+/// share.
+pub(super) enum Found<'z, T> {
+    /// Nothing at either name.
+    Free,
+    /// Our TXT (it parsed and `parse` accepted it); one simple CNAME or none.
+    Owned {
+        cname: Option<&'z RecordSet>,
+        txt: &'z RecordSet,
+        ownership: T,
+    },
+    /// One simple CNAME and nothing at the ownership name.
+    LoneCname(&'z RecordSet),
+    /// Not ours, and why.
+    Foreign(ForeignReason),
+}
+
+/// Reads the records at a guarded name and its ownership name (first table of the
+/// module doc). `parse` reads our TXT value (owner, group and kind checked).
+pub(super) fn classify_pair<'z, T>(
+    at_name: impl Iterator<Item = &'z RecordSet> + Clone,
+    at_txt: impl Iterator<Item = &'z RecordSet> + Clone,
+    parse: impl FnOnce(&'z str) -> Result<T, OwnershipError>,
+) -> Found<'z, T> {
+    let mut name_records = at_name.clone();
+    let lone_cname = match (name_records.next(), name_records.next()) {
+        (Some(record), None) if record.cname_target().is_some() => Some(record),
+        _ => None,
+    };
+    let name_empty = at_name.clone().next().is_none();
+    let mut txt_records = at_txt.clone();
+    match (txt_records.next(), txt_records.next()) {
+        (None, _) => match (name_empty, lone_cname) {
+            (true, _) => Found::Free,
+            (false, Some(cname)) => Found::LoneCname(cname),
+            (false, None) => Found::Foreign(ForeignReason::OtherRecordsAtName {
+                types: record_types(at_name),
+            }),
+        },
+        (Some(txt), None)
+            if txt.record_type == RecordType::Txt
+                && txt.set_identifier.is_none()
+                && txt.values.len() == 1 =>
+        {
+            match parse(&txt.values[0]) {
+                Err(error) => Found::Foreign(ForeignReason::OwnershipRejected { error }),
+                Ok(ownership) if name_empty || lone_cname.is_some() => Found::Owned {
+                    cname: lone_cname,
+                    txt,
+                    ownership,
+                },
+                Ok(_) => Found::Foreign(ForeignReason::OtherRecordsAtName {
+                    types: record_types(at_name),
+                }),
+            }
+        }
+        _ => Found::Foreign(ForeignReason::OtherRecordsAtOwnershipName {
+            types: record_types(at_txt),
+        }),
+    }
+}
+
+/// The types of records as a warning lists them (`CNAME (set w1)` for a weighted one).
+pub(super) fn record_types<'z>(records: impl Iterator<Item = &'z RecordSet>) -> Vec<String> {
+    records
+        .map(|r| match &r.set_identifier {
+            Some(id) => format!("{} (set {id})", r.record_type.as_str()),
+            None => r.record_type.as_str().to_string(),
+        })
+        .collect()
 }
 
 /// Plans one group against a zone that is already indexed (the zone may hold other
@@ -145,19 +288,11 @@ pub(crate) fn plan_in_zone(
         templates,
         topology,
         slots: Vec::new(),
+        az_names: Vec::new(),
+        pool: None,
         changes: Vec::new(),
         warnings: Vec::new(),
     };
-    if group.az_names.is_some() {
-        planner.warnings.push(Warning::UnsupportedOption {
-            option: "azNames".into(),
-        });
-    }
-    if group.pooled_name.is_some() {
-        planner.warnings.push(Warning::UnsupportedOption {
-            option: "pooledName".into(),
-        });
-    }
 
     let replicas = topology.replicas();
     let replica_count = u32::try_from(replicas.len()).unwrap_or(u32::MAX);
@@ -195,7 +330,7 @@ pub(crate) fn plan_in_zone(
         }
     };
 
-    let waiting_for: Vec<String> = match mode {
+    let mut waiting_for: Vec<String> = match mode {
         Mode::Keep => {
             for slot in &slots {
                 planner.keep(slot);
@@ -237,6 +372,17 @@ pub(crate) fn plan_in_zone(
         }
     };
 
+    // AZ names and the pool follow the slots: their choices see the slots' targets, and
+    // their changes come after the slots' in the batch.
+    if let Some(pair) = positions.az {
+        waiting_for.extend(planner.plan_az_names(zone, pair, &mode));
+    }
+    if let Some(pair) = positions.pool {
+        planner.plan_pool(zone, pair, &mode);
+    }
+    waiting_for.sort_unstable();
+    waiting_for.dedup();
+
     let status = if waiting_for.is_empty() {
         PlanStatus::Final
     } else {
@@ -247,6 +393,8 @@ pub(crate) fn plan_in_zone(
         hosted_zone_id: super::bare_zone_id(&group.hosted_zone_id).to_string(),
         status,
         slots: planner.slots,
+        az_names: planner.az_names,
+        pool: planner.pool,
         changes: planner.changes,
         warnings: planner.warnings,
     }
@@ -262,94 +410,57 @@ impl<'a, 't> Planner<'a, 't> {
         zone: &ZoneIndex<'z>,
         positions: Positions,
     ) -> Slot<'z> {
-        let at_name = zone.at(positions.slot, n);
-        let at_txt = zone.at(positions.txt, n);
-        let types = |records: &[Entry]| -> Vec<String> {
-            records
-                .iter()
-                .map(|(_, _, r)| match &r.set_identifier {
-                    Some(id) => format!("{} (set {id})", r.record_type.as_str()),
-                    None => r.record_type.as_str().to_string(),
-                })
-                .collect()
-        };
-        let lone_cname = match at_name {
-            [(_, _, record)] if record.cname_target().is_some() => Some(*record),
-            _ => None,
-        };
-        let foreign = |reason: ForeignReason| Warning::ForeignRecord {
-            slot: n,
-            name: templates.slot.name(n),
-            reason,
-        };
-
-        let class = match at_txt {
-            [] => match (at_name.is_empty(), lone_cname) {
-                (true, _) => Class::Free,
-                (false, Some(cname))
-                    if self.group.adopt_existing && self.plausibly_adoptable(n) =>
-                {
-                    Class::Adoptable { cname }
+        let at_name = zone.at(positions.slot, n).iter().map(|e| e.2);
+        let at_txt = zone.at(positions.txt, n).iter().map(|e| e.2);
+        let found = classify_pair(at_name, at_txt, |value| {
+            OwnershipRef::parse_for(value, self.owner_id, &self.group.replication_group_id)
+        });
+        let foreign_reason = match found {
+            Found::Free => {
+                return Slot {
+                    n,
+                    class: Class::Free,
                 }
-                (false, Some(cname)) if self.group.adopt_existing => {
-                    self.warnings.push(foreign(ForeignReason::OutsideAdoption {
-                        target: cname.cname_target().unwrap_or_default().to_string(),
-                    }));
-                    Class::Foreign
-                }
-                (false, Some(cname)) => {
-                    self.warnings
-                        .push(foreign(ForeignReason::CnameWithoutOwnership {
-                            target: cname.cname_target().unwrap_or_default().to_string(),
-                        }));
-                    Class::Foreign
-                }
-                (false, None) => {
-                    self.warnings
-                        .push(foreign(ForeignReason::OtherRecordsAtName {
-                            types: types(at_name),
-                        }));
-                    Class::Foreign
-                }
-            },
-            [(_, _, txt)]
-                if txt.record_type == RecordType::Txt
-                    && txt.set_identifier.is_none()
-                    && txt.values.len() == 1 =>
-            {
-                match OwnershipRef::parse_for(
-                    &txt.values[0],
-                    self.owner_id,
-                    &self.group.replication_group_id,
-                ) {
-                    Err(error) => {
-                        self.warnings
-                            .push(foreign(ForeignReason::OwnershipRejected { error }));
-                        Class::Foreign
-                    }
-                    Ok(ownership) if at_name.is_empty() || lone_cname.is_some() => Class::Owned {
-                        cname: lone_cname,
+            }
+            Found::Owned {
+                cname,
+                txt,
+                ownership,
+            } => {
+                return Slot {
+                    n,
+                    class: Class::Owned {
+                        cname,
                         txt,
                         ownership,
                     },
-                    Ok(_) => {
-                        self.warnings
-                            .push(foreign(ForeignReason::OtherRecordsAtName {
-                                types: types(at_name),
-                            }));
-                        Class::Foreign
-                    }
                 }
             }
-            _ => {
-                self.warnings
-                    .push(foreign(ForeignReason::OtherRecordsAtOwnershipName {
-                        types: types(at_txt),
-                    }));
-                Class::Foreign
+            Found::LoneCname(cname) if self.group.adopt_existing && self.plausibly_adoptable(n) => {
+                return Slot {
+                    n,
+                    class: Class::Adoptable { cname },
+                }
             }
+            Found::LoneCname(cname) => {
+                let target = cname.cname_target().unwrap_or_default().to_string();
+                if self.group.adopt_existing {
+                    ForeignReason::OutsideAdoption { target }
+                } else {
+                    ForeignReason::CnameWithoutOwnership { target }
+                }
+            }
+            Found::Foreign(reason) => reason,
         };
-        Slot { n, class }
+        self.warnings.push(Warning::ForeignRecord {
+            slot: n,
+            name: templates.slot.name(n),
+            reason: foreign_reason,
+        });
+        Slot {
+            n,
+            class: Class::Foreign,
+        }
     }
 
     /// Rules 1–4 when a target exists (some replica available, or the primary endpoint
@@ -679,14 +790,14 @@ impl<'a, 't> Planner<'a, 't> {
         });
     }
 
-    fn push(&mut self, action: ChangeAction, record: RecordSet) {
+    pub(super) fn push(&mut self, action: ChangeAction, record: RecordSet) {
         self.changes.push(Change { action, record });
     }
 
     /// Whether a CNAME value is one of this group's endpoints (a member or the primary
     /// endpoint): a move away from it is routine, a move away from anything else is a
     /// repair of a hand edit.
-    fn is_group_endpoint(&self, target: &str) -> bool {
+    pub(super) fn is_group_endpoint(&self, target: &str) -> bool {
         self.topology.members.iter().any(|m| points_at(target, m))
             || self
                 .topology
@@ -708,7 +819,7 @@ impl<'a, 't> Planner<'a, 't> {
 }
 
 /// Whether a CNAME value names this member's read endpoint.
-fn points_at(target: &str, member: &Member) -> bool {
+pub(super) fn points_at(target: &str, member: &Member) -> bool {
     member
         .read_endpoint
         .as_ref()

@@ -11,12 +11,18 @@
 //! template's records are one contiguous run, in slot order, and records at one slot in
 //! a fixed order whatever order the zone listed them in.
 //!
+//! The AZ-local names (`prefix{az}suffix`, `{az}` one label) and the exact names (the
+//! pooled name and its TXT name) are found in the same pass: for each AZ pattern shape,
+//! the name must start with its prefix, end with its suffix and hold one label between
+//! them; for exact names, one hash lookup of the whole name. Both only when some group of
+//! the zone has them, so a zone of slot-only groups pays nothing for them.
+//!
 //! Not a cache and not shared between plans: it borrows the records it indexes.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use crate::ownership::SlotTemplate;
+use crate::ownership::{AzPattern, SlotTemplate};
 use crate::records::{normalize_name, RecordSet};
 
 /// The hasher of the planner's maps: foldhash's fast hash with a fixed seed (the keys are
@@ -38,11 +44,44 @@ pub(crate) struct ZoneIndex<'a> {
     /// `entries[starts[p]..starts[p + 1]]` are template `p`'s: found by offset, not by
     /// searching the whole zone's entries for each group.
     starts: Vec<usize>,
+    /// Matches of the AZ patterns: (pattern position, the AZ label, record), sorted.
+    az_entries: Vec<AzEntry<'a>>,
+    az_starts: Vec<usize>,
+    /// Records at the exact names: (name position, record), sorted.
+    exact_entries: Vec<(usize, &'a RecordSet)>,
+    exact_starts: Vec<usize>,
+}
+
+/// (AZ pattern position, AZ label, record). The label is borrowed from the record's name
+/// when Route 53 returned it normalised (always, in practice).
+pub(crate) type AzEntry<'a> = (usize, Cow<'a, str>, &'a RecordSet);
+
+/// What to index besides the slot templates: the AZ-name patterns and the exact names
+/// (normalised) of the groups planned in a zone, by position.
+#[derive(Default)]
+pub(crate) struct Extra<'t> {
+    pub(crate) azs: Vec<&'t AzPattern>,
+    pub(crate) exact: Vec<&'t str>,
 }
 
 impl<'a> ZoneIndex<'a> {
+    /// An index of the slot templates only.
+    #[cfg(test)]
     pub(crate) fn new(records: &'a [RecordSet], templates: &[&SlotTemplate]) -> Self {
+        Self::with_extra(records, templates, &Extra::default())
+    }
+
+    pub(crate) fn with_extra(
+        records: &'a [RecordSet],
+        templates: &[&SlotTemplate],
+        extra: &Extra<'_>,
+    ) -> Self {
         let shapes = Shapes::new(templates);
+        let az_shapes = AzShapes::new(&extra.azs);
+        let mut exact: HashMap<&str, Vec<usize>, FastHash> = HashMap::default();
+        for (position, name) in extra.exact.iter().enumerate() {
+            exact.entry(name).or_default().push(position);
+        }
         // The names first, in a pass of their own: they sit in as many heap blocks as
         // there are records, and a loop that only reads them lets the CPU fetch many at
         // once instead of waiting for each in turn between hash lookups (which halved the
@@ -50,14 +89,78 @@ impl<'a> ZoneIndex<'a> {
         // not is copied.
         let names: Vec<Cow<'_, str>> = records.iter().map(|r| normalised(&r.name)).collect();
         let mut entries = Vec::with_capacity(records.len());
+        let mut az_entries: Vec<AzEntry<'a>> = Vec::new();
+        let mut exact_entries: Vec<(usize, &'a RecordSet)> = Vec::new();
         for (record, name) in records.iter().zip(&names) {
             shapes.for_each_match(name, |position, n| entries.push((position, n, record)));
+            if !az_shapes.is_empty() {
+                az_shapes
+                    .for_each_match(name, |position, az| az_entries.push((position, az, record)));
+            }
+            if !exact.is_empty() {
+                if let Some(positions) = exact.get(name.as_ref()) {
+                    exact_entries.extend(positions.iter().map(|&p| (p, record)));
+                }
+            }
         }
         entries.sort_unstable();
+        az_entries.sort_unstable();
+        exact_entries.sort_unstable();
         let starts = (0..=templates.len())
             .map(|position| entries.partition_point(|e| e.0 < position))
             .collect();
-        ZoneIndex { entries, starts }
+        let az_starts = (0..=extra.azs.len())
+            .map(|position| az_entries.partition_point(|e| e.0 < position))
+            .collect();
+        let exact_starts = (0..=extra.exact.len())
+            .map(|position| exact_entries.partition_point(|e| e.0 < position))
+            .collect();
+        ZoneIndex {
+            entries,
+            starts,
+            az_entries,
+            az_starts,
+            exact_entries,
+            exact_starts,
+        }
+    }
+
+    /// The entries of AZ pattern `position`, in AZ order (then record order).
+    pub(crate) fn az_entries_of(&self, position: usize) -> &[AzEntry<'a>] {
+        match (
+            self.az_starts.get(position),
+            self.az_starts.get(position + 1),
+        ) {
+            (Some(&start), Some(&end)) => &self.az_entries[start..end],
+            _ => &[],
+        }
+    }
+
+    /// The records at AZ `az` of AZ pattern `position`.
+    pub(crate) fn at_az(
+        &self,
+        position: usize,
+        az: &str,
+    ) -> impl Iterator<Item = &'a RecordSet> + Clone + '_ {
+        let entries = self.az_entries_of(position);
+        let start = entries.partition_point(|e| e.1.as_ref() < az);
+        let end = entries.partition_point(|e| e.1.as_ref() <= az);
+        entries[start..end].iter().map(|e| e.2)
+    }
+
+    /// The records at exact name `position`, in a fixed order.
+    pub(crate) fn at_exact(
+        &self,
+        position: usize,
+    ) -> impl Iterator<Item = &'a RecordSet> + Clone + '_ {
+        let entries = match (
+            self.exact_starts.get(position),
+            self.exact_starts.get(position + 1),
+        ) {
+            (Some(&start), Some(&end)) => &self.exact_entries[start..end],
+            _ => &[],
+        };
+        entries.iter().map(|e| e.1)
     }
 
     /// The entries of template `position`, in slot order.
@@ -119,6 +222,63 @@ impl<'t> Shapes<'t> {
                 if let Some(positions) = self.positions.get(&(&name[..start], &name[end..])) {
                     positions.iter().for_each(|&position| f(position, n));
                 }
+            }
+        }
+    }
+}
+
+/// The AZ patterns being indexed, by their shape (prefix, suffix).
+struct AzShapes<'t> {
+    positions: HashMap<(&'t str, &'t str), Vec<usize>, FastHash>,
+    /// The (prefix length, suffix length) pairs the patterns have, each once.
+    lengths: Vec<(usize, usize)>,
+}
+
+impl<'t> AzShapes<'t> {
+    fn new(patterns: &[&'t AzPattern]) -> Self {
+        let mut positions: HashMap<_, Vec<usize>, FastHash> = HashMap::default();
+        for (position, pattern) in patterns.iter().enumerate() {
+            positions
+                .entry((pattern.prefix.as_str(), pattern.suffix.as_str()))
+                .or_default()
+                .push(position);
+        }
+        let mut lengths: Vec<(usize, usize)> = patterns
+            .iter()
+            .map(|p| (p.prefix.len(), p.suffix.len()))
+            .collect();
+        lengths.sort_unstable();
+        lengths.dedup();
+        AzShapes { positions, lengths }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
+    }
+
+    /// Calls `f(pattern position, az)` for every pattern that renders `name` (normalised)
+    /// with a one-label `az`. Takes the `Cow` itself (not `&str`) to lend the label out
+    /// of the record's own name when it was not copied.
+    #[allow(clippy::ptr_arg)]
+    fn for_each_match<'a>(&self, name: &Cow<'a, str>, mut f: impl FnMut(usize, Cow<'a, str>)) {
+        for &(prefix, suffix) in &self.lengths {
+            let Some(end) = name.len().checked_sub(suffix) else {
+                continue;
+            };
+            let (Some(head), Some(az), Some(tail)) =
+                (name.get(..prefix), name.get(prefix..end), name.get(end..))
+            else {
+                continue;
+            };
+            if az.is_empty() || az.contains('.') {
+                continue;
+            }
+            if let Some(positions) = self.positions.get(&(head, tail)) {
+                let label = match name {
+                    Cow::Borrowed(whole) => Cow::Borrowed(&whole[prefix..end]),
+                    Cow::Owned(_) => Cow::Owned(az.to_string()),
+                };
+                positions.iter().for_each(|&p| f(p, label.clone()));
             }
         }
     }
@@ -256,6 +416,47 @@ mod tests {
         assert_eq!(index.at(0, 12), &[(0, 12, &records[2])]);
         assert_eq!(index.at(1, 2), &[(1, 2, &records[1])]);
         assert!(index.at(0, 3).is_empty());
+    }
+
+    #[test]
+    fn az_names_and_exact_names_are_found_in_the_same_pass() {
+        let slot = SlotTemplate::parse("replica{n}.z.").unwrap();
+        let az = AzPattern::parse("replica-{az}.z.").unwrap();
+        let az_txt = az.ownership_pattern("_rdns");
+        let records = vec![
+            RecordSet::cname("replica-us-east-1b.z.", 10, "b."),
+            RecordSet::cname("replica-us-east-1a.z.", 10, "a."),
+            RecordSet::txt("_rdns.replica-us-east-1a.z.", 10, "\"x\""),
+            RecordSet::cname("replica-a.b.z.", 10, "two labels."),
+            RecordSet::cname("replica-.z.", 10, "empty."),
+            RecordSet {
+                name: "Pool.Z".into(),
+                ..RecordSet::cname("x.", 10, "p.")
+            },
+            RecordSet::cname("replica1.z.", 10, "s."),
+        ];
+        let extra = Extra {
+            azs: vec![&az, &az_txt],
+            exact: vec!["pool.z.", "_rdns.pool.z."],
+        };
+        let index = ZoneIndex::with_extra(&records, &[&slot], &extra);
+        let azs: Vec<&str> = index
+            .az_entries_of(0)
+            .iter()
+            .map(|e| e.1.as_ref())
+            .collect();
+        assert_eq!(azs, vec!["us-east-1a", "us-east-1b"]);
+        assert_eq!(
+            index.at_az(0, "us-east-1a").collect::<Vec<_>>(),
+            vec![&records[1]]
+        );
+        assert_eq!(
+            index.at_az(1, "us-east-1a").collect::<Vec<_>>(),
+            vec![&records[2]]
+        );
+        assert_eq!(index.at_exact(0).collect::<Vec<_>>(), vec![&records[5]]);
+        assert_eq!(index.at_exact(1).count(), 0);
+        assert_eq!(index.slots_of(0).collect::<Vec<_>>(), vec![1]);
     }
 
     #[test]

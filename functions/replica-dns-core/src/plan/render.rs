@@ -14,8 +14,8 @@ use crate::config::MAX_REPLICAS;
 use std::fmt::{self, Write as _};
 
 use super::{
-    Change, DeleteCause, ForeignReason, Plan, PlanStatus, RehomeCause, Routing, SlotAction,
-    SlotPlan, SlotReason, Warning,
+    AzDeleteCause, AzNameReason, Change, DeleteCause, ForeignReason, Plan, PlanStatus, PoolBlock,
+    PoolLeaveCause, PoolReason, RehomeCause, Routing, SlotAction, SlotPlan, SlotReason, Warning,
 };
 
 pub(super) fn table(plan: &Plan) -> String {
@@ -28,26 +28,42 @@ pub(super) fn table(plan: &Plan) -> String {
         "WHY".into(),
     ]];
     for group in &plan.groups {
+        let id = &group.replication_group_id;
         for slot in &group.slots {
-            let target = match (&slot.target_cluster_id, &slot.target_address) {
-                (_, None) => "-".to_string(),
-                (Some(id), Some(_)) => id.clone(),
-                (None, Some(address)) => address.clone(),
-            };
-            let target = match slot.routing {
-                Routing::Home | Routing::Removed => target,
-                Routing::Interim => format!("{target} (interim)"),
-                Routing::Primary => format!("{target} (primary)"),
-                Routing::AsIs => format!("{target} (as is)"),
-            };
             rows.push([
-                group.replication_group_id.clone(),
+                id.clone(),
                 slot.name.clone(),
                 action(slot.action).into(),
-                target,
+                target(&slot.target_cluster_id, &slot.target_address, slot.routing),
                 slot.home.clone().unwrap_or_else(|| "-".into()),
                 slot.reason.to_string(),
             ]);
+        }
+        // AZ names: the HOME column holds the AZ the name stands for.
+        for az in &group.az_names {
+            rows.push([
+                id.clone(),
+                az.name.clone(),
+                action(az.action).into(),
+                target(&az.target_cluster_id, &az.target_address, az.routing),
+                format!("az {}", az.az),
+                az.reason.to_string(),
+            ]);
+        }
+        // Pool records: one row each, named by SetIdentifier.
+        if let Some(pool) = &group.pool {
+            for member in &pool.members {
+                let cluster =
+                    (member.routing != Routing::Primary).then(|| member.set_identifier.clone());
+                rows.push([
+                    id.clone(),
+                    format!("{} [{}]", pool.name, member.set_identifier),
+                    action(member.action).into(),
+                    target(&cluster, &member.target_address, member.routing),
+                    "pool".into(),
+                    member.reason.to_string(),
+                ]);
+            }
         }
     }
     let mut widths = [0usize; 6];
@@ -89,6 +105,21 @@ pub(super) fn table(plan: &Plan) -> String {
         }
     }
     out
+}
+
+/// The TARGET cell: the cluster id (else the address), marked with its routing.
+fn target(cluster_id: &Option<String>, address: &Option<String>, routing: Routing) -> String {
+    let target = match (cluster_id, address) {
+        (_, None) => "-".to_string(),
+        (Some(id), Some(_)) => id.clone(),
+        (None, Some(address)) => address.clone(),
+    };
+    match routing {
+        Routing::Home | Routing::Removed => target,
+        Routing::Interim => format!("{target} (interim)"),
+        Routing::Primary => format!("{target} (primary)"),
+        Routing::AsIs => format!("{target} (as is)"),
+    }
 }
 
 fn action(action: SlotAction) -> &'static str {
@@ -146,6 +177,59 @@ impl fmt::Display for SlotReason {
     }
 }
 
+/// Why an AZ name looks the way the plan says, e.g. `fallback: no available replica in
+/// the AZ`.
+impl fmt::Display for AzNameReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AzNameReason::Unchanged => f.write_str("unchanged"),
+            AzNameReason::Created => f.write_str("new AZ name"),
+            AzNameReason::ReturnedToAz => f.write_str("back on a replica in its AZ"),
+            AzNameReason::Fallback => f.write_str("fallback: no available replica in the AZ"),
+            AzNameReason::Moved { found_target } => match found_target {
+                Some(found) => write!(f, "moved (was {found})"),
+                None => f.write_str("moved (CNAME missing)"),
+            },
+            AzNameReason::Repaired { found_target } => match found_target {
+                Some(found) => write!(f, "repaired (found {found})"),
+                None => f.write_str("repaired"),
+            },
+            AzNameReason::PrimaryFallback => f.write_str("no replica available: primary fallback"),
+            AzNameReason::Kept => f.write_str("no replica available: kept as is"),
+            AzNameReason::Deleted { why } => match why {
+                AzDeleteCause::AzLeft => f.write_str("deleted: no member in this AZ"),
+                AzDeleteCause::NoReplicaPolicy => f.write_str("deleted: no replica available"),
+            },
+        }
+    }
+}
+
+/// Why a pool record looks the way the plan says, e.g. `left: became primary`.
+impl fmt::Display for PoolReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PoolReason::Unchanged => f.write_str("unchanged"),
+            PoolReason::Joined => f.write_str("joined the pool"),
+            PoolReason::Replaced { found_target } => match found_target {
+                Some(found) => write!(f, "replaced (found {found})"),
+                None => f.write_str("replaced (CNAME missing)"),
+            },
+            PoolReason::Left { why } => write!(
+                f,
+                "left the pool: {}",
+                match why {
+                    PoolLeaveCause::BecamePrimary => "became primary",
+                    PoolLeaveCause::Unavailable => "not available",
+                    PoolLeaveCause::Removed => "no longer a member",
+                    PoolLeaveCause::NoReplicaPolicy => "no replica available",
+                }
+            ),
+            PoolReason::PrimaryFallback => f.write_str("no replica available: primary fallback"),
+            PoolReason::Kept => f.write_str("no replica available: kept as is"),
+        }
+    }
+}
+
 impl SlotPlan {
     /// Why this slot changes, with where it points now, as the execution report and the
     /// logs say it (`replica1.…: rehomed from orders-001: home became primary ->
@@ -172,6 +256,13 @@ impl fmt::Display for Change {
             record.name,
             record.values.join(", ")
         )?;
+        if let Some(set) = &record.set_identifier {
+            write!(f, " [set {set}")?;
+            if let Some(weight) = record.weight {
+                write!(f, ", weight {weight}")?;
+            }
+            f.write_str("]")?;
+        }
         match record.ttl {
             Some(ttl) => write!(f, " (ttl {ttl})"),
             None => Ok(()),
@@ -214,9 +305,32 @@ impl fmt::Display for Warning {
             Warning::NoPrimaryEndpoint => {
                 f.write_str("policy primary but no primary endpoint known: records kept")
             }
-            Warning::UnsupportedOption { option } => {
-                write!(f, "{option} is configured but not supported yet: ignored")
+            Warning::ForeignAzRecord { name, reason, .. } => {
+                write!(f, "{name} skipped, not ours: {reason}")
             }
+            Warning::ForeignPoolRecord {
+                name,
+                set_identifier,
+                reason,
+            } => write!(
+                f,
+                "{name} (set {set_identifier}) left as it is, not ours: {reason}"
+            ),
+            Warning::PoolBlocked { name, reason } => match reason {
+                PoolBlock::NonWeightedRecords { types } => write!(
+                    f,
+                    "{name} not written: non-weighted records there ({}); Route 53 allows no weighted records beside them",
+                    types.join(", ")
+                ),
+                PoolBlock::ForeignTtl {
+                    set_identifier,
+                    ttl,
+                } => write!(
+                    f,
+                    "{name} not written: the foreign weighted record {set_identifier} has TTL {}, and Route 53 keeps one TTL for all weighted records of a name",
+                    ttl.map_or("none".to_string(), |t| t.to_string())
+                ),
+            },
         }
     }
 }
