@@ -83,6 +83,19 @@ class Resolver(BaseResolver):
             by_type.setdefault(rtype, []).append((ttl, values, weight))
 
         def pick(entries: list[tuple[int, list[str], object]]) -> tuple[int, list[str]]:
+            """One record set of a name and type per query. A simple set is alone in its
+            group (route53_ext keeps one routing policy per name and type). Weighted sets,
+            API reference ResourceRecordSet Weight
+            (https://docs.aws.amazon.com/Route53/latest/APIReference/API_ResourceRecordSet.html):
+            "Route 53 calculates the sum of the weights for the resource record sets that
+            have the same combination of DNS name and type. Route 53 then responds to
+            queries based on the ratio of a resource's weight to the total."; "if you set
+            Weight to 0 for a resource record set, Route 53 never responds to queries with
+            the applicable value for that resource record set. However, if you set Weight
+            to 0 for all resource record sets that have the same combination of DNS name
+            and type, traffic is routed to all resources with equal probability." Health
+            checks (which change the weight-0 rule) are not modelled. Each type is its own
+            group: the TXT at a weighted name is chosen apart from its A/CNAME."""
             if len(entries) == 1:
                 return entries[0][0], entries[0][1]
             weights = [float(w or 0) for _, _, w in entries]

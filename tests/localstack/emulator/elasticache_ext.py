@@ -15,6 +15,10 @@ real redis-server processes on 127.0.0.1, with AWS's lifecycle around them.
 - Per-cluster notification configuration (ModifyCacheCluster), reported by
   DescribeCacheClusters as NotificationConfiguration {TopicArn, TopicStatus}.
 - In-transit encryption (TLS only, certificates from emulator/tls.py) and AUTH tokens.
+- Availability Zones: each member is in the AZ asked for (PreferredCacheClusterAZs,
+  NodeGroupConfiguration, IncreaseReplicaCount's PreferredAvailabilityZones), otherwise
+  spread over the cache subnet group's AZs (the region's a/b/c without one); a member
+  keeps its AZ (and id and endpoint) through failover and node replacement.
 
 Not covered: cluster mode enabled (left to moto), Multi-AZ rules, snapshots, RBAC user
 groups, TransitEncryptionMode "preferred", AUTH token rotation, global datastores,
@@ -40,6 +44,7 @@ from moto.core.responses import ActionResult
 from moto.elasticache import exceptions as ec_exc
 from moto.elasticache.exceptions import (
     CacheClusterNotFound,
+    CacheSubnetGroupNotFound,
     InvalidParameterValueException,
     ReplicationGroupNotFound,
 )
@@ -180,6 +185,10 @@ class Group:
     rr: itertools.count = field(default_factory=itertools.count)
     transit_encryption: bool = False
     auth_token: str | None = None
+    # Where ElastiCache may place members: the AZs of the cache subnet group's subnets, or
+    # (no subnet group: the default VPC's subnets) the region's a, b and c.
+    subnet_group: str | None = None
+    candidate_azs: list[str] = field(default_factory=list)
 
     @property
     def short(self) -> str:
@@ -248,10 +257,22 @@ class ElastiCacheManager:
             raise ReplicationGroupNotFound(gid)
         return g
 
-    def _az(self, region: str, index: int, preferred: list[str] | None) -> str:
-        if preferred:
-            return preferred[index] if index < len(preferred) else preferred[-1]
-        return f"{region}{'abc'[index % 3]}"
+    @staticmethod
+    def _spread(candidates: list[str], taken: list[str], count: int) -> list[str]:
+        """ElastiCache's own choice of AZs ("Default: system chosen Availability Zones",
+        CreateReplicationGroup PreferredCacheClusterAZs; "If this member of
+        ReplicaConfiguration is omitted, ElastiCache selects the availability zone for each
+        of the replicas", ConfigureShard PreferredAvailabilityZones,
+        https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_ConfigureShard.html).
+        How AWS chooses is not documented; its guide recommends "that you create the primary
+        node and read replicas in different Availability Zones" (Multi-AZ guide,
+        https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/AutoFailover.html), so each new
+        node goes to the candidate AZ with the fewest members (ties: candidate order)."""
+        out: list[str] = []
+        for _ in range(count):
+            used = taken + out
+            out.append(min(candidates, key=lambda az: (used.count(az), candidates.index(az))))
+        return out
 
     def _may_publish(self, g: Group, topic_arn: str) -> tuple[bool, str]:
         """Can ElastiCache publish to `topic_arn` right now? As AWS documents it
@@ -410,7 +431,7 @@ class ElastiCacheManager:
                 for n in g.nodes:
                     out.append({
                         "replicationGroupId": g.gid, "cacheClusterId": n.cluster_id,
-                        "address": n.address, "port": n.port, "role": n.role,
+                        "address": n.address, "port": n.port, "role": n.role, "availabilityZone": n.az,
                         "cacheClusterStatus": n.cluster_status, "cacheNodeStatus": n.node_status,
                         "pid": n.proc.pid if n.proc is not None and n.proc.poll() is None else None,
                     })
@@ -427,14 +448,23 @@ class ElastiCacheManager:
     # -- operations -----------------------------------------------------------------
     def create_group(self, account: str, region: str, rg: ReplicationGroup, total: int,
                      azs: list[str] | None, topic_arn: str | None, transit_encryption: bool = False,
-                     auth_token: str | None = None) -> None:
+                     auth_token: str | None = None, subnet_group: str | None = None,
+                     candidate_azs: list[str] | None = None) -> None:
+        """`azs`: one AZ per member, primary first (PreferredCacheClusterAZs, or the
+        NodeGroupConfiguration's PrimaryAvailabilityZone + ReplicaAvailabilityZones), already
+        checked against `total`; None: ElastiCache chooses (`_spread`)."""
         rand = "".join(random.choices(string.ascii_lowercase + string.digits, k=6))
         g = Group(account=account, region=region, gid=rg.replication_group_id, rg=rg, rand=rand,
                   nodes=[], topic_arn=topic_arn, transit_encryption=transit_encryption,
-                  auth_token=auth_token)
+                  auth_token=auth_token, subnet_group=subnet_group,
+                  candidate_azs=candidate_azs or [f"{region}{x}" for x in "abc"])
+        given = [a for a in azs or [] if a]
+        # Only one side of a NodeGroupConfiguration given: ElastiCache chooses the rest.
+        fill = iter(self._spread(g.candidate_azs, given, total - len(given)))
+        placed = [a or next(fill) for a in azs] if azs else list(fill)
         for i in range(total):
             cid = f"{g.gid}-{i + 1:03d}"
-            g.nodes.append(self._new_node(g, cid, self._az(region, i, azs), "primary" if i == 0 else "replica"))
+            g.nodes.append(self._new_node(g, cid, placed[i], "primary" if i == 0 else "replica"))
         g.next_number = total + 1
         g.primary_proxy = TcpProxy(lambda: self._primary_target(g))
         g.reader_proxy = TcpProxy(lambda: self._reader_target(g))
@@ -566,6 +596,12 @@ class ElastiCacheManager:
         self._later(replace_seconds, lambda: self._replace_done(g, old))
 
     def _replace_done(self, g: Group, n: Node) -> None:
+        # The same Node comes back: same cluster id, AZ and endpoint. Multi-AZ guide,
+        # "Failure scenarios with Multi-AZ responses" (link in _spread): "a replacement read
+        # replica is created and provisioned in the same Availability Zone as the failed
+        # primary", "The replacement replicas are created in the Availability Zones of the
+        # failed nodes so that the distribution of nodes is maintained", and "each of the
+        # replacement nodes will have the same endpoint as the node it is replacing".
         with self.lock:
             if n not in g.nodes or not self._registered(g):
                 return
@@ -624,11 +660,28 @@ class ElastiCacheManager:
             if new_count > MAX_REPLICAS:
                 raise InvalidParameterValueException(
                     f"The new replica count {new_count} exceeds the maximum of {MAX_REPLICAS} replicas.")
+            # ConfigureShard PreferredAvailabilityZones (API reference, link in _spread):
+            # "A list of PreferredAvailabilityZone strings that specify which availability
+            # zones the replication group's nodes are to be in. The nummber [sic] of
+            # PreferredAvailabilityZone values must equal the value of NewReplicaCount plus 1
+            # to account for the primary node." Existing members do not move (an AZ is
+            # fixed at creation), so the new replicas take the entries past the current
+            # members: [primary, existing replicas..., new replicas...]. Whether AWS checks
+            # the leading entries against the existing members is not documented: not here.
+            if azs:
+                if len(azs) != new_count + 1:
+                    raise InvalidParameterValueException(
+                        f"The number of PreferredAvailabilityZones ({len(azs)}) must equal NewReplicaCount "
+                        f"plus 1 ({new_count + 1}).")
+                _check_azs(g.subnet_group, g.candidate_azs, azs, "PreferredAvailabilityZones")
+                placed = list(azs[len(g.nodes):])
+            else:
+                placed = self._spread(g.candidate_azs, [n.az for n in g.nodes], new_count - current)
             added = []
             for i in range(new_count - current):
                 cid = f"{g.gid}-{g.next_number:03d}"
                 g.next_number += 1
-                node = self._new_node(g, cid, self._az(region, len(g.nodes), azs and azs[i:]), "replica")
+                node = self._new_node(g, cid, placed[i], "replica")
                 g.nodes.append(node)
                 added.append(node)
             g.busy += 1
@@ -737,6 +790,8 @@ class ElastiCacheManager:
                         "NetworkType": "ipv4",
                         "IpDiscovery": "ipv4",
                     }
+                    if g.subnet_group:
+                        d["CacheSubnetGroupName"] = g.subnet_group
                     if g.transit_encryption:
                         d["TransitEncryptionMode"] = "required"
                     if g.auth_token is not None and g.rg.auth_token_last_modified_date:
@@ -790,6 +845,42 @@ _orig_delete_rg = ElastiCacheResponse.delete_replication_group
 _orig_modify_rg = ElastiCacheResponse.modify_replication_group
 
 
+def _check_azs(subnet_group: str | None, candidates: list[str], azs: list[str], param: str) -> None:
+    """CreateReplicationGroup PreferredCacheClusterAZs: "If you are creating your
+    replication group in an Amazon VPC (recommended), you can only locate clusters in
+    Availability Zones associated with the subnets in the selected subnet group."
+    (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html;
+    the error wording is ours, AWS's is not documented.) Without a subnet group any AZ
+    name is taken as given."""
+    if subnet_group is None:
+        return
+    for az in azs:
+        if az not in candidates:
+            raise InvalidParameterValueException(
+                f"{param}: Availability Zone {az} is not associated with a subnet of cache subnet group "
+                f"{subnet_group} ({', '.join(candidates)}).")
+
+
+def _subnet_group_azs(self: ElastiCacheResponse, name: str | None) -> tuple[str | None, list[str] | None]:
+    """The AZs of a cache subnet group's subnets (moto models subnet groups over its EC2
+    subnets), in subnet order, each once. No subnet group: (None, None), the caller's
+    default (the region's a, b, c, standing in for the default VPC's subnets). An unknown
+    name is CacheSubnetGroupNotFoundFault, as on AWS."""
+    if not name:
+        return None, None
+    sg = self.elasticache_backend.cache_subnet_groups.get(name)
+    if sg is None:
+        raise CacheSubnetGroupNotFound(name)
+    azs: list[str] = []
+    for sub in sg.subnets:
+        az = sub.get("subnet_availability_zone") or sub.get("Subnet_availability_zone")
+        if isinstance(az, dict):
+            az = az.get("Name")
+        if az and az not in azs:
+            azs.append(az)
+    return name, azs or None
+
+
 def _create_replication_group(self: ElastiCacheResponse) -> ActionResult:
     cluster_mode = (self._get_param("ClusterMode") or "").lower()
     num_node_groups = self._get_int_param("NumNodeGroups")
@@ -812,18 +903,40 @@ def _create_replication_group(self: ElastiCacheResponse) -> ActionResult:
     transit = bool(self._get_bool_param("TransitEncryptionEnabled", False))
     token = self._get_param("AuthToken")
     _check_security(transit, token, self._get_param("TransitEncryptionMode"), self._get_param("UserGroupIds"))
+    # Member AZs (API reference, CreateReplicationGroup / NodeGroupConfiguration): with
+    # PreferredCacheClusterAZs "The primary cluster is created in the first AZ in the list"
+    # and "The number of Availability Zones listed must equal the value of NumCacheClusters";
+    # with NodeGroupConfiguration, PrimaryAvailabilityZone is "The Availability Zone where
+    # the primary node of this node group (shard) is launched" and ReplicaAvailabilityZones
+    # "A list of Availability Zones to be used for the read replicas. The number of
+    # Availability Zones in this list must match the value of ReplicaCount or
+    # ReplicasPerNodeGroup if not specified." (Error wording ours: not documented.)
+    azs = self._get_param("PreferredCacheClusterAZs") or None
+    if azs and len(azs) != total:
+        raise InvalidParameterValueException(
+            f"The number of PreferredCacheClusterAZs ({len(azs)}) must equal NumCacheClusters ({total}).")
+    if not azs and ngc:
+        first = ngc[0]
+        primary_az = first.get("PrimaryAvailabilityZone")
+        replica_azs = list(first.get("ReplicaAvailabilityZones") or [])
+        if replica_azs and len(replica_azs) != total - 1:
+            raise InvalidParameterValueException(
+                f"The number of ReplicaAvailabilityZones ({len(replica_azs)}) must match the replica count "
+                f"({total - 1}).")
+        if primary_az or replica_azs:
+            # Only one side given: ElastiCache chooses the other (placed after the given ones).
+            azs = [primary_az] + (replica_azs or [None] * (total - 1))
+    subnet_group, candidates = _subnet_group_azs(self, self._get_param("CacheSubnetGroupName"))
+    _check_azs(subnet_group, candidates or [], [a for a in azs or [] if a], "PreferredCacheClusterAZs")
     _orig_create(self)  # moto validates and stores the group object
     gid = self._get_param("ReplicationGroupId")
     rg = self.elasticache_backend.replication_groups[gid]
     rg.transit_encryption_enabled = transit
     rg.transit_encryption_mode = "required" if transit else None
     rg.at_rest_encryption_enabled = bool(self._get_bool_param("AtRestEncryptionEnabled", False))
-    azs = self._get_param("PreferredCacheClusterAZs") or None
-    if not azs and ngc:
-        first = ngc[0]
-        azs = [a for a in [first.get("PrimaryAvailabilityZone")] + list(first.get("ReplicaAvailabilityZones") or []) if a] or None
     _mgr().create_group(self.current_account, self.region, rg, total, azs, self._get_param("NotificationTopicArn"),
-                        transit_encryption=transit, auth_token=token)
+                        transit_encryption=transit, auth_token=token, subnet_group=subnet_group,
+                        candidate_azs=candidates)
     return ActionResult({"ReplicationGroup": rg})
 
 

@@ -81,3 +81,71 @@ def test_unknown_names_are_nxdomain_and_other_types_nodata(emulator, zone):
     assert ask(emulator, "example.invalid").header.rcode == RCODE.NXDOMAIN
     nodata = ask(emulator, f"x.{domain}", "TXT")
     assert nodata.header.rcode == RCODE.NOERROR and nodata.rr == []
+
+
+@pytest.fixture
+def weighted(emulator):
+    """A private zone of its own and a writer of weighted record sets into it."""
+    r53 = emulator.client("route53")
+    domain = f"{unique('w')}.internal"
+    zid = r53.create_hosted_zone(Name=domain, CallerReference=str(uuid.uuid4()),
+                                 HostedZoneConfig={"PrivateZone": True, "Comment": ""},
+                                 VPC={"VPCRegion": "us-east-1", "VPCId": "vpc-1"})["HostedZone"]["Id"]
+
+    def put(name: str, rtype: str, members: dict[str, tuple[str, int]], ttl: int = 30) -> None:
+        r53.change_resource_record_sets(HostedZoneId=zid, ChangeBatch={"Changes": [
+            {"Action": "UPSERT", "ResourceRecordSet": {"Name": f"{name}.{domain}.", "Type": rtype, "TTL": ttl,
+                                                       "SetIdentifier": sid, "Weight": weight,
+                                                       "ResourceRecords": [{"Value": value}]}}
+            for sid, (value, weight) in members.items()]})
+
+    return domain, put
+
+
+def answers(emulator, name: str, qtype: str, times: int) -> list[list[str]]:
+    """The answer section of `times` queries, each as its list of rdata strings."""
+    out = []
+    for _ in range(times):
+        reply = ask(emulator, name, qtype)
+        assert reply.header.rcode == RCODE.NOERROR
+        out.append([b"".join(r.rdata.data).decode() if r.rtype == QTYPE.TXT else str(r.rdata) for r in reply.rr])
+    return out
+
+
+def test_weighted_cnames_answer_one_member_per_query_chosen_by_weight(emulator, weighted):
+    """Route 53 (ResourceRecordSet, Weight): "Route 53 calculates the sum of the weights for
+    the resource record sets that have the same combination of DNS name and type. Route 53
+    then responds to queries based on the ratio of a resource's weight to the total." So
+    every query of a pool of equal weights is answered with exactly one member, every
+    member is answered across many queries, and never a member of another name."""
+    domain, put = weighted
+    put("pool", "CNAME", {f"g-00{i}": (f"g-00{i}.example.", 1) for i in (2, 3, 4)})
+    put("other", "CNAME", {"g-009": ("g-009.example.", 1)})
+    got = answers(emulator, f"pool.{domain}", "CNAME", 60)
+    assert all(len(a) == 1 for a in got), got
+    assert {a[0] for a in got} == {"g-002.example.", "g-003.example.", "g-004.example."}
+    assert answers(emulator, f"other.{domain}", "CNAME", 3) == [["g-009.example."]] * 3
+
+
+def test_weight_zero_is_never_answered_unless_all_weights_are_zero(emulator, weighted):
+    """Route 53 (ResourceRecordSet, Weight): "if you set Weight to 0 for a resource record
+    set, Route 53 never responds to queries with the applicable value for that resource
+    record set. However, if you set Weight to 0 for all resource record sets that have the
+    same combination of DNS name and type, traffic is routed to all resources with equal
+    probability." (Health checks, which change this, are not modelled.)"""
+    domain, put = weighted
+    put("drain", "CNAME", {"a": ("a.example.", 1), "b": ("b.example.", 0)})
+    assert {a[0] for a in answers(emulator, f"drain.{domain}", "CNAME", 40)} == {"a.example."}
+    put("zero", "CNAME", {"a": ("a.example.", 0), "b": ("b.example.", 0)})
+    assert {a[0] for a in answers(emulator, f"zero.{domain}", "CNAME", 40)} == {"a.example.", "b.example."}
+
+
+def test_weighted_txt_sets_answer_one_member_per_query(emulator, weighted):
+    """The ownership TXTs of a pool are weighted sets too (one per member, same
+    SetIdentifier as its CNAME): Route 53 answers a TXT query at that name like any
+    weighted set, one member per query chosen by weight."""
+    domain, put = weighted
+    put("_rdns.pool", "TXT", {f"g-00{i}": (f'"owner=x,home=g-00{i}"', 1) for i in (2, 3)})
+    got = answers(emulator, f"_rdns.pool.{domain}", "TXT", 40)
+    assert all(len(a) == 1 for a in got), got
+    assert {a[0] for a in got} == {"owner=x,home=g-002", "owner=x,home=g-003"}
