@@ -10,8 +10,9 @@ use planner_support::*;
 use replica_dns_core::config::{GroupConfig, NoReplicaPolicy};
 use replica_dns_core::ownership::OwnershipError;
 use replica_dns_core::plan::{
-    ChangeAction, DeleteCause, ForeignReason, PlanError, PlanInput, PlanStatus, RehomeCause,
-    Routing, SlotReason, Warning, ZoneRecords,
+    AzDeleteCause, AzNameReason, ChangeAction, DeleteCause, ForeignReason, PlanError, PlanInput,
+    PlanStatus, PoolBlock, PoolLeaveCause, PoolReason, RehomeCause, Routing, SlotReason, Warning,
+    ZoneRecords,
 };
 use replica_dns_core::records::{RecordSet, RecordType};
 use replica_dns_core::topology::Topology;
@@ -1210,4 +1211,658 @@ fn dry_run_table_shows_each_name_its_action_target_and_reason() {
         .map(|s| s.routing)
         .collect();
     assert_eq!(routing, vec![Routing::Home; 5]);
+}
+
+// --- AZ-local names and the pooled name (issue 12): one row per row of the AZ-name
+// and pool tables in plan.rs. ---
+
+/// A row for the AZ names and the pool: what the zone holds after applying the plan.
+struct ExtraCase {
+    name: &'static str,
+    group: GroupConfig,
+    topology: Topology,
+    records: Vec<RecordSet>,
+    /// AZ → target suffix (or PRIMARY), every AZ name we own after applying.
+    azs: Vec<(&'static str, &'static str)>,
+    /// SetIdentifier suffix → target suffix (or PRIMARY), every pool record we own.
+    pool: Vec<(&'static str, &'static str)>,
+    az_reasons: Vec<(&'static str, AzNameReason)>,
+    pool_reasons: Vec<(&'static str, PoolReason)>,
+    waiting_for: Vec<&'static str>,
+    /// Exactly the group's warnings.
+    warnings: Vec<Warning>,
+}
+
+/// 001 primary in a; 002 in a, 003 and 004 in b (all replicas, available unless listed
+/// in `down`), 005 in c only when `with_c`.
+fn three_azs(down: &[&str], with_c: bool) -> Topology {
+    let mut spec = vec![
+        ("001", 'P', true, AZ_A),
+        ("002", 'R', true, AZ_A),
+        ("003", 'R', true, AZ_B),
+        ("004", 'R', true, AZ_B),
+    ];
+    if with_c {
+        spec.push(("005", 'R', true, AZ_C));
+    }
+    for entry in spec.iter_mut() {
+        if down.contains(&entry.0) {
+            entry.2 = false;
+        }
+    }
+    topology_in_azs(G, &spec)
+}
+
+/// Slots at home as a first run on `three_azs` leaves them (002, 003, 004[, 005]).
+fn three_az_slots(with_c: bool) -> Vec<RecordSet> {
+    let mut records = unrelated_records();
+    records.extend(owned(G, 1, "002", "002"));
+    records.extend(owned(G, 2, "003", "003"));
+    records.extend(owned(G, 3, "004", "004"));
+    if with_c {
+        records.extend(owned(G, 4, "005", "005"));
+    }
+    records
+}
+
+fn records_with(mut base: Vec<RecordSet>, extra: &[Vec<RecordSet>]) -> Vec<RecordSet> {
+    for e in extra {
+        base.extend(e.iter().cloned());
+    }
+    base
+}
+
+fn extra_cases() -> Vec<ExtraCase> {
+    let az_only = group_config_with(G, true, false);
+    let pool_only = group_config_with(G, false, true);
+    let with_policy = |mut g: GroupConfig, policy| {
+        g.no_replica_policy = policy;
+        g
+    };
+    let all_down = three_azs(&["002", "003", "004"], false);
+    let steady_azs = records_with(
+        three_az_slots(false),
+        &[az_owned(G, AZ_A, "002"), az_owned(G, AZ_B, "003")],
+    );
+    let steady_pool = records_with(
+        three_az_slots(false),
+        &[
+            pool_owned(G, "002", "002", 10),
+            pool_owned(G, "003", "003", 10),
+            pool_owned(G, "004", "004", 10),
+        ],
+    );
+    let no_replica = |policy| Warning::NoReplicaAvailable { policy };
+    vec![
+        ExtraCase {
+            name: "az: first run puts each AZ's name on a replica in it, fewest names then lowest id",
+            group: az_only.clone(),
+            topology: three_azs(&[], false),
+            records: three_az_slots(false),
+            azs: vec![(AZ_A, "002"), (AZ_B, "003")],
+            pool: vec![],
+            az_reasons: vec![(AZ_A, AzNameReason::Created), (AZ_B, AzNameReason::Created)],
+            pool_reasons: vec![],
+            waiting_for: vec![],
+            warnings: vec![],
+        },
+        ExtraCase {
+            name: "az: a name on an available replica of its AZ stays (sticky)",
+            group: az_only.clone(),
+            topology: three_azs(&[], false),
+            records: records_with(
+                three_az_slots(false),
+                &[az_owned(G, AZ_A, "002"), az_owned(G, AZ_B, "004")],
+            ),
+            azs: vec![(AZ_A, "002"), (AZ_B, "004")],
+            pool: vec![],
+            az_reasons: vec![(AZ_B, AzNameReason::Unchanged)],
+            pool_reasons: vec![],
+            waiting_for: vec![],
+            warnings: vec![],
+        },
+        ExtraCase {
+            name: "az: no available replica in the AZ falls back elsewhere, interim, waiting for the AZ's replicas",
+            group: az_only.clone(),
+            topology: three_azs(&["003", "004"], false),
+            records: steady_azs.clone(),
+            azs: vec![(AZ_A, "002"), (AZ_B, "002")],
+            pool: vec![],
+            az_reasons: vec![(AZ_A, AzNameReason::Unchanged), (AZ_B, AzNameReason::Fallback)],
+            pool_reasons: vec![],
+            waiting_for: vec!["003", "004"],
+            warnings: vec![],
+        },
+        ExtraCase {
+            name: "az: a fallback stays on its available replica (no churn) rather than moving to an equal one",
+            group: az_only.clone(),
+            topology: three_azs(&["003", "004"], true),
+            records: records_with(
+                three_az_slots(true),
+                &[
+                    az_owned(G, AZ_A, "002"),
+                    az_owned(G, AZ_B, "005"),
+                    az_owned(G, AZ_C, "005"),
+                ],
+            ),
+            // A fresh choice would be 002 (a tie on AZ names, lowest id).
+            azs: vec![(AZ_A, "002"), (AZ_B, "005"), (AZ_C, "005")],
+            pool: vec![],
+            az_reasons: vec![(AZ_B, AzNameReason::Unchanged)],
+            pool_reasons: vec![],
+            waiting_for: vec!["003", "004"],
+            warnings: vec![],
+        },
+        ExtraCase {
+            name: "az: a fallback spreads over the replicas with the fewest AZ names",
+            group: az_only.clone(),
+            topology: three_azs(&["003", "004"], true),
+            records: three_az_slots(true),
+            // a takes 002 and c 005 (in their AZs), then b falls back to the fewest AZ
+            // names: a tie, lowest id.
+            azs: vec![(AZ_A, "002"), (AZ_B, "002"), (AZ_C, "005")],
+            pool: vec![],
+            az_reasons: vec![(AZ_B, AzNameReason::Created)],
+            pool_reasons: vec![],
+            waiting_for: vec!["003", "004"],
+            warnings: vec![],
+        },
+        ExtraCase {
+            name: "az: the AZ's replica is available again, the name returns to its AZ",
+            group: az_only.clone(),
+            topology: three_azs(&[], false),
+            records: records_with(
+                three_az_slots(false),
+                &[az_owned(G, AZ_A, "002"), az_owned(G, AZ_B, "002")],
+            ),
+            azs: vec![(AZ_A, "002"), (AZ_B, "003")],
+            pool: vec![],
+            az_reasons: vec![(AZ_B, AzNameReason::ReturnedToAz)],
+            pool_reasons: vec![],
+            waiting_for: vec![],
+            warnings: vec![],
+        },
+        ExtraCase {
+            name: "az: the name of an AZ the group left is deleted (CNAME and TXT)",
+            group: az_only.clone(),
+            topology: three_azs(&[], false),
+            records: records_with(steady_azs.clone(), &[az_owned(G, AZ_C, "002")]),
+            azs: vec![(AZ_A, "002"), (AZ_B, "003")],
+            pool: vec![],
+            az_reasons: vec![(
+                AZ_C,
+                AzNameReason::Deleted {
+                    why: AzDeleteCause::AzLeft,
+                },
+            )],
+            pool_reasons: vec![],
+            waiting_for: vec![],
+            warnings: vec![],
+        },
+        ExtraCase {
+            name: "az: a replica in a new AZ gets the AZ's name",
+            group: az_only.clone(),
+            topology: three_azs(&[], true),
+            records: records_with(three_az_slots(true), &[az_owned(G, AZ_A, "002"), az_owned(G, AZ_B, "003")]),
+            azs: vec![(AZ_A, "002"), (AZ_B, "003"), (AZ_C, "005")],
+            pool: vec![],
+            az_reasons: vec![(AZ_C, AzNameReason::Created), (AZ_A, AzNameReason::Unchanged)],
+            pool_reasons: vec![],
+            waiting_for: vec![],
+            warnings: vec![],
+        },
+        ExtraCase {
+            name: "az: an AZ with only the primary points at a replica elsewhere and waits for nothing",
+            group: az_only.clone(),
+            topology: topology_in_azs(
+                G,
+                &[
+                    ("001", 'P', true, AZ_C),
+                    ("002", 'R', true, AZ_A),
+                    ("003", 'R', true, AZ_B),
+                    ("004", 'R', true, ""),
+                ],
+            ),
+            records: three_az_slots(false),
+            // a → 002, b → 003, c falls back to the fewest AZ names: 004 (none, no AZ).
+            azs: vec![(AZ_A, "002"), (AZ_B, "003"), (AZ_C, "004")],
+            pool: vec![],
+            az_reasons: vec![],
+            pool_reasons: vec![],
+            waiting_for: vec![],
+            warnings: vec![],
+        },
+        ExtraCase {
+            name: "az: no replica available, policy primary: every AZ name on the primary endpoint",
+            group: az_only.clone(),
+            topology: all_down.clone(),
+            records: steady_azs.clone(),
+            azs: vec![(AZ_A, PRIMARY), (AZ_B, PRIMARY)],
+            pool: vec![],
+            az_reasons: vec![(AZ_A, AzNameReason::PrimaryFallback)],
+            pool_reasons: vec![],
+            // The slots wait for their homes (slot table); the names add nothing.
+            waiting_for: vec!["002", "003", "004"],
+            warnings: vec![no_replica(NoReplicaPolicy::Primary)],
+        },
+        ExtraCase {
+            name: "az: no replica available, policy keep: AZ names as they are",
+            group: with_policy(az_only.clone(), NoReplicaPolicy::Keep),
+            topology: all_down.clone(),
+            records: steady_azs.clone(),
+            azs: vec![(AZ_A, "002"), (AZ_B, "003")],
+            pool: vec![],
+            az_reasons: vec![(AZ_A, AzNameReason::Kept)],
+            pool_reasons: vec![],
+            waiting_for: vec!["002", "003", "004"],
+            warnings: vec![no_replica(NoReplicaPolicy::Keep)],
+        },
+        ExtraCase {
+            name: "az: no replica available, policy delete: owned AZ names deleted",
+            group: with_policy(az_only.clone(), NoReplicaPolicy::Delete),
+            topology: all_down.clone(),
+            records: steady_azs.clone(),
+            azs: vec![],
+            pool: vec![],
+            az_reasons: vec![(
+                AZ_B,
+                AzNameReason::Deleted {
+                    why: AzDeleteCause::NoReplicaPolicy,
+                },
+            )],
+            pool_reasons: vec![],
+            waiting_for: vec!["002", "003", "004"],
+            warnings: vec![no_replica(NoReplicaPolicy::Delete)],
+        },
+        ExtraCase {
+            name: "az: a CNAME without our TXT at an AZ name is foreign: untouched, reported",
+            group: az_only.clone(),
+            topology: three_azs(&[], false),
+            records: records_with(
+                three_az_slots(false),
+                &[
+                    vec![RecordSet::cname(&az_name(G, AZ_A), 60, "by-hand.example.com")],
+                    az_owned(G, AZ_B, "003"),
+                ],
+            ),
+            azs: vec![(AZ_B, "003")],
+            pool: vec![],
+            az_reasons: vec![],
+            pool_reasons: vec![],
+            waiting_for: vec![],
+            warnings: vec![Warning::ForeignAzRecord {
+                az: AZ_A.into(),
+                name: az_name(G, AZ_A),
+                reason: ForeignReason::CnameWithoutOwnership {
+                    target: "by-hand.example.com".into(),
+                },
+            }],
+        },
+        ExtraCase {
+            name: "pool: first run, every available replica joins",
+            group: pool_only.clone(),
+            topology: three_azs(&[], false),
+            records: three_az_slots(false),
+            azs: vec![],
+            pool: vec![("002", "002"), ("003", "003"), ("004", "004")],
+            az_reasons: vec![],
+            pool_reasons: vec![("002", PoolReason::Joined)],
+            waiting_for: vec![],
+            warnings: vec![],
+        },
+        ExtraCase {
+            name: "pool: steady state plans nothing",
+            group: pool_only.clone(),
+            topology: three_azs(&[], false),
+            records: steady_pool.clone(),
+            azs: vec![],
+            pool: vec![("002", "002"), ("003", "003"), ("004", "004")],
+            az_reasons: vec![],
+            pool_reasons: vec![("003", PoolReason::Unchanged)],
+            waiting_for: vec![],
+            warnings: vec![],
+        },
+        ExtraCase {
+            name: "pool: a replica promoted by a failover leaves the pool",
+            group: pool_only.clone(),
+            topology: topology_in_azs(
+                G,
+                &[
+                    ("001", 'R', false, AZ_A),
+                    ("002", 'P', true, AZ_A),
+                    ("003", 'R', true, AZ_B),
+                    ("004", 'R', true, AZ_B),
+                ],
+            ),
+            records: steady_pool.clone(),
+            azs: vec![],
+            pool: vec![("003", "003"), ("004", "004")],
+            az_reasons: vec![],
+            pool_reasons: vec![(
+                "002",
+                PoolReason::Left {
+                    why: PoolLeaveCause::BecamePrimary,
+                },
+            )],
+            waiting_for: vec!["001"],
+            warnings: vec![],
+        },
+        ExtraCase {
+            name: "pool: an unavailable replica leaves the pool",
+            group: pool_only.clone(),
+            topology: three_azs(&["003"], false),
+            records: steady_pool.clone(),
+            azs: vec![],
+            pool: vec![("002", "002"), ("004", "004")],
+            az_reasons: vec![],
+            pool_reasons: vec![(
+                "003",
+                PoolReason::Left {
+                    why: PoolLeaveCause::Unavailable,
+                },
+            )],
+            waiting_for: vec!["003"],
+            warnings: vec![],
+        },
+        ExtraCase {
+            name: "pool: a foreign weighted record stays beside ours, reported",
+            group: pool_only.clone(),
+            topology: three_azs(&[], false),
+            records: records_with(
+                steady_pool.clone(),
+                &[vec![RecordSet {
+                    set_identifier: Some("blue".into()),
+                    weight: Some(5),
+                    ..RecordSet::cname(&pooled_name(G), 10, "blue.example.com")
+                }]],
+            ),
+            azs: vec![],
+            pool: vec![("002", "002"), ("003", "003"), ("004", "004")],
+            az_reasons: vec![],
+            pool_reasons: vec![],
+            waiting_for: vec![],
+            warnings: vec![Warning::ForeignPoolRecord {
+                name: pooled_name(G),
+                set_identifier: "blue".into(),
+                reason: ForeignReason::CnameWithoutOwnership {
+                    target: "blue.example.com".into(),
+                },
+            }],
+        },
+        ExtraCase {
+            name: "pool: a simple record at the pooled name blocks the pool",
+            group: pool_only.clone(),
+            topology: three_azs(&[], false),
+            records: records_with(
+                three_az_slots(false),
+                &[vec![RecordSet::cname(&pooled_name(G), 60, "simple.example.com")]],
+            ),
+            azs: vec![],
+            pool: vec![],
+            az_reasons: vec![],
+            pool_reasons: vec![],
+            waiting_for: vec![],
+            warnings: vec![Warning::PoolBlocked {
+                name: pooled_name(G),
+                reason: PoolBlock::NonWeightedRecords {
+                    types: vec!["CNAME".into()],
+                },
+            }],
+        },
+        ExtraCase {
+            name: "pool: records with another TTL are replaced",
+            group: pool_only.clone(),
+            topology: three_azs(&[], false),
+            records: records_with(
+                three_az_slots(false),
+                &[
+                    pool_owned(G, "002", "002", 30),
+                    pool_owned(G, "003", "003", 30),
+                    pool_owned(G, "004", "004", 30),
+                ],
+            ),
+            azs: vec![],
+            pool: vec![("002", "002"), ("003", "003"), ("004", "004")],
+            az_reasons: vec![],
+            pool_reasons: vec![(
+                "002",
+                PoolReason::Replaced {
+                    found_target: Some(addr(&id("002"))),
+                },
+            )],
+            waiting_for: vec![],
+            warnings: vec![],
+        },
+        ExtraCase {
+            name: "pool: no replica available, policy primary: one record at the primary endpoint",
+            group: pool_only.clone(),
+            topology: all_down.clone(),
+            records: steady_pool.clone(),
+            azs: vec![],
+            pool: vec![("001", PRIMARY)],
+            az_reasons: vec![],
+            pool_reasons: vec![
+                ("001", PoolReason::PrimaryFallback),
+                (
+                    "002",
+                    PoolReason::Left {
+                        why: PoolLeaveCause::Unavailable,
+                    },
+                ),
+            ],
+            // The slots wait for their homes (slot table); the names add nothing.
+            waiting_for: vec!["002", "003", "004"],
+            warnings: vec![no_replica(NoReplicaPolicy::Primary)],
+        },
+        ExtraCase {
+            name: "pool: no replica available, policy keep: pool as it is",
+            group: with_policy(pool_only.clone(), NoReplicaPolicy::Keep),
+            topology: all_down.clone(),
+            records: steady_pool.clone(),
+            azs: vec![],
+            pool: vec![("002", "002"), ("003", "003"), ("004", "004")],
+            az_reasons: vec![],
+            pool_reasons: vec![("004", PoolReason::Kept)],
+            waiting_for: vec!["002", "003", "004"],
+            warnings: vec![no_replica(NoReplicaPolicy::Keep)],
+        },
+        ExtraCase {
+            name: "pool: no replica available, policy delete: every owned pool record deleted",
+            group: with_policy(pool_only.clone(), NoReplicaPolicy::Delete),
+            topology: all_down.clone(),
+            records: steady_pool.clone(),
+            azs: vec![],
+            pool: vec![],
+            az_reasons: vec![],
+            pool_reasons: vec![(
+                "002",
+                PoolReason::Left {
+                    why: PoolLeaveCause::NoReplicaPolicy,
+                },
+            )],
+            waiting_for: vec!["002", "003", "004"],
+            warnings: vec![no_replica(NoReplicaPolicy::Delete)],
+        },
+        ExtraCase {
+            name: "both: a failover moves AZ names and the pool off the new primary in one batch",
+            group: group_config_with(G, true, true),
+            topology: topology_in_azs(
+                G,
+                &[
+                    ("001", 'R', false, AZ_A),
+                    ("002", 'P', true, AZ_A),
+                    ("003", 'R', true, AZ_B),
+                    ("004", 'R', true, AZ_B),
+                ],
+            ),
+            records: records_with(
+                steady_pool.clone(),
+                &[az_owned(G, AZ_A, "002"), az_owned(G, AZ_B, "003")],
+            ),
+            azs: vec![(AZ_A, "004"), (AZ_B, "003")],
+            pool: vec![("003", "003"), ("004", "004")],
+            az_reasons: vec![(AZ_A, AzNameReason::Fallback)],
+            pool_reasons: vec![],
+            waiting_for: vec!["001"],
+            warnings: vec![],
+        },
+    ]
+}
+
+#[test]
+fn az_name_and_pool_cases() {
+    for case in extra_cases() {
+        let name = case.name;
+        let config = config_of(vec![case.group.clone()]);
+        let plan = plan_zone(&config, std::slice::from_ref(&case.topology), &case.records);
+        assert_eq!(
+            plan.batches.len().min(1),
+            plan.batches.len(),
+            "{name}: one batch"
+        );
+        let group = &plan.groups[0];
+        assert_eq!(group.warnings, case.warnings, "{name}: warnings\n{plan}");
+        let waiting: Vec<String> = case.waiting_for.iter().map(|s| id(s)).collect();
+        let status = if waiting.is_empty() {
+            PlanStatus::Final
+        } else {
+            PlanStatus::Interim {
+                waiting_for: waiting,
+            }
+        };
+        assert_eq!(group.status, status, "{name}: status\n{plan}");
+        for (az, reason) in &case.az_reasons {
+            let planned = group
+                .az_names
+                .iter()
+                .find(|a| a.az == *az)
+                .unwrap_or_else(|| panic!("{name}: AZ {az} not planned\n{plan}"));
+            assert_eq!(&planned.reason, reason, "{name}: reason of AZ {az}\n{plan}");
+        }
+        for (set, reason) in &case.pool_reasons {
+            let planned = group
+                .pool
+                .iter()
+                .flat_map(|p| &p.members)
+                .find(|m| m.set_identifier == id(set))
+                .unwrap_or_else(|| panic!("{name}: pool record {set} not planned\n{plan}"));
+            assert_eq!(
+                &planned.reason, reason,
+                "{name}: reason of pool record {set}\n{plan}"
+            );
+        }
+        // Every DELETE is of a record as read; no foreign record is touched.
+        for change in &group.changes {
+            assert_ne!(
+                change.action,
+                ChangeAction::Upsert,
+                "{name}: UPSERT planned"
+            );
+            if change.action == ChangeAction::Delete {
+                assert!(
+                    case.records.contains(&change.record),
+                    "{name}: DELETE of a record not read: {change}"
+                );
+            }
+        }
+
+        let after = apply(&case.records, &plan);
+        let expect = |pairs: &[(&str, &str)], key: &dyn Fn(&str) -> String| {
+            pairs
+                .iter()
+                .map(|(k, t)| {
+                    let target = if *t == PRIMARY {
+                        PRIMARY.to_string()
+                    } else {
+                        id(t)
+                    };
+                    (key(k), target)
+                })
+                .collect::<Vec<(String, String)>>()
+        };
+        assert_eq!(
+            managed_azs(G, &case.topology, &after)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            expect(&case.azs, &|az| az.to_string()),
+            "{name}: AZ names after applying\n{plan}"
+        );
+        assert_eq!(
+            managed_pool(G, &case.topology, &after)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            expect(&case.pool, &|set| id(set)),
+            "{name}: pool after applying\n{plan}"
+        );
+        // Slots keep following their own table: never on the primary while a replica
+        // is available (their exact rows are the cases above).
+        let again = plan_zone(&config, std::slice::from_ref(&case.topology), &after);
+        assert!(
+            again.is_empty(),
+            "{name}: planning again is not empty\n{again}"
+        );
+    }
+}
+
+#[test]
+fn two_groups_writing_one_pooled_name_overlap() {
+    let mut other = group_config_with("payments", false, false);
+    other.pooled_name = group_config_with(G, false, true).pooled_name;
+    let config = config_of(vec![group_config_with(G, false, true), other]);
+    let result = replica_dns_core::plan::plan(
+        &config,
+        &PlanInput {
+            topologies: vec![
+                topology(G, &[("001", 'P', true), ("002", 'R', true)]),
+                topology("payments", &[("001", 'P', true), ("002", 'R', true)]),
+            ],
+            zones: vec![ZoneRecords {
+                hosted_zone_id: ZONE.into(),
+                records: vec![],
+            }],
+        },
+    );
+    assert_eq!(
+        result,
+        Err(PlanError::OverlappingGroups {
+            name: pooled_name(G),
+            first: G.into(),
+            second: "payments".into()
+        })
+    );
+}
+
+#[test]
+fn dry_run_table_has_rows_for_az_names_and_pool_records() {
+    let config = config_of(vec![group_config_with(G, true, true)]);
+    let plan = plan_zone(
+        &config,
+        &[three_azs(&["003", "004"], false)],
+        &three_az_slots(false),
+    );
+    let table = plan.render_table();
+    assert!(
+        table.lines().any(|l| l.contains(&az_name(G, AZ_B))
+            && l.contains("orders-002 (interim)")
+            && l.contains("az us-east-1b")),
+        "{table}"
+    );
+    assert!(
+        table.lines().any(
+            |l| l.contains("replicas.orders.cache.internal. [orders-002]")
+                && l.contains("joined the pool")
+        ),
+        "{table}"
+    );
+    // Plans of groups without these names keep their JSON shape.
+    let plain = plan_zone(&config_of(vec![group_config(G)]), &[blog_topology()], &[]);
+    let json = serde_json::to_value(&plain.groups[0]).unwrap();
+    assert!(
+        json.get("azNames").is_none() && json.get("pool").is_none(),
+        "{json}"
+    );
+    let json = serde_json::to_value(&plan).unwrap();
+    assert_eq!(json["groups"][0]["azNames"][1]["routing"], "interim");
+    let back: replica_dns_core::plan::Plan = serde_json::from_value(json).unwrap();
+    assert_eq!(back, plan);
 }

@@ -97,6 +97,14 @@ impl<'a, 't> Planner<'a, 't> {
         }
         let mut az_names_on: HashMap<&str, usize, FastHash> = HashMap::default();
         let mut waiting: Vec<String> = Vec::new();
+        // AZs with an available replica first, so that the fallbacks see every in-AZ
+        // choice and spread over what is left; each part in AZ order.
+        let has_replica = |az: &str| {
+            available
+                .iter()
+                .any(|m| m.availability_zone.as_deref() == Some(az))
+        };
+        spanned.sort_by_key(|az| (!has_replica(az), *az));
 
         for az in spanned {
             let name = patterns.name.render(az);

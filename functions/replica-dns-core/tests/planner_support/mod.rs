@@ -1,6 +1,7 @@
 //! Builders shared by the planner tests: members, topologies, group configs and the
 //! records a previous run (or the blog's Lambda, or a stranger) left in the zone, plus a
-//! reader that turns a zone back into "slot → (home, target)" for assertions.
+//! reader that turns a zone back into "slot → (home, target)" for assertions; the same
+//! for AZ-local names ("AZ → target") and the pool ("SetIdentifier → target").
 //!
 //! Test scaffolding only; nothing here is used by the library.
 
@@ -8,8 +9,12 @@
 
 use std::collections::BTreeMap;
 
-use replica_dns_core::config::{Config, GroupConfig, NoReplicaPolicy};
-use replica_dns_core::ownership::{ownership_name, Ownership, SlotTemplate};
+use replica_dns_core::config::{
+    AzNamesConfig, Config, GroupConfig, NoReplicaPolicy, PooledNameConfig,
+};
+use replica_dns_core::ownership::{
+    ownership_name, GuardKindRef, GuardRef, Ownership, SlotTemplate,
+};
 use replica_dns_core::plan::{apply_changes, plan, Plan, PlanInput, ZoneRecords};
 use replica_dns_core::records::{names_equal, RecordSet};
 use replica_dns_core::topology::{Endpoint, Member, Role, Topology};
@@ -224,6 +229,195 @@ pub fn managed(
                 .unwrap_or_else(|| t.to_string()),
         };
         out.insert(ownership.slot, (ownership.home, target));
+    }
+    out
+}
+
+// --- AZ-local names and the pooled name (issue 12) ---
+
+pub const AZ_A: &str = "us-east-1a";
+pub const AZ_B: &str = "us-east-1b";
+pub const AZ_C: &str = "us-east-1c";
+
+pub fn az_template(group: &str) -> String {
+    format!("replica-{{az}}.{group}.cache.internal.")
+}
+
+pub fn pooled_name(group: &str) -> String {
+    format!("replicas.{group}.cache.internal.")
+}
+
+/// `group_config` with AZ names and/or the pooled name.
+pub fn group_config_with(group: &str, az: bool, pool: bool) -> GroupConfig {
+    GroupConfig {
+        az_names: az.then(|| AzNamesConfig {
+            template: az_template(group),
+        }),
+        pooled_name: pool.then(|| PooledNameConfig {
+            name: pooled_name(group),
+        }),
+        ..group_config(group)
+    }
+}
+
+pub fn az_name(group: &str, az: &str) -> String {
+    az_template(group).replace("{az}", az)
+}
+
+pub fn az_txt_name(group: &str, az: &str) -> String {
+    ownership_name("_rdns", &az_name(group, az))
+}
+
+pub fn pool_txt_name(group: &str) -> String {
+    ownership_name("_rdns", &pooled_name(group))
+}
+
+/// `spec` is a list of (suffix, role, available, AZ); an empty AZ means none reported.
+pub fn topology_in_azs(group: &str, spec: &[(&str, char, bool, &str)]) -> Topology {
+    let plain: Vec<(&str, char, bool)> = spec.iter().map(|(s, r, a, _)| (*s, *r, *a)).collect();
+    let mut t = topology(group, &plain);
+    for (member, (_, _, _, az)) in t.members.iter_mut().zip(spec) {
+        member.availability_zone = (!az.is_empty()).then(|| az.to_string());
+    }
+    t
+}
+
+fn target_address(group: &str, target: &str) -> String {
+    if target == PRIMARY {
+        primary_addr(group)
+    } else {
+        addr(&format!("{group}-{target}"))
+    }
+}
+
+fn guard_value(group: &str, kind: GuardKindRef<'_>) -> String {
+    GuardRef {
+        owner_id: OWNER,
+        group_id: group,
+        kind,
+    }
+    .render()
+}
+
+/// An AZ name a previous run wrote: AZ `az` pointing at `<group>-<target>` (or
+/// [`PRIMARY`]).
+pub fn az_owned(group: &str, az: &str, target: &str) -> Vec<RecordSet> {
+    vec![
+        RecordSet::cname(&az_name(group, az), 10, &target_address(group, target)),
+        RecordSet::txt(
+            &az_txt_name(group, az),
+            10,
+            &guard_value(group, GuardKindRef::Az { az }),
+        ),
+    ]
+}
+
+/// A pool record a previous run wrote: SetIdentifier `<group>-<member>`, pointing at
+/// `<group>-<target>` (or [`PRIMARY`]), TTL `ttl`.
+pub fn pool_owned(group: &str, member: &str, target: &str, ttl: u32) -> Vec<RecordSet> {
+    let set = format!("{group}-{member}");
+    let weighted = |r: RecordSet| RecordSet {
+        set_identifier: Some(set.clone()),
+        weight: Some(1),
+        ..r
+    };
+    vec![
+        weighted(RecordSet::cname(
+            &pooled_name(group),
+            ttl,
+            &target_address(group, target),
+        )),
+        weighted(RecordSet::txt(
+            &pool_txt_name(group),
+            ttl,
+            &guard_value(group, GuardKindRef::Pool { member: &set }),
+        )),
+    ]
+}
+
+/// What a CNAME value names: a member's cluster id, [`PRIMARY`], or the raw value.
+fn target_of(group: &str, topology: &Topology, target: &str) -> String {
+    if names_equal(target, &primary_addr(group)) {
+        return PRIMARY.to_string();
+    }
+    topology
+        .members
+        .iter()
+        .find(|m| {
+            m.read_endpoint
+                .as_ref()
+                .is_some_and(|e| names_equal(&e.address, target))
+        })
+        .map(|m| m.cache_cluster_id.clone())
+        .unwrap_or_else(|| target.to_string())
+}
+
+/// Our AZ names in `records`: AZ → target (cluster id, [`PRIMARY`], raw, or "-").
+pub fn managed_azs(
+    group: &str,
+    topology: &Topology,
+    records: &[RecordSet],
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for record in records {
+        let Some(value) = record.values.first() else {
+            continue;
+        };
+        let Ok(GuardRef {
+            kind: GuardKindRef::Az { az },
+            ..
+        }) = GuardRef::parse_for(value, OWNER, group)
+        else {
+            continue;
+        };
+        if !names_equal(&record.name, &az_txt_name(group, az)) {
+            continue;
+        }
+        let target = records
+            .iter()
+            .filter(|r| names_equal(&r.name, &az_name(group, az)))
+            .find_map(RecordSet::cname_target)
+            .map_or("-".to_string(), |t| target_of(group, topology, t));
+        out.insert(az.to_string(), target);
+    }
+    out
+}
+
+/// Our pool records in `records`: SetIdentifier → target, for weighted CNAMEs whose
+/// weighted TXT of the same SetIdentifier is ours.
+pub fn managed_pool(
+    group: &str,
+    topology: &Topology,
+    records: &[RecordSet],
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for txt in records
+        .iter()
+        .filter(|r| names_equal(&r.name, &pool_txt_name(group)))
+    {
+        let (Some(set), Some(value)) = (&txt.set_identifier, txt.values.first()) else {
+            continue;
+        };
+        let Ok(GuardRef {
+            kind: GuardKindRef::Pool { member },
+            ..
+        }) = GuardRef::parse_for(value, OWNER, group)
+        else {
+            continue;
+        };
+        if member != set {
+            continue;
+        }
+        let Some(cname) = records.iter().find(|r| {
+            names_equal(&r.name, &pooled_name(group)) && r.set_identifier.as_ref() == Some(set)
+        }) else {
+            continue;
+        };
+        let target = cname
+            .values
+            .first()
+            .map_or("-".to_string(), |t| target_of(group, topology, t));
+        out.insert(set.clone(), target);
     }
     out
 }
