@@ -1,5 +1,6 @@
 //! The record planner: a pure function from (configuration × topology × current records)
-//! to the Route 53 changes that keep every `replica{n}` name on a live replica.
+//! to the Route 53 changes that keep every `replica{n}` name on a live replica, and the
+//! optional AZ-local names and pooled name with them.
 //!
 //! It is not an applier: it reads no records, calls no AWS API and logs nothing. What a
 //! person should know (foreign record skipped, record adopted, hand edit repaired) comes
@@ -84,10 +85,66 @@
 //! Idempotence (rule 6) follows: the applied state is classified owned, homes are
 //! sticky, interim targets are sticky, so planning again yields no change.
 //!
-//! # Limitations
-//! The optional AZ-local names (`azNames`) and pooled weighted name (`pooledName`) are
-//! not planned yet: when configured they are ignored and [`Warning::UnsupportedOption`]
-//! says so in every plan of that group.
+//! # AZ-local names (`azNames`, template `prefix{az}suffix`)
+//!
+//! One name per availability zone the group's members are in (the primary's AZ
+//! included; a member without an AZ, or with one that is no DNS label, adds none). Its
+//! ownership TXT, at `<ownershipPrefix>.<name>`, says `az=<AZ>` and no home: the name is
+//! sticky by its current target. Classification is the slots' first table without the
+//! adoption rows (a CNAME without our TXT is foreign, [`Warning::ForeignAzRecord`]); our
+//! TXT of another AZ (copied by hand) is ours and rewritten. Names found in the zone for
+//! AZs the group does not span are looked at only if ours; the zone is searched by the
+//! pattern in the same index pass as the slots.
+//!
+//! Targets, AZs that have an available replica first, then the others, each in AZ order:
+//!
+//! | situation (some replica available)                              | target                                                                   | routing | waits for |
+//! |-----------------------------------------------------------------|--------------------------------------------------------------------------|---------|-----------|
+//! | owned, points at an available replica in its AZ                 | kept (sticky)                                                            | `home`  | - |
+//! | the AZ has an available replica (otherwise)                     | the one with the fewest names of this group (slots + AZ names so far), then lowest id | `home` | - |
+//! | no available replica in the AZ, owned, points at an available replica elsewhere | kept (sticky, no churn)                                  | `interim` | the AZ's unavailable replicas |
+//! | no available replica in the AZ (otherwise)                      | the available replica with the fewest AZ names so far, then lowest id (spread) | `interim` | the AZ's unavailable replicas (none if only the primary is there) |
+//! | owned name of an AZ the group left                              | CNAME + TXT deleted (`azLeft`)                                           | `removed` | - |
+//! | foreign (AZ the group spans)                                    | untouched, reported                                                      | - | - |
+//!
+//! An AZ name never points at the primary while a replica is available. No replica
+//! available: `primary` → every AZ name (of the AZs spanned) at the primary endpoint,
+//! names of AZs left deleted; `keep` → no change; `delete` → every owned AZ name deleted.
+//! Changes as for slots: DELETE(exact old) + CREATE(new) per differing CNAME or TXT.
+//!
+//! # Pooled name (`pooledName`)
+//!
+//! One weighted CNAME per available replica at the pooled name: SetIdentifier = the
+//! replica's cache cluster id, weight 1, TTL the group's; beside each, a weighted TXT at
+//! `<ownershipPrefix>.<pooled name>` with the same SetIdentifier and weight, value
+//! `pool=<id>`, so that every record has its own compare-and-swap guard.
+//!
+//! | at the pooled name / its TXT name                                        | class |
+//! |--------------------------------------------------------------------------|-------|
+//! | weighted TXT with SetIdentifier s, ours (`pool=…`), and the weighted CNAME s or none | ours: record s |
+//! | weighted CNAME s without our TXT s, or TXT s not ours                    | foreign: untouched, reported ([`Warning::ForeignPoolRecord`]); coexists; s cannot join |
+//! | any non-weighted record, or another type                                 | the pool is blocked ([`PoolBlock::NonWeightedRecords`]): Route 53 does not allow weighted and non-weighted sets of one name and type |
+//! | a foreign weighted record with another TTL than the group's              | the pool is blocked ([`PoolBlock::ForeignTtl`]): Route 53 keeps one TTL per weighted name and type, so writing ours would rewrite it |
+//!
+//! | situation (some replica available)                         | change                                            | reason |
+//! |------------------------------------------------------------|---------------------------------------------------|--------|
+//! | ours, member is an available replica, record right         | none                                              | `unchanged` |
+//! | ours, member is an available replica, target/TTL/weight/TXT differs | DELETE exact old + CREATE new (the part that differs) | `replaced` |
+//! | ours, member is the primary, unavailable or gone           | DELETE CNAME + TXT exactly as read                | `left{becamePrimary, unavailable, removed}` |
+//! | available replica without a record of ours                 | CREATE CNAME + TXT                                | `joined` |
+//! | pool blocked                                               | records pointing right stay (any TTL); ours pointing elsewhere or leaving are deleted; nothing created | `unchanged` / `left{…, cannotRepair}` |
+//!
+//! No replica available: `primary` → the pool is one record at the primary endpoint with
+//! SetIdentifier = the primary's cache cluster id (kept as it is when the snapshot names
+//! no primary member), every other record of ours leaves; `keep` → no change; `delete` →
+//! every record of ours deleted. All the pool's DELETEs come before its CREATEs: a CREATE
+//! gives its TTL to every weighted record of the name, which would break a later
+//! DELETE's exact match.
+//!
+//! # Batch order
+//! A group's changes are its slots', then its AZ names', then its pool's, all in the one
+//! batch of its zone. Two groups changing one name (slot, AZ name, pooled name or TXT)
+//! are refused ([`PlanError::OverlappingGroups`]).
 
 mod apply;
 mod az;
@@ -334,7 +391,7 @@ pub struct PoolPlan {
     /// The pooled name.
     pub name: String,
     /// Our records of the pool (kept, joining, replaced and leaving), by SetIdentifier.
-    /// Empty when the pool is blocked (see the group's warnings).
+    /// When the pool is blocked (see the warnings), only what stays or is deleted.
     pub members: Vec<PoolMemberPlan>,
 }
 
@@ -383,9 +440,13 @@ pub enum PoolLeaveCause {
     Removed,
     /// No replica available and the policy is `delete`.
     NoReplicaPolicy,
+    /// The record points elsewhere and the pool is blocked (nothing can be created):
+    /// removed rather than left sending reads to the wrong node.
+    CannotRepair,
 }
 
-/// Why the pool is left as it is.
+/// Why the pool is not written (no record joins or is replaced; records that must go
+/// are still deleted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum PoolBlock {

@@ -1610,6 +1610,62 @@ fn extra_cases() -> Vec<ExtraCase> {
             }],
         },
         ExtraCase {
+            name: "pool: blocked by a stranger's TTL, it still loses the new primary and keeps what points right",
+            group: pool_only.clone(),
+            topology: topology_in_azs(
+                G,
+                &[
+                    ("001", 'R', false, AZ_A),
+                    ("002", 'P', true, AZ_A),
+                    ("003", 'R', true, AZ_B),
+                    ("004", 'R', true, AZ_B),
+                ],
+            ),
+            // The stranger wrote last: Route 53 gave every weighted record its TTL 60.
+            records: records_with(
+                three_az_slots(false),
+                &[
+                    pool_owned(G, "002", "002", 60),
+                    pool_owned(G, "003", "003", 60),
+                    pool_owned(G, "004", "004", 60),
+                    vec![RecordSet {
+                        set_identifier: Some("blue".into()),
+                        weight: Some(5),
+                        ..RecordSet::cname(&pooled_name(G), 60, "blue.example.com")
+                    }],
+                ],
+            ),
+            azs: vec![],
+            pool: vec![("003", "003"), ("004", "004")],
+            az_reasons: vec![],
+            pool_reasons: vec![
+                (
+                    "002",
+                    PoolReason::Left {
+                        why: PoolLeaveCause::BecamePrimary,
+                    },
+                ),
+                ("003", PoolReason::Unchanged),
+            ],
+            waiting_for: vec!["001"],
+            warnings: vec![
+                Warning::ForeignPoolRecord {
+                    name: pooled_name(G),
+                    set_identifier: "blue".into(),
+                    reason: ForeignReason::CnameWithoutOwnership {
+                        target: "blue.example.com".into(),
+                    },
+                },
+                Warning::PoolBlocked {
+                    name: pooled_name(G),
+                    reason: PoolBlock::ForeignTtl {
+                        set_identifier: "blue".into(),
+                        ttl: Some(60),
+                    },
+                },
+            ],
+        },
+        ExtraCase {
             name: "pool: records with another TTL are replaced",
             group: pool_only.clone(),
             topology: three_azs(&[], false),

@@ -578,3 +578,406 @@ proptest! {
         check(vec![first, second], seed)?;
     }
 }
+
+// --- AZ-local names and the pooled name (issue 12) ---
+//
+// Members spread over up to three AZs (some without one), random availability, random
+// AZ-name and pool records (ours, edited, strangers', a blocking simple record), and
+// the records a plan for another availability left behind.
+
+const AZS: [&str; 4] = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"];
+
+#[derive(Debug, Clone)]
+enum AzRecordGen {
+    Empty,
+    Ours { target: TargetGen, ttl: u32 },
+    Foreign { target: TargetGen },
+}
+
+#[derive(Debug, Clone)]
+enum PoolRecordGen {
+    Empty,
+    Ours {
+        target: TargetGen,
+        ttl: u32,
+        weight: u32,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct NamesGen {
+    /// (member index 1..=9, AZ index 0..=3 or none, available, available before).
+    members: Vec<(u8, Option<usize>, bool, bool)>,
+    primary: Option<Index>,
+    policy: NoReplicaPolicy,
+    ttl: u32,
+    /// AZ-name records by AZ (a..d).
+    az_records: Vec<AzRecordGen>,
+    /// Pool records by member index 1..=9.
+    pool_records: Vec<PoolRecordGen>,
+    /// A stranger's weighted CNAME at the pooled name, and whether its TTL differs.
+    foreign_weighted: Option<bool>,
+    /// A simple CNAME at the pooled name (blocks the pool).
+    simple_at_pool: bool,
+}
+
+fn names_gen() -> impl Strategy<Value = NamesGen> {
+    let members = subsequence((1u8..=9).collect::<Vec<_>>(), 1..=6).prop_flat_map(|indexes| {
+        let n = indexes.len();
+        (
+            Just(indexes),
+            prop::collection::vec(prop::option::weighted(0.85, 0usize..3), n),
+            prop::collection::vec(prop::bool::weighted(0.7), n),
+            prop::collection::vec(prop::bool::weighted(0.7), n),
+        )
+            .prop_map(|(indexes, azs, now, before)| {
+                indexes
+                    .into_iter()
+                    .zip(azs)
+                    .zip(now.into_iter().zip(before))
+                    .map(|((i, az), (now, before))| (i, az, now, before))
+                    .collect::<Vec<_>>()
+            })
+    });
+    let az_record = prop_oneof![
+        5 => Just(AzRecordGen::Empty),
+        4 => (target_gen(), prop_oneof![4 => Just(10u32), 1 => Just(30u32)])
+            .prop_map(|(target, ttl)| AzRecordGen::Ours { target, ttl }),
+        1 => target_gen().prop_map(|target| AzRecordGen::Foreign { target }),
+    ];
+    let pool_record = prop_oneof![
+        5 => Just(PoolRecordGen::Empty),
+        4 => (
+            target_gen(),
+            prop_oneof![4 => Just(10u32), 1 => Just(30u32)],
+            prop_oneof![5 => Just(1u32), 1 => Just(3u32)],
+        )
+            .prop_map(|(target, ttl, weight)| PoolRecordGen::Ours { target, ttl, weight }),
+    ];
+    (
+        members,
+        prop::option::weighted(0.9, any::<Index>()),
+        prop_oneof![
+            2 => Just(NoReplicaPolicy::Primary),
+            1 => Just(NoReplicaPolicy::Keep),
+            1 => Just(NoReplicaPolicy::Delete),
+        ],
+        prop_oneof![4 => Just(10u32), 1 => Just(30u32)],
+        prop::collection::vec(az_record, AZS.len()),
+        prop::collection::vec(pool_record, 9),
+        prop::option::weighted(0.2, prop::bool::weighted(0.2)),
+        prop::bool::weighted(0.05),
+    )
+        .prop_map(
+            |(
+                members,
+                primary,
+                policy,
+                ttl,
+                az_records,
+                pool_records,
+                foreign_weighted,
+                simple_at_pool,
+            )| {
+                NamesGen {
+                    members,
+                    primary,
+                    policy,
+                    ttl,
+                    az_records,
+                    pool_records,
+                    foreign_weighted,
+                    simple_at_pool,
+                }
+            },
+        )
+}
+
+struct NamesWorld {
+    config: replica_dns_core::config::Config,
+    topologies: Vec<Topology>,
+    /// The same groups with the availability of before.
+    previous: Vec<Topology>,
+    records: Vec<(RecordSet, Origin)>,
+    /// Per group: AZs whose name a stranger holds.
+    blocked_azs: Vec<BTreeSet<String>>,
+    /// Per group: whether the pool is blocked (simple record, stranger's other TTL).
+    pool_blocked: Vec<bool>,
+}
+
+fn build_names(gens: &[NamesGen]) -> NamesWorld {
+    let mut records: Vec<(RecordSet, Origin)> = unrelated_records()
+        .into_iter()
+        .map(|r| (r, Origin::Foreign))
+        .collect();
+    let (mut topologies, mut previous, mut groups) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut blocked_azs, mut pool_blocked) = (Vec::new(), Vec::new());
+    for (gen, group) in gens.iter().zip(GROUPS) {
+        let primary = gen.primary.map(|i| i.index(gen.members.len()));
+        let make = |before: bool| {
+            let mut t = topology(group, &[]);
+            for (i, (index, az, now, was)) in gen.members.iter().enumerate() {
+                let role = if Some(i) == primary {
+                    Role::Primary
+                } else {
+                    Role::Replica
+                };
+                let mut m = member(
+                    &member_id(group, *index),
+                    role,
+                    if before { *was } else { *now },
+                );
+                m.availability_zone = az.map(|a| AZS[a].to_string());
+                t.members.push(m);
+            }
+            t
+        };
+        topologies.push(make(false));
+        previous.push(make(true));
+        groups.push(GroupConfig {
+            no_replica_policy: gen.policy,
+            ttl: gen.ttl,
+            ..group_config_with(group, true, true)
+        });
+
+        let mut blocked = BTreeSet::new();
+        for (az, record) in AZS.iter().zip(&gen.az_records) {
+            match record {
+                AzRecordGen::Empty => {}
+                AzRecordGen::Ours { target, ttl } => {
+                    let mut pair = az_owned(group, az, "001");
+                    pair[0] = RecordSet::cname(
+                        &az_name(group, az),
+                        *ttl,
+                        &target_address(group, *target),
+                    );
+                    pair[1].ttl = Some(*ttl);
+                    records.extend(pair.into_iter().map(|r| (r, Origin::Ours)));
+                }
+                AzRecordGen::Foreign { target } => {
+                    blocked.insert(az.to_string());
+                    records.push((
+                        RecordSet::cname(&az_name(group, az), 10, &target_address(group, *target)),
+                        Origin::Foreign,
+                    ));
+                }
+            }
+        }
+        blocked_azs.push(blocked);
+        for (index, record) in (1u8..=9).zip(&gen.pool_records) {
+            if let PoolRecordGen::Ours {
+                target,
+                ttl,
+                weight,
+            } = record
+            {
+                let suffix = format!("{index:03}");
+                let mut pair = pool_owned(group, &suffix, "001", *ttl);
+                pair[0].values = vec![target_address(group, *target)];
+                pair[0].weight = Some(*weight);
+                records.extend(pair.into_iter().map(|r| (r, Origin::Ours)));
+            }
+        }
+        // Route 53 keeps one TTL per weighted name and type: the last written wins.
+        let last_ttl = records
+            .iter()
+            .rev()
+            .find(|(r, _)| r.set_identifier.is_some() && names_equal(&r.name, &pooled_name(group)))
+            .and_then(|(r, _)| r.ttl);
+        let mut blocked_pool = gen.simple_at_pool;
+        if let Some(other_ttl) = gen.foreign_weighted {
+            let ttl = if other_ttl {
+                60
+            } else {
+                last_ttl.unwrap_or(gen.ttl)
+            };
+            blocked_pool |= ttl != gen.ttl;
+            records.push((
+                RecordSet {
+                    set_identifier: Some("stranger".into()),
+                    weight: Some(10),
+                    ..RecordSet::cname(&pooled_name(group), ttl, "stranger.example.com")
+                },
+                Origin::Foreign,
+            ));
+        }
+        for (r, _) in records.iter_mut() {
+            if r.set_identifier.is_some() && names_equal(&r.name, &pooled_name(group)) {
+                r.ttl = last_ttl.or(r.ttl);
+            }
+        }
+        if gen.simple_at_pool {
+            records.push((
+                RecordSet::cname(&pool_txt_name(group), 60, "simple.example.com"),
+                Origin::Foreign,
+            ));
+        }
+        pool_blocked.push(blocked_pool);
+    }
+    NamesWorld {
+        config: config_of(groups),
+        topologies,
+        previous,
+        records,
+        blocked_azs,
+        pool_blocked,
+    }
+}
+
+fn plan_with(
+    config: &replica_dns_core::config::Config,
+    topologies: &[Topology],
+    records: &[RecordSet],
+) -> Plan {
+    plan(
+        config,
+        &PlanInput {
+            topologies: topologies.to_vec(),
+            zones: vec![ZoneRecords {
+                hosted_zone_id: ZONE.into(),
+                records: records.to_vec(),
+            }],
+        },
+    )
+    .unwrap()
+}
+
+/// The invariants of the AZ names and the pool, planning `world`'s topologies against
+/// `records` (whose foreign ones are labelled in `world.records`).
+fn check_names(world: &NamesWorld, records: &[RecordSet]) -> Result<(), TestCaseError> {
+    let plan = plan_with(&world.config, &world.topologies, records);
+    for change in plan.batches.iter().flat_map(|b| &b.changes) {
+        prop_assert!(change.action != ChangeAction::Upsert, "UPSERT planned");
+        if change.action == ChangeAction::Delete {
+            prop_assert!(
+                records.contains(&change.record),
+                "DELETE of a record not read: {:?}\n{}",
+                change.record,
+                plan
+            );
+        }
+        for (record, origin) in &world.records {
+            prop_assert!(
+                !(*origin == Origin::Foreign && record.same_identity(&change.record)),
+                "change {} touches foreign record {:?}\n{}",
+                change,
+                record,
+                plan
+            );
+        }
+    }
+    let after = match plan.batches.first() {
+        Some(batch) => apply_changes(records, &batch.changes)
+            .map_err(|e| TestCaseError::fail(format!("batch rejected: {e}\n{plan}")))?,
+        None => records.to_vec(),
+    };
+    let again = plan_with(&world.config, &world.topologies, &after);
+    prop_assert!(
+        again.is_empty(),
+        "second plan not empty:\n{}\nfirst:\n{}",
+        again,
+        plan
+    );
+
+    for (g, topology) in world.topologies.iter().enumerate() {
+        let group = GROUPS[g];
+        let available: Vec<&replica_dns_core::topology::Member> = topology
+            .replicas()
+            .into_iter()
+            .filter(|m| m.is_available())
+            .collect();
+        let azs = managed_azs(group, topology, &after);
+        let pool = managed_pool(group, topology, &after);
+        if available.is_empty() {
+            continue;
+        }
+        let is_available_replica = |id: &str| available.iter().any(|m| m.cache_cluster_id == id);
+        for (az, target) in &azs {
+            prop_assert!(
+                is_available_replica(target),
+                "{} AZ name {} targets {} although a replica is available\n{}",
+                group,
+                az,
+                target,
+                plan
+            );
+            let in_az: Vec<&str> = available
+                .iter()
+                .filter(|m| m.availability_zone.as_deref() == Some(az.as_str()))
+                .map(|m| m.cache_cluster_id.as_str())
+                .collect();
+            prop_assert!(
+                in_az.is_empty() || in_az.contains(&target.as_str()),
+                "{} AZ name {} targets {} outside its AZ although {:?} are in it\n{}",
+                group,
+                az,
+                target,
+                in_az,
+                plan
+            );
+        }
+        // Every AZ the group spans has its name (unless a stranger holds it), and no other.
+        let spanned: BTreeSet<String> = topology
+            .members
+            .iter()
+            .filter_map(|m| m.availability_zone.clone())
+            .filter(|az| !world.blocked_azs[g].contains(az))
+            .collect();
+        let named: BTreeSet<String> = azs.keys().cloned().collect();
+        prop_assert_eq!(named, spanned, "{} AZ names\n{}", group, plan);
+        for target in pool.values() {
+            prop_assert!(
+                is_available_replica(target),
+                "{} pool member {} although a replica is available\n{}",
+                group,
+                target,
+                plan
+            );
+        }
+        if !world.pool_blocked[g] {
+            let expected: Vec<(String, String)> = available
+                .iter()
+                .map(|m| (m.cache_cluster_id.clone(), m.cache_cluster_id.clone()))
+                .collect();
+            prop_assert_eq!(
+                pool.into_iter().collect::<Vec<_>>(),
+                expected,
+                "{} pool is not the available replicas\n{}",
+                group,
+                plan
+            );
+        }
+    }
+    Ok(())
+}
+
+fn check_names_world(gens: Vec<NamesGen>) -> Result<(), TestCaseError> {
+    let world = build_names(&gens);
+    let records: Vec<RecordSet> = world.records.iter().map(|(r, _)| r.clone()).collect();
+    check_names(&world, &records)?;
+    // The records a plan for the availability of before left behind.
+    let before = plan_with(&world.config, &world.previous, &records);
+    let left = match before.batches.first() {
+        Some(batch) => apply_changes(&records, &batch.changes)
+            .map_err(|e| TestCaseError::fail(format!("previous batch rejected: {e}\n{before}")))?,
+        None => records,
+    };
+    check_names(&world, &left)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
+
+    #[test]
+    fn az_name_and_pool_invariants_hold_for_one_group(group in names_gen()) {
+        check_names_world(vec![group])?;
+    }
+
+    #[test]
+    fn az_name_and_pool_invariants_hold_for_two_groups_sharing_a_zone(
+        first in names_gen(),
+        second in names_gen(),
+    ) {
+        check_names_world(vec![first, second])?;
+    }
+}

@@ -65,22 +65,23 @@ impl<'a, 't> Planner<'a, 't> {
             )
             .copied()
             .collect();
-        if !blockers.is_empty() {
+        // A blocked pool still loses the records that must go (a DELETE writes no TTL
+        // and creates nothing): reads never stay on a primary or a node being replaced.
+        let mut blocked = !blockers.is_empty();
+        if blocked {
             self.warnings.push(Warning::PoolBlocked {
-                name: pool_name,
+                name: pool_name.clone(),
                 reason: PoolBlock::NonWeightedRecords {
                     types: record_types(blockers.into_iter()),
                 },
             });
-            self.pool = Some(plan);
-            return;
         }
 
         // Ours: a weighted TXT that parses as this group's pool value; its CNAME is the
         // weighted CNAME of the same SetIdentifier. Everything else is foreign.
         let mut owned: BTreeMap<&str, OwnedRecord> = BTreeMap::new();
         let mut foreign: BTreeMap<&str, ForeignReason> = BTreeMap::new();
-        for txt in &at_txt {
+        for txt in at_txt.iter().filter(|r| r.record_type == RecordType::Txt) {
             let Some(set) = txt.set_identifier.as_deref() else {
                 continue;
             };
@@ -100,7 +101,10 @@ impl<'a, 't> Planner<'a, 't> {
                 }
             }
         }
-        for cname in &at_name {
+        for cname in at_name
+            .iter()
+            .filter(|r| r.record_type == RecordType::Cname)
+        {
             let Some(set) = cname.set_identifier.as_deref() else {
                 continue;
             };
@@ -143,16 +147,15 @@ impl<'a, 't> Planner<'a, 't> {
                     .is_some_and(|s| foreign.contains_key(s))
             })
             .find(|r| r.ttl != Some(ttl));
-        if let Some(record) = foreign_ttl {
+        if let (Some(record), false) = (foreign_ttl, blocked) {
             self.warnings.push(Warning::PoolBlocked {
-                name: pool_name,
+                name: pool_name.clone(),
                 reason: PoolBlock::ForeignTtl {
                     set_identifier: record.set_identifier.clone().unwrap_or_default(),
                     ttl: record.ttl,
                 },
             });
-            self.pool = Some(plan);
-            return;
+            blocked = true;
         }
 
         // What the pool should hold, by SetIdentifier.
@@ -205,7 +208,30 @@ impl<'a, 't> Planner<'a, 't> {
         sets.dedup();
         for set in sets {
             let old = owned.get(set);
-            let Some(want) = wanted.get(set) else {
+            let want = wanted.get(set);
+            let points_right = |o: &OwnedRecord, w: &Wanted| {
+                o.cname.is_some_and(
+                    |c| matches!(c.values.as_slice(), [t] if names_equal(t, w.address)),
+                )
+            };
+            // Blocked: what points right stays as it is, whatever its TTL; what does not
+            // is removed rather than left pointing elsewhere; nothing joins.
+            let want = match (blocked, want, old) {
+                (false, want, _) => want,
+                (true, Some(w), Some(o)) if points_right(o, w) => {
+                    plan.members.push(PoolMemberPlan {
+                        set_identifier: set.to_string(),
+                        target_address: Some(w.address.to_string()),
+                        routing: w.routing,
+                        action: SlotAction::None,
+                        reason: PoolReason::Unchanged,
+                    });
+                    continue;
+                }
+                (true, _, Some(_)) => None,
+                (true, _, None) => continue,
+            };
+            let Some(want) = want else {
                 let Some(old) = old else { continue };
                 if let Some(cname) = old.cname {
                     self.push(ChangeAction::Delete, cname.clone());
@@ -213,6 +239,7 @@ impl<'a, 't> Planner<'a, 't> {
                 self.push(ChangeAction::Delete, old.txt.clone());
                 let why = match (mode, topology.member(set)) {
                     (Mode::Delete, _) => PoolLeaveCause::NoReplicaPolicy,
+                    _ if wanted.contains_key(set) => PoolLeaveCause::CannotRepair,
                     (_, None) => PoolLeaveCause::Removed,
                     (_, Some(m)) if m.role == Role::Primary => PoolLeaveCause::BecamePrimary,
                     (_, Some(_)) => PoolLeaveCause::Unavailable,

@@ -222,6 +222,7 @@ impl fmt::Display for PoolReason {
                     PoolLeaveCause::Unavailable => "not available",
                     PoolLeaveCause::Removed => "no longer a member",
                     PoolLeaveCause::NoReplicaPolicy => "no replica available",
+                    PoolLeaveCause::CannotRepair => "points elsewhere and the pool is blocked",
                 }
             ),
             PoolReason::PrimaryFallback => f.write_str("no replica available: primary fallback"),
@@ -319,7 +320,7 @@ impl fmt::Display for Warning {
             Warning::PoolBlocked { name, reason } => match reason {
                 PoolBlock::NonWeightedRecords { types } => write!(
                     f,
-                    "{name} not written: non-weighted records there ({}); Route 53 allows no weighted records beside them",
+                    "{name} not written (stale records only deleted): non-weighted records there ({}); Route 53 allows no weighted records beside them",
                     types.join(", ")
                 ),
                 PoolBlock::ForeignTtl {
@@ -327,7 +328,7 @@ impl fmt::Display for Warning {
                     ttl,
                 } => write!(
                     f,
-                    "{name} not written: the foreign weighted record {set_identifier} has TTL {}, and Route 53 keeps one TTL for all weighted records of a name",
+                    "{name} not written (stale records only deleted): the foreign weighted record {set_identifier} has TTL {}, and Route 53 keeps one TTL for all weighted records of a name",
                     ttl.map_or("none".to_string(), |t| t.to_string())
                 ),
             },
