@@ -824,28 +824,10 @@ fn build_names(gens: &[NamesGen]) -> NamesWorld {
     }
 }
 
-fn plan_with(
-    config: &replica_dns_core::config::Config,
-    topologies: &[Topology],
-    records: &[RecordSet],
-) -> Plan {
-    plan(
-        config,
-        &PlanInput {
-            topologies: topologies.to_vec(),
-            zones: vec![ZoneRecords {
-                hosted_zone_id: ZONE.into(),
-                records: records.to_vec(),
-            }],
-        },
-    )
-    .unwrap()
-}
-
 /// The invariants of the AZ names and the pool, planning `world`'s topologies against
 /// `records` (whose foreign ones are labelled in `world.records`).
 fn check_names(world: &NamesWorld, records: &[RecordSet]) -> Result<(), TestCaseError> {
-    let plan = plan_with(&world.config, &world.topologies, records);
+    let plan = plan_zone(&world.config, &world.topologies, records);
     for change in plan.batches.iter().flat_map(|b| &b.changes) {
         prop_assert!(change.action != ChangeAction::Upsert, "UPSERT planned");
         if change.action == ChangeAction::Delete {
@@ -871,7 +853,7 @@ fn check_names(world: &NamesWorld, records: &[RecordSet]) -> Result<(), TestCase
             .map_err(|e| TestCaseError::fail(format!("batch rejected: {e}\n{plan}")))?,
         None => records.to_vec(),
     };
-    let again = plan_with(&world.config, &world.topologies, &after);
+    let again = plan_zone(&world.config, &world.topologies, &after);
     prop_assert!(
         again.is_empty(),
         "second plan not empty:\n{}\nfirst:\n{}",
@@ -956,7 +938,7 @@ fn check_names_world(gens: Vec<NamesGen>) -> Result<(), TestCaseError> {
     let records: Vec<RecordSet> = world.records.iter().map(|(r, _)| r.clone()).collect();
     check_names(&world, &records)?;
     // The records a plan for the availability of before left behind.
-    let before = plan_with(&world.config, &world.previous, &records);
+    let before = plan_zone(&world.config, &world.previous, &records);
     let left = match before.batches.first() {
         Some(batch) => apply_changes(&records, &batch.changes)
             .map_err(|e| TestCaseError::fail(format!("previous batch rejected: {e}\n{before}")))?,

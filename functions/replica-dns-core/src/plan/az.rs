@@ -10,7 +10,7 @@ use crate::ownership::{is_az_label, GuardKindRef, GuardRef};
 use crate::records::{names_equal, RecordSet};
 use crate::topology::{Member, Role};
 
-use super::group::{classify_pair, points_at, Found, Mode, Pair, Planner};
+use super::group::{classify_pair, points_at, says, Found, Mode, Pair, Planner};
 use super::index::{FastHash, ZoneIndex};
 use super::{AzDeleteCause, AzNamePlan, AzNameReason, ChangeAction, Routing, SlotAction, Warning};
 
@@ -271,42 +271,30 @@ impl<'a, 't> Planner<'a, 't> {
             AzClass::Owned { cname, txt, txt_az } => (*cname, Some(*txt), Some(*txt_az)),
             AzClass::Free | AzClass::Foreign => (None, None, None),
         };
-        let cname_ok = old_cname.is_some_and(|old| {
-            old.ttl == Some(ttl)
-                && old.weight.is_none()
-                && old.cname_target().is_some_and(|t| names_equal(t, address))
-        });
+        let cname_ok = old_cname.is_some_and(|old| says(old, ttl, address));
         let txt_ok = old_txt.is_some_and(|old| old.ttl == Some(ttl)) && txt_az == Some(az);
-        let before = self.changes.len();
-        if !cname_ok {
-            if let Some(old) = old_cname {
-                self.push(ChangeAction::Delete, old.clone());
-            }
+        let txt_name = self
+            .templates
+            .az
+            .as_ref()
+            .map(|p| p.ownership_name.render(az))
+            .unwrap_or_default();
+        let value = GuardRef {
+            owner_id: self.owner_id,
+            group_id: &self.group.replication_group_id,
+            kind: GuardKindRef::Az { az },
         }
-        if !txt_ok {
-            if let Some(old) = old_txt {
-                self.push(ChangeAction::Delete, old.clone());
-            }
-        }
-        if !cname_ok {
-            self.push(ChangeAction::Create, RecordSet::cname(name, ttl, address));
-        }
-        if !txt_ok {
-            let value = GuardRef {
-                owner_id: self.owner_id,
-                group_id: &self.group.replication_group_id,
-                kind: GuardKindRef::Az { az },
-            }
-            .render();
-            let txt_name = self
-                .templates
-                .az
-                .as_ref()
-                .map(|p| p.ownership_name.render(az))
-                .unwrap_or_default();
-            self.push(ChangeAction::Create, RecordSet::txt(&txt_name, ttl, &value));
-        }
-        let changed = self.changes.len() > before;
+        .render();
+        let changed = self.replace_pair(
+            (
+                old_cname,
+                (!cname_ok).then(|| RecordSet::cname(name, ttl, address)),
+            ),
+            (
+                old_txt,
+                (!txt_ok).then(|| RecordSet::txt(&txt_name, ttl, &value)),
+            ),
+        );
         let found_target = old_cname
             .and_then(RecordSet::cname_target)
             .map(str::to_string);

@@ -629,11 +629,7 @@ impl<'a, 't> Planner<'a, 't> {
             slot: slot.n,
             home,
         };
-        let cname_ok = old_cname.is_some_and(|old| {
-            old.ttl == Some(ttl)
-                && old.weight.is_none()
-                && old.cname_target().is_some_and(|t| names_equal(t, address))
-        });
+        let cname_ok = old_cname.is_some_and(|old| says(old, ttl, address));
         let old_ownership = match &slot.class {
             Class::Owned { ownership, .. } => Some(ownership),
             _ => None,
@@ -641,34 +637,23 @@ impl<'a, 't> Planner<'a, 't> {
         let txt_ok = keep_txt
             || (old_txt.is_some_and(|old| old.ttl == Some(ttl))
                 && old_ownership == Some(&desired_ownership));
-        let before = self.changes.len();
-        if !cname_ok {
-            if let Some(old) = old_cname {
-                self.push(ChangeAction::Delete, old.clone());
-            }
-        }
-        if !txt_ok {
-            if let Some(old) = old_txt {
-                self.push(ChangeAction::Delete, old.clone());
-            }
-        }
-        if !cname_ok {
-            self.push(
-                ChangeAction::Create,
-                RecordSet::cname(&self.templates.slot.name(slot.n), ttl, address),
-            );
-        }
-        if !txt_ok {
-            self.push(
-                ChangeAction::Create,
-                RecordSet::txt(
-                    &self.templates.txt.name(slot.n),
-                    ttl,
-                    &desired_ownership.to_owned().render(),
-                ),
-            );
-        }
-        let changed = self.changes.len() > before;
+        let changed = self.replace_pair(
+            (
+                old_cname,
+                (!cname_ok)
+                    .then(|| RecordSet::cname(&self.templates.slot.name(slot.n), ttl, address)),
+            ),
+            (
+                old_txt,
+                (!txt_ok).then(|| {
+                    RecordSet::txt(
+                        &self.templates.txt.name(slot.n),
+                        ttl,
+                        &desired_ownership.render(),
+                    )
+                }),
+            ),
+        );
         let old_target = old_cname
             .and_then(RecordSet::cname_target)
             .map(str::to_string);
@@ -790,6 +775,28 @@ impl<'a, 't> Planner<'a, 't> {
         });
     }
 
+    /// Replaces whichever of a guarded name's CNAME and TXT has a new record (`Some`):
+    /// DELETE the old one exactly as read (if any) and CREATE the new one, both DELETEs
+    /// before both CREATEs. Returns whether anything changed.
+    pub(super) fn replace_pair(
+        &mut self,
+        cname: (Option<&RecordSet>, Option<RecordSet>),
+        txt: (Option<&RecordSet>, Option<RecordSet>),
+    ) -> bool {
+        let before = self.changes.len();
+        for (old, new) in [&cname, &txt] {
+            if let (Some(old), Some(_)) = (old, new) {
+                self.push(ChangeAction::Delete, (*old).clone());
+            }
+        }
+        for (_, new) in [cname, txt] {
+            if let Some(new) = new {
+                self.push(ChangeAction::Create, new);
+            }
+        }
+        self.changes.len() > before
+    }
+
     pub(super) fn push(&mut self, action: ChangeAction, record: RecordSet) {
         self.changes.push(Change { action, record });
     }
@@ -816,6 +823,16 @@ impl<'a, 't> Planner<'a, 't> {
     fn plausibly_adoptable(&self, n: u32) -> bool {
         n <= u32::from(MAX_REPLICAS)
     }
+}
+
+/// Whether a simple CNAME as read already says what we would write: `address` (modulo
+/// case and trailing dot) with `ttl`.
+pub(super) fn says(cname: &RecordSet, ttl: u32, address: &str) -> bool {
+    cname.ttl == Some(ttl)
+        && cname.weight.is_none()
+        && cname
+            .cname_target()
+            .is_some_and(|t| names_equal(t, address))
 }
 
 /// Whether a CNAME value names this member's read endpoint.
