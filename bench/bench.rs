@@ -14,9 +14,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, bail, Context, Result};
 use aws_sdk_sfn::types::ExecutionStatus;
-use hickory_resolver::proto::rr::RecordType;
-use replica_dns_tests::{dns, Member, Scenario, Stack};
-use serde_json::{json, Value};
+use replica_dns_tests::{Member, Scenario, Stack};
+use serde_json::json;
 
 /// Long enough for a node replacement on a loaded 2-core machine.
 const TIMEOUT: Duration = Duration::from_secs(240);
@@ -430,7 +429,7 @@ async fn failover(
         .find(|m| m.current_role == "primary")
         .ok_or_else(|| anyhow!("no primary"))?
         .clone();
-    let events_before = failover_events(s).await?.len();
+    let events_before = s.failover_notifications().await?.len();
     own.add("elasticache:TestFailover");
     s.failover().await?;
 
@@ -444,7 +443,7 @@ async fn failover(
             bail!("no safe state within 60 s of TestFailover");
         }
         if notified.is_none() {
-            let events = failover_events(s).await?;
+            let events = s.failover_notifications().await?;
             if let Some(e) = events.get(events_before..).and_then(|new| new.first()) {
                 notified = Some(e.clone());
                 if burst {
@@ -461,7 +460,7 @@ async fn failover(
                 .iter()
                 .find(|m| &m.cache_cluster_id == promoted)
                 .ok_or_else(|| anyhow!("promoted member {promoted} unknown"))?;
-            if !points_at(s, &names, promoted).await? {
+            if !s.resolves_to(&names, promoted).await? {
                 return Ok(Some((epoch_seconds() - at).max(0.0)));
             }
         }
@@ -475,43 +474,6 @@ fn promoted_member(members: &[Member], id: &str) -> Result<String> {
         .find(|m| m.cache_cluster_id == id)
         .map(|m| m.cache_cluster_id.clone())
         .ok_or_else(|| anyhow!("promoted member {id} unknown"))
-}
-
-/// Whether any of `names` resolves (CNAME) to `member`'s endpoint.
-async fn points_at(s: &Scenario, names: &[String], member: &Member) -> Result<bool> {
-    let target = format!("{}.", member.address.trim_end_matches('.'));
-    for name in names {
-        let answers = dns::lookup(s.stack.dns_addr, name, RecordType::CNAME).await?;
-        if answers
-            .iter()
-            .any(|a| a.record_type == "CNAME" && a.value.eq_ignore_ascii_case(&target))
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// The FailoverComplete notifications the emulator published for this group:
-/// (time as seconds since the epoch, promoted member's cluster id).
-async fn failover_events(s: &Scenario) -> Result<Vec<(f64, String)>> {
-    let answer = s.stack.control_get("/elasticache/events").await?;
-    let events = answer["events"].as_array().cloned().unwrap_or_default();
-    let mut out = Vec::new();
-    for e in events {
-        if e["event"] != "ElastiCache:FailoverComplete" || e["sourceId"] != s.group_id.as_str() {
-            continue;
-        }
-        let message: Value =
-            serde_json::from_str(e["message"].as_str().unwrap_or("{}")).context("event message")?;
-        let promoted = message["Cache Cluster ID"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let time = e["time"].as_str().unwrap_or_default();
-        out.push((iso_epoch(time)?, promoted));
-    }
-    Ok(out)
 }
 
 /// Publishes an ElastiCache-shaped notification to the scenario's topic.
@@ -537,36 +499,6 @@ fn epoch_seconds() -> f64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or_default()
-}
-
-/// `2026-12-02T09:01:02.123456+00:00` (Python's UTC isoformat) as seconds since the epoch.
-fn iso_epoch(text: &str) -> Result<f64> {
-    let bad = || anyhow!("unexpected event time {text:?}");
-    let (date, rest) = text.split_once('T').ok_or_else(bad)?;
-    let time = rest.trim_end_matches("+00:00").trim_end_matches('Z');
-    let d: Vec<i64> = date
-        .split('-')
-        .map(|p| p.parse().map_err(|_| bad()))
-        .collect::<Result<_>>()?;
-    let [y, mo, day] = d[..] else {
-        return Err(bad());
-    };
-    let t: Vec<f64> = time
-        .split(':')
-        .map(|p| p.parse().map_err(|_| bad()))
-        .collect::<Result<_>>()?;
-    let [h, mi, sec] = t[..] else {
-        return Err(bad());
-    };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Ok(days as f64 * 86_400.0 + h * 3600.0 + mi * 60.0 + sec)
 }
 
 /// Issue 10 item 9: how many groups one `{"all": true}` execution holds before Step

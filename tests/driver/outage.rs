@@ -14,10 +14,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, Context, Result};
 use aws_sdk_sfn::types::ExecutionStatus;
-use hickory_resolver::proto::rr::RecordType;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::{dns, Member, Scenario, Stack};
+use crate::{Member, Scenario, Stack};
 
 /// What to break, and how hard Route 53 pushes back.
 #[derive(Debug, Clone)]
@@ -224,21 +223,21 @@ async fn fail_over_all(
 /// slot name resolves to the promoted member (DNS only: no Route 53 call that would take
 /// a token from the throttled bucket).
 async fn fail_over_and_time(s: &Scenario, members: &[Member]) -> Result<Option<f64>> {
-    let seen_before = failover_times(s).await?.len();
+    let seen_before = s.failover_notifications().await?.len();
     s.failover().await?;
     let start = Instant::now();
     let names: Vec<String> = (1..=members.len() as u8).map(|n| s.slot_name(n)).collect();
     let mut notified: Option<(f64, String)> = None;
     while start.elapsed() < TIMEOUT {
         if notified.is_none() {
-            notified = failover_times(s).await?.get(seen_before).cloned();
+            notified = s.failover_notifications().await?.get(seen_before).cloned();
         }
         if let Some((at, promoted)) = &notified {
             let promoted = members
                 .iter()
                 .find(|m| &m.cache_cluster_id == promoted)
                 .ok_or_else(|| anyhow!("promoted member {promoted} unknown"))?;
-            if !resolves_to(s, &names, promoted).await? {
+            if !s.resolves_to(&names, promoted).await? {
                 return Ok(Some((epoch_seconds() - at).max(0.0)));
             }
         }
@@ -247,52 +246,13 @@ async fn fail_over_and_time(s: &Scenario, members: &[Member]) -> Result<Option<f
     Ok(None)
 }
 
-/// The group's FailoverComplete notifications: (time, promoted member's cluster id).
-async fn failover_times(s: &Scenario) -> Result<Vec<(f64, String)>> {
-    let answer = s.stack.control_get("/elasticache/events").await?;
-    let mut out = Vec::new();
-    for e in answer["events"].as_array().cloned().unwrap_or_default() {
-        if e["event"] != "ElastiCache:FailoverComplete" || e["sourceId"] != s.group_id.as_str() {
-            continue;
-        }
-        let message: Value =
-            serde_json::from_str(e["message"].as_str().unwrap_or("{}")).context("event message")?;
-        let promoted = message["Cache Cluster ID"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let time = e["time"]
-            .as_str()
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.timestamp_millis() as f64 / 1000.0)
-            .ok_or_else(|| anyhow!("event without a time: {e}"))?;
-        out.push((time, promoted));
-    }
-    Ok(out)
-}
-
-/// Whether any of `names` resolves (CNAME) to `member`'s address.
-async fn resolves_to(s: &Scenario, names: &[String], member: &Member) -> Result<bool> {
-    let target = format!("{}.", member.address.trim_end_matches('.'));
-    for name in names {
-        let answers = dns::lookup(s.stack.dns_addr, name, RecordType::CNAME).await?;
-        if answers
-            .iter()
-            .any(|a| a.record_type == "CNAME" && a.value.eq_ignore_ascii_case(&target))
-        {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
 /// Slot names (1..=replicas) resolving to the group's primary right now.
 async fn names_on_primary(s: &Scenario, replicas: u8) -> Result<Vec<String>> {
     let primary = s.primary().await?;
     let mut on = Vec::new();
     for n in 1..=replicas {
         let name = s.slot_name(n);
-        if resolves_to(s, std::slice::from_ref(&name), &primary).await? {
+        if s.resolves_to(std::slice::from_ref(&name), &primary).await? {
             on.push(name);
         }
     }

@@ -1017,6 +1017,51 @@ impl Scenario {
         dns::lookup(self.stack.dns_addr, name, record_type).await
     }
 
+    /// Whether any of `names` resolves (CNAME) to `member`'s address. DNS only: no
+    /// Route 53 call, so it takes no token from a throttled account's bucket.
+    pub async fn resolves_to(&self, names: &[String], member: &Member) -> Result<bool> {
+        let target = format!("{}.", member.address.trim_end_matches('.'));
+        for name in names {
+            let answers = self.resolve(name, RecordType::CNAME).await?;
+            if answers
+                .iter()
+                .any(|a| a.record_type == "CNAME" && a.value.eq_ignore_ascii_case(&target))
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    // ---------------------------------------------------------------- notifications
+
+    /// The FailoverComplete notifications the emulator published for this group, in
+    /// order: (time as seconds since the epoch, the promoted member's cluster id).
+    pub async fn failover_notifications(&self) -> Result<Vec<(f64, String)>> {
+        let answer = self.stack.control_get("/elasticache/events").await?;
+        let mut out = Vec::new();
+        for e in answer["events"].as_array().cloned().unwrap_or_default() {
+            if e["event"] != "ElastiCache:FailoverComplete"
+                || e["sourceId"] != self.group_id.as_str()
+            {
+                continue;
+            }
+            let message: Value = serde_json::from_str(e["message"].as_str().unwrap_or("{}"))
+                .context("event message")?;
+            let promoted = message["Cache Cluster ID"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let time = e["time"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.timestamp_millis() as f64 / 1000.0)
+                .ok_or_else(|| anyhow!("event without a time: {e}"))?;
+            out.push((time, promoted));
+        }
+        Ok(out)
+    }
+
     // ---------------------------------------------------------------- Step Functions
 
     fn sm_arn(&self) -> Result<&str> {

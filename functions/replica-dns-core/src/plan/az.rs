@@ -369,13 +369,7 @@ impl<'a, 't> Planner<'a, 't> {
         self.az_names.push(AzNamePlan {
             az: az.to_string(),
             name: name.to_string(),
-            target_cluster_id: address.and_then(|a| {
-                self.topology
-                    .members
-                    .iter()
-                    .find(|m| points_at(a, m))
-                    .map(|m| m.cache_cluster_id.clone())
-            }),
+            target_cluster_id: address.and_then(|a| self.member_at(a)),
             target_address: address.map(str::to_string),
             routing: Routing::AsIs,
             action: SlotAction::None,

@@ -761,13 +761,7 @@ impl<'a, 't> Planner<'a, 't> {
             slot: slot.n,
             name: self.templates.slot.name(slot.n),
             home: Some(ownership.home.to_string()),
-            target_cluster_id: address.and_then(|a| {
-                self.topology
-                    .members
-                    .iter()
-                    .find(|m| points_at(a, m))
-                    .map(|m| m.cache_cluster_id.clone())
-            }),
+            target_cluster_id: address.and_then(|a| self.member_at(a)),
             target_address: address.map(str::to_string),
             routing: Routing::AsIs,
             action: SlotAction::None,
@@ -799,6 +793,15 @@ impl<'a, 't> Planner<'a, 't> {
 
     pub(super) fn push(&mut self, action: ChangeAction, record: RecordSet) {
         self.changes.push(Change { action, record });
+    }
+
+    /// The cache cluster id of the member whose read endpoint a CNAME value names.
+    pub(super) fn member_at(&self, target: &str) -> Option<String> {
+        self.topology
+            .members
+            .iter()
+            .find(|m| points_at(target, m))
+            .map(|m| m.cache_cluster_id.clone())
     }
 
     /// Whether a CNAME value is one of this group's endpoints (a member or the primary
