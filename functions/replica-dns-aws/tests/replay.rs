@@ -778,6 +778,150 @@ async fn missing_zone_is_not_found() {
     assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
 }
 
+/// A weighted record set as Route 53 lists it: SetIdentifier and Weight between Type and
+/// TTL (the order of the ResourceRecordSet shape).
+fn weighted(name: &str, rr_type: &str, set: &str, value: &str) -> String {
+    format!(
+        "<ResourceRecordSet><Name>{name}</Name><Type>{rr_type}</Type>\
+         <SetIdentifier>{set}</SetIdentifier><Weight>1</Weight><TTL>10</TTL>\
+         <ResourceRecords><ResourceRecord><Value>{value}</Value></ResourceRecord></ResourceRecords>\
+         </ResourceRecordSet>"
+    )
+}
+
+const POOL: &str = "pool.orders.cache.internal.";
+const POOL_TXT: &str = "_rdns.pool.orders.cache.internal.";
+
+#[tokio::test]
+async fn a_page_ending_inside_a_weighted_set_continues_at_its_next_set_identifier() {
+    // Issue 12 item 1: Route 53's NextRecordIdentifier is "the value of SetIdentifier for
+    // the next resource record set that has the current DNS name and type", to be sent
+    // back as StartRecordIdentifier (ListResourceRecordSets API reference). Without it
+    // the second page would start again at the pool's first set.
+    let truncated = list_page(
+        &[weighted(POOL, "CNAME", "orders-002", "orders-002.abc.")],
+        Some((POOL, "CNAME")),
+    )
+    .replace(
+        "<NextRecordType>CNAME</NextRecordType>",
+        "<NextRecordType>CNAME</NextRecordType><NextRecordIdentifier>orders-003</NextRecordIdentifier>",
+    );
+    let replay = StaticReplayClient::new(vec![
+        r53(
+            "GET",
+            "/hostedzone/Z123/rrset?name=pool.orders.cache.internal.",
+            "",
+            200,
+            &truncated,
+        ),
+        r53(
+            "GET",
+            "/hostedzone/Z123/rrset?name=pool.orders.cache.internal.&type=CNAME&identifier=orders-003",
+            "",
+            200,
+            &list_page(
+                &[
+                    weighted(POOL, "CNAME", "orders-003", "orders-003.abc."),
+                    weighted(POOL_TXT, "TXT", "orders-002", "\"pool=orders-002\""),
+                    weighted(POOL_TXT, "TXT", "orders-003", "\"pool=orders-003\""),
+                ],
+                None,
+            ),
+        ),
+    ]);
+    let store = Route53Records::new(client!(aws_sdk_route53, replay));
+
+    let records = store.list_records("Z123", Some(POOL)).await.unwrap();
+
+    replay.relaxed_requests_match();
+    let summary: Vec<_> = records
+        .iter()
+        .map(|r| {
+            (
+                r.name.as_str(),
+                r.record_type.as_str(),
+                r.set_identifier.as_deref(),
+                r.weight,
+                r.values[0].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                POOL,
+                "CNAME",
+                Some("orders-002"),
+                Some(1),
+                "orders-002.abc."
+            ),
+            (
+                POOL,
+                "CNAME",
+                Some("orders-003"),
+                Some(1),
+                "orders-003.abc."
+            ),
+            (
+                POOL_TXT,
+                "TXT",
+                Some("orders-002"),
+                Some(1),
+                "\"pool=orders-002\""
+            ),
+            (
+                POOL_TXT,
+                "TXT",
+                Some("orders-003"),
+                Some(1),
+                "\"pool=orders-003\""
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_weighted_change_sends_set_identifier_and_weight() {
+    // The pool's compare-and-swap: Route 53 finds a weighted set by name, type and
+    // SetIdentifier, and an exact DELETE repeats its Weight.
+    let pool = |set: &str, value: &str| RecordSet {
+        set_identifier: Some(set.into()),
+        weight: Some(1),
+        ..cname(POOL, value)
+    };
+    let changes = [
+        Change {
+            action: ChangeAction::Delete,
+            record: pool("orders-002", "orders-002.abc."),
+        },
+        Change {
+            action: ChangeAction::Create,
+            record: pool("orders-003", "orders-003.abc."),
+        },
+    ];
+    let request = format!(
+        r#"<ChangeResourceRecordSetsRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeBatch><Comment>replica-dns: orders</Comment><Changes><Change><Action>DELETE</Action><ResourceRecordSet><Name>{POOL}</Name><Type>CNAME</Type><SetIdentifier>orders-002</SetIdentifier><Weight>1</Weight><TTL>10</TTL><ResourceRecords><ResourceRecord><Value>orders-002.abc.</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change><Change><Action>CREATE</Action><ResourceRecordSet><Name>{POOL}</Name><Type>CNAME</Type><SetIdentifier>orders-003</SetIdentifier><Weight>1</Weight><TTL>10</TTL><ResourceRecords><ResourceRecord><Value>orders-003.abc.</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"#
+    );
+    let replay = StaticReplayClient::new(vec![r53(
+        "POST",
+        "/hostedzone/Z123/rrset",
+        &request,
+        200,
+        r#"<?xml version="1.0"?>
+<ChangeResourceRecordSetsResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeInfo><Id>/change/C0W</Id><Status>PENDING</Status><SubmittedAt>2026-11-27T02:00:00.000Z</SubmittedAt></ChangeInfo></ChangeResourceRecordSetsResponse>"#,
+    )]);
+    let store = Route53Records::new(client!(aws_sdk_route53, replay));
+
+    let id = store
+        .change_batch("Z123", &changes, "replica-dns: orders")
+        .await
+        .unwrap();
+
+    replay.relaxed_requests_match();
+    assert_eq!(id, "C0W");
+}
+
 #[tokio::test]
 async fn change_status_reads_pending_then_insync() {
     let body = |status: &str| {

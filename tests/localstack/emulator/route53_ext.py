@@ -20,7 +20,7 @@ from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
 from moto.route53 import exceptions as r53_exceptions
 from moto.route53.exceptions import DnsNameInvalidForZone, InvalidActionValue, InvalidInput
-from moto.route53.models import RecordSet, Route53Backend
+from moto.route53.models import RecordSet, Route53Backend, reverse_domain_name
 from moto.route53.responses import Route53
 from moto.route53.utils import validate_domain_name
 
@@ -308,7 +308,57 @@ def _response_get_change(self: Route53) -> ActionResult:
     return ActionResult({"ChangeInfo": _change_info(change_id)})
 
 
+def _list_key(rs: RecordSet) -> tuple[str, str, str]:
+    """Listing order: moto's (reversed name, type), then SetIdentifier, so that the sets of
+    one weighted name and type have a place to continue from. Route 53 does not document
+    the order among them."""
+    return (reverse_domain_name(rs.name), rs.type, rs.set_identifier or "")
+
+
+def _list_resource_record_sets(self: Route53Backend, zone_id: str, start_type: str | None, start_name: str | None,
+                               start_identifier: str | None, max_items: int
+                               ) -> tuple[list[RecordSet], str | None, str | None, str | None, bool]:
+    """ListResourceRecordSets with StartRecordIdentifier and NextRecordIdentifier (moto
+    5.2 has neither). AWS (ListResourceRecordSets API reference): NextRecordIdentifier is,
+    for "Resource record sets that have a routing policy other than simple: If results were
+    truncated for a given DNS name and type, the value of SetIdentifier for the next
+    resource record set that has the current DNS name and type"; StartRecordIdentifier takes
+    it back "to get the next resource record set that has the current DNS name and type"."""
+    if start_name:
+        validate_domain_name(start_name)
+    zone = self.get_hosted_zone(zone_id)
+    records = sorted(zone.rrsets, key=_list_key)
+    if start_name:
+        start = (reverse_domain_name(start_name), start_type or "", start_identifier or "")
+        records = [r for r in records if _list_key(r) >= start]
+    page = records[:max_items]
+    following = records[max_items] if len(records) > max_items else None
+    if following is None:
+        return page, None, None, None, False
+    return page, following.name, following.type, following.set_identifier, True
+
+
+def _response_list_resource_record_sets(self: Route53) -> ActionResult:
+    zone_id = self._get_param("HostedZoneId")
+    start_type = self._get_param("StartRecordType")
+    start_name = self._get_param("StartRecordName")
+    start_identifier = self._get_param("StartRecordIdentifier")
+    max_items = self._get_int_param("MaxItems", 300)
+    if start_type and not start_name:
+        raise InvalidInput("The input is not valid")
+    records, next_name, next_type, next_identifier, truncated = _list_resource_record_sets(
+        self.backend, zone_id, start_type, start_name, start_identifier, max_items)
+    result: dict[str, Any] = {"ResourceRecordSets": records, "IsTruncated": truncated, "MaxItems": max_items}
+    if truncated:
+        result["NextRecordName"] = next_name
+        result["NextRecordType"] = next_type
+        if next_identifier is not None:
+            result["NextRecordIdentifier"] = next_identifier
+    return ActionResult(result)
+
+
 def install() -> None:
+    Route53.list_resource_record_sets = _response_list_resource_record_sets  # type: ignore[method-assign]
     Route53Backend.change_resource_record_sets = _change_resource_record_sets  # type: ignore[method-assign]
     Route53.change_resource_record_sets = _response_change_resource_record_sets  # type: ignore[method-assign]
     Route53.get_change = _response_get_change  # type: ignore[method-assign]

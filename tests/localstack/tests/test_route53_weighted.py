@@ -117,3 +117,56 @@ def test_a_cname_is_alone_at_its_name_even_weighted(zone):
     expect_invalid_change_batch(
         lambda: change(r53, zid, w("CREATE", "txtfirst.cache.internal.", "CNAME", "g-002.example.", "a")),
         "RRSet of type CNAME with DNS name txtfirst.cache.internal. is not permitted as it conflicts")
+
+
+def all_pages(r53, zid, max_items):
+    """Every record set of the zone, read page by page as replica-dns's adapter reads it
+    (NextRecordName / NextRecordType / NextRecordIdentifier into the next request), and
+    the (name, type, identifier) each truncated page pointed at."""
+    out, pointers, start = [], [], {}
+    while True:
+        page = r53.list_resource_record_sets(HostedZoneId=zid, MaxItems=str(max_items), **start)
+        out.extend((r["Name"], r["Type"], r.get("SetIdentifier")) for r in page["ResourceRecordSets"])
+        if not page["IsTruncated"]:
+            return out, pointers
+        pointer = (page["NextRecordName"], page["NextRecordType"], page.get("NextRecordIdentifier"))
+        pointers.append(pointer)
+        start = {"StartRecordName": pointer[0], "StartRecordType": pointer[1]}
+        if pointer[2] is not None:
+            start["StartRecordIdentifier"] = pointer[2]
+        assert len(pointers) < 100, "listing does not advance"
+
+
+def test_a_page_that_ends_inside_a_weighted_set_continues_at_its_next_set_identifier(zone):
+    """AWS (ListResourceRecordSets API reference): NextRecordIdentifier is, for "Resource
+    record sets that have a routing policy other than simple: If results were truncated for
+    a given DNS name and type, the value of SetIdentifier for the next resource record set
+    that has the current DNS name and type", and StartRecordIdentifier is where to "specify
+    the value of NextRecordIdentifier from the previous response to get the next resource
+    record set that has the current DNS name and type". So a listing in pages (300 by
+    default) returns each weighted set of the pool exactly once, even when a page ends
+    between two sets of one name and type. (moto 5.2 ignores StartRecordIdentifier and
+    returns no NextRecordIdentifier: the next page restarted at the name's first set.)
+    Which order Route 53 gives the sets of one name and type is not documented; the
+    emulator sorts them by SetIdentifier."""
+    r53, zid = zone
+    members = ["g-003", "g-001", "g-002"]
+    change(r53, zid, *[w("CREATE", POOL, "CNAME", f"{m}.example.", m) for m in members],
+           *[w("CREATE", OWNER, "TXT", f'"pool={m}"', m) for m in members])
+    whole = r53.list_resource_record_sets(HostedZoneId=zid)["ResourceRecordSets"]
+    expected = [(r["Name"], r["Type"], r.get("SetIdentifier")) for r in whole]
+    assert [e for e in expected if e[0] == POOL] == [(POOL, "CNAME", m) for m in ["g-001", "g-002", "g-003"]]
+    for max_items in (1, 2, 4):
+        listed, pointers = all_pages(r53, zid, max_items)
+        assert listed == expected, max_items
+        assert any(p[2] is not None for p in pointers), (max_items, pointers)
+    # A page ending inside the pool names the next set of the same name and type.
+    first = r53.list_resource_record_sets(HostedZoneId=zid, StartRecordName=POOL, StartRecordType="CNAME", MaxItems="1")
+    assert [r.get("SetIdentifier") for r in first["ResourceRecordSets"]] == ["g-001"]
+    assert (first["NextRecordName"], first["NextRecordType"], first["NextRecordIdentifier"]) == (POOL, "CNAME", "g-002")
+    # A simple record set has no identifier to point at.
+    change(r53, zid, rr("CREATE", "simple.cache.internal.", "CNAME", "a.example."))
+    page = r53.list_resource_record_sets(HostedZoneId=zid, StartRecordName="simple.cache.internal.",
+                                         StartRecordType="A", MaxItems="1")
+    assert page["ResourceRecordSets"][0]["Name"] == "simple.cache.internal."
+    assert "NextRecordIdentifier" not in page or page["NextRecordIdentifier"] is None
