@@ -5,9 +5,10 @@
 //!    (else `drifted`);
 //! 3. a plan against a fresh snapshot and those records is empty and final, i.e. the
 //!    topology did not move meanwhile (else `drifted`);
-//! 4. optionally, each name resolves to its target through the configured resolver
-//!    (else `pending`: propagation) and each target Redis answers `ROLE` = replica (else
-//!    `drifted`), asked over TLS and after `AUTH` as the group requires.
+//! 4. optionally, each name (slots, AZ-local names, the pooled name) resolves to its
+//!    target, the pooled name to one of its records' targets, through the configured
+//!    resolver (else `pending`: propagation) and every target Redis answers `ROLE` =
+//!    replica (else `drifted`), asked over TLS and after `AUTH` as the group requires.
 //!
 //! It changes nothing; a `drifted` run is re-planned by the state machine. A probe that
 //! cannot get into a node (TLS or authentication fails, credentials missing or
@@ -29,7 +30,7 @@ use replica_dns_lambda::steps::{describe_group, group_records, plan_to_apply};
 use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError, VerifyBudget};
 use tracing::Instrument;
 
-pub use probe::{Probe, ProbeError};
+pub use probe::{NameCheck, Probe, ProbeError};
 
 /// What verify needs, built once per cold start.
 pub struct Deps<T, R, P> {
@@ -144,10 +145,10 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
         return Ok(run);
     }
 
-    let slots: Vec<_> = check.groups.iter().flat_map(|g| g.slots.clone()).collect();
+    let names: Vec<NameCheck> = check.groups.iter().flat_map(NameCheck::of_plan).collect();
     let findings = deps
         .probe
-        .check(&slots, &fresh, group)
+        .check(&names, &fresh, group)
         .await
         .map_err(|e| probe_failure(&run.replication_group_id, e))?;
     if !findings.refused.is_empty() {
@@ -197,7 +198,7 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
     }
     let detail = format!(
         "{} names verified{}",
-        slots.len(),
+        names.len(),
         if findings.checked {
             " (resolved and ROLE-checked where enabled)"
         } else {

@@ -1,7 +1,8 @@
-//! The optional last check of verify: what a client sees. Each slot name is resolved
-//! through the DNS server at `REPLICA_DNS_RESOLVER` (inside a VPC: the VPC resolver;
-//! unset: the system resolver) and, with `REPLICA_DNS_PROBE_ROLE=true`, the Redis behind
-//! it is asked `ROLE` the way the group requires: over TLS when it has in-transit
+//! The optional last check of verify: what a client sees. Each name of the plan (slots,
+//! AZ-local names, the pooled name: [`NameCheck::of_plan`]) is resolved through the DNS
+//! server at `REPLICA_DNS_RESOLVER` (inside a VPC: the VPC resolver; unset: the system
+//! resolver) and, with `REPLICA_DNS_PROBE_ROLE=true`, every target behind it is asked
+//! `ROLE` the way the group requires: over TLS when it has in-transit
 //! encryption (certificate checked against the node's endpoint name; trust in
 //! [`tls`]), after `AUTH` with the group's `authSecretArn` credentials when configured
 //! (cached per warm sandbox, [`credentials`]). Disabled unless one of the two variables
@@ -22,8 +23,8 @@ use hickory_resolver::proto::rr::{RData, RecordType};
 use hickory_resolver::TokioResolver;
 use replica_dns_aws::ports::SecretSource;
 use replica_dns_core::config::GroupConfig;
-use replica_dns_core::plan::{Routing, SlotPlan};
-use replica_dns_core::records::normalize_name;
+use replica_dns_core::plan::{GroupPlan, Routing, Warning};
+use replica_dns_core::records::{names_equal, normalize_name};
 use replica_dns_core::security::{node_access, AccessError, NodeAccess};
 use replica_dns_core::topology::Topology;
 use replica_dns_lambda::startup::{env_flag, StartupError};
@@ -63,14 +64,105 @@ pub enum ProbeError {
     Credentials(#[from] CredentialError),
 }
 
-/// Checks slots the way a client would.
+/// One name as a client uses it, and where the plan says it leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameCheck {
+    /// The DNS name (a slot, an AZ-local name or the pooled name).
+    pub name: String,
+    /// Where it may resolve to: a slot's or an AZ name's one target; for the pooled name
+    /// every record of the pool, since Route 53 answers one weighted record per query.
+    pub targets: Vec<CheckTarget>,
+    /// Whether an answer outside `targets` means the change has not reached the resolver.
+    /// False for a pooled name that shares its name with weighted records that are not
+    /// ours: the resolver may answer one of theirs.
+    pub exclusive: bool,
+    /// Whether every target must answer `ROLE` as a replica: false where the plan sends
+    /// the name to the primary on purpose (`noReplicaPolicy` `primary`) or leaves it as
+    /// it was (`keep`).
+    pub expect_replica: bool,
+}
+
+/// One place a name may lead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckTarget {
+    /// The CNAME value: a node's read endpoint (or the primary endpoint).
+    pub address: String,
+    /// The member it is the endpoint of, when the plan knows (for the port and the
+    /// message).
+    pub cluster_id: Option<String>,
+}
+
+impl NameCheck {
+    /// Every name `plan` leaves in place, with its targets: slots and AZ names one target
+    /// each, the pooled name all of its records. Deleted names and a pool with no record
+    /// left are not checked (nothing to resolve).
+    pub fn of_plan(plan: &GroupPlan) -> Vec<NameCheck> {
+        let single = |name: &str, address: &Option<String>, id: &Option<String>, routing| {
+            let address = address.as_ref().filter(|_| routing != Routing::Removed)?;
+            Some(NameCheck {
+                name: name.to_owned(),
+                targets: vec![CheckTarget {
+                    address: address.clone(),
+                    cluster_id: id.clone(),
+                }],
+                exclusive: true,
+                expect_replica: matches!(routing, Routing::Home | Routing::Interim),
+            })
+        };
+        let slots = plan
+            .slots
+            .iter()
+            .filter_map(|s| single(&s.name, &s.target_address, &s.target_cluster_id, s.routing));
+        let az_names = plan
+            .az_names
+            .iter()
+            .filter_map(|a| single(&a.name, &a.target_address, &a.target_cluster_id, a.routing));
+        let pool = plan.pool.as_ref().and_then(|pool| {
+            let records: Vec<_> = pool
+                .members
+                .iter()
+                .filter(|m| m.routing != Routing::Removed)
+                .filter_map(|m| Some((m, m.target_address.as_ref()?)))
+                .collect();
+            if records.is_empty() {
+                return None;
+            }
+            let shared = plan.warnings.iter().any(|w| match w {
+                Warning::ForeignPoolRecord { name, .. } | Warning::PoolBlocked { name, .. } => {
+                    names_equal(name, &pool.name)
+                }
+                _ => false,
+            });
+            Some(NameCheck {
+                name: pool.name.clone(),
+                targets: records
+                    .iter()
+                    .map(|(m, address)| CheckTarget {
+                        address: (*address).clone(),
+                        // Under the primary fallback the SetIdentifier is the primary's
+                        // id, but the record points at the primary endpoint.
+                        cluster_id: (m.routing != Routing::Primary)
+                            .then(|| m.set_identifier.clone()),
+                    })
+                    .collect(),
+                exclusive: !shared,
+                expect_replica: records
+                    .iter()
+                    .all(|(m, _)| matches!(m.routing, Routing::Home | Routing::Interim)),
+            })
+        });
+        slots.chain(az_names).chain(pool).collect()
+    }
+}
+
+/// Checks names the way a client would.
 pub trait Probe {
-    /// Checks the `slots` of `group` (its configuration: where the credentials are)
+    /// Checks the `names` of `group` (its configuration: where the credentials are)
     /// against `topology` (a fresh snapshot: roles, endpoints, whether the group has TLS
     /// and AUTH).
     fn check(
         &self,
-        slots: &[SlotPlan],
+        names: &[NameCheck],
         topology: &Topology,
         group: &GroupConfig,
     ) -> impl Future<Output = Result<Findings, ProbeError>> + Send;
@@ -82,7 +174,7 @@ pub struct NoProbe;
 impl Probe for NoProbe {
     async fn check(
         &self,
-        _slots: &[SlotPlan],
+        _names: &[NameCheck],
         _topology: &Topology,
         _group: &GroupConfig,
     ) -> Result<Findings, ProbeError> {
@@ -165,7 +257,7 @@ impl<S: SecretSource> DnsRoleProbe<S> {
 impl<S: SecretSource + Send + Sync> Probe for DnsRoleProbe<S> {
     async fn check(
         &self,
-        slots: &[SlotPlan],
+        names: &[NameCheck],
         topology: &Topology,
         group: &GroupConfig,
     ) -> Result<Findings, ProbeError> {
@@ -183,18 +275,17 @@ impl<S: SecretSource + Send + Sync> Probe for DnsRoleProbe<S> {
                 return Ok(findings);
             }
         };
-        // Decided on the first ROLE check, so a group that needs none (no replica) is
-        // not failed over its credentials.
-        let mut access: Option<NodeAccess> = None;
-        let mut may_reread = true;
-        for slot in slots {
-            let Some(target) = &slot.target_address else {
-                continue;
-            };
-            if slot.routing == Routing::Removed {
+        // Each target is asked once, however many names lead to it (a replica often
+        // holds a slot, an AZ name and a pool record): with the names, for the message.
+        let mut to_ask: Vec<(&CheckTarget, Vec<&str>)> = Vec::new();
+        for check in names {
+            if check.targets.is_empty() {
                 continue;
             }
-            match resolver.lookup(slot.name.as_str(), RecordType::CNAME).await {
+            match resolver
+                .lookup(check.name.as_str(), RecordType::CNAME)
+                .await
+            {
                 Ok(lookup) => {
                     let cnames: Vec<String> = lookup
                         .answers()
@@ -204,39 +295,71 @@ impl<S: SecretSource + Send + Sync> Probe for DnsRoleProbe<S> {
                             _ => None,
                         })
                         .collect();
-                    if !cnames.contains(&normalize_name(target)) {
-                        findings.not_propagated.push(format!(
-                            "{} resolves to {cnames:?}, expected {target}",
-                            slot.name
-                        ));
+                    let expected = check
+                        .targets
+                        .iter()
+                        .any(|t| cnames.iter().any(|c| names_equal(c, &t.address)));
+                    if check.exclusive && !expected {
+                        let wanted: Vec<&str> =
+                            check.targets.iter().map(|t| t.address.as_str()).collect();
+                        findings.not_propagated.push(match wanted.as_slice() {
+                            [one] => {
+                                format!("{} resolves to {cnames:?}, expected {one}", check.name)
+                            }
+                            many => format!(
+                                "{} resolves to {cnames:?}, expected one of {}",
+                                check.name,
+                                many.join(", ")
+                            ),
+                        });
                         continue;
                     }
                 }
                 Err(e) => {
                     findings
                         .not_propagated
-                        .push(format!("{} does not resolve: {e}", slot.name));
+                        .push(format!("{} does not resolve: {e}", check.name));
                     continue;
                 }
             }
-            if !self.ask_role || matches!(slot.routing, Routing::Primary | Routing::AsIs) {
+            if !self.ask_role || !check.expect_replica {
                 continue;
             }
-            let port = slot
-                .target_cluster_id
+            for target in &check.targets {
+                match to_ask
+                    .iter_mut()
+                    .find(|(t, _)| names_equal(&t.address, &target.address))
+                {
+                    Some((_, names)) => names.push(&check.name),
+                    None => to_ask.push((target, vec![&check.name])),
+                }
+            }
+        }
+
+        // Decided on the first ROLE check, so a group that needs none (no replica) is
+        // not failed over its credentials.
+        let mut access: Option<NodeAccess> = None;
+        let mut may_reread = true;
+        for (target, via) in to_ask {
+            let via = via.join(", ");
+            let address = target.address.as_str();
+            let port = target
+                .cluster_id
                 .as_deref()
-                .and_then(|id| topology.members.iter().find(|m| m.cache_cluster_id == id))
+                .and_then(|id| topology.member(id))
                 .and_then(|m| m.read_endpoint.as_ref())
                 .map(|e| e.port)
                 .unwrap_or(6379);
-            let ip = match resolver.lookup_ip(slot.name.as_str()).await {
+            // The target's own name, as the client reaches it after the CNAME: for the
+            // pooled name the only way to each record's node, since one query answers one.
+            let ip = match resolver.lookup_ip(address).await {
                 Ok(ips) => ips.iter().next(),
                 Err(_) => None,
             };
             let Some(ip) = ip else {
                 findings
                     .not_propagated
-                    .push(format!("{} has no address", slot.name));
+                    .push(format!("{via} -> {address} has no address"));
                 continue;
             };
             let access = match &access {
@@ -245,7 +368,7 @@ impl<S: SecretSource + Send + Sync> Probe for DnsRoleProbe<S> {
             };
             let node = RoleTarget {
                 addr: SocketAddr::new(ip, port),
-                server_name: target.trim_end_matches('.'),
+                server_name: address.trim_end_matches('.'),
             };
             let tls = access.tls.then_some(&self.tls);
             let result = match &access.auth_secret_arn {
@@ -259,9 +382,8 @@ impl<S: SecretSource + Send + Sync> Probe for DnsRoleProbe<S> {
                 }
             };
             let at = format!(
-                "{} -> node {} ({target}:{port} at {ip})",
-                slot.name,
-                slot.target_cluster_id.as_deref().unwrap_or("?"),
+                "{via} -> node {} ({address}:{port} at {ip})",
+                target.cluster_id.as_deref().unwrap_or("?"),
             );
             match result {
                 Ok(role) if role == "slave" || role == "replica" => {}

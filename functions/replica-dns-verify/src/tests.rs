@@ -2,13 +2,13 @@
 //! state machine runs it, with each way verification can say "not yet" or "again".
 
 use super::*;
-use replica_dns_core::plan::{plan, PlanInput, ZoneRecords};
+use replica_dns_core::plan::{plan, plan_group, PlanInput, ZoneRecords};
 use replica_dns_core::topology::{Role, Topology};
 use replica_dns_lambda::fakes::{FakeRecords, FakeTopology};
 use replica_dns_lambda::fixtures::{self, config, group_run, member};
 use replica_dns_lambda::ErrorType;
 
-use crate::probe::{Findings, NoProbe, ProbeError};
+use crate::probe::{CheckTarget, Findings, NoProbe, ProbeError};
 
 /// orders-001..003, all available, with `primary` the primary.
 fn topology(primary: &str) -> Topology {
@@ -192,7 +192,7 @@ struct Answers(fn() -> Result<Findings, ProbeError>);
 impl Probe for Answers {
     async fn check(
         &self,
-        _slots: &[replica_dns_core::plan::SlotPlan],
+        _names: &[NameCheck],
         _topology: &Topology,
         _group: &replica_dns_core::config::GroupConfig,
     ) -> Result<Findings, ProbeError> {
@@ -328,4 +328,200 @@ async fn a_throttled_secret_read_is_transient_and_a_denied_one_fatal() {
             diagnostic.error_message
         );
     }
+}
+
+/// The scenario's configuration with AZ-local names and a pooled name.
+fn config_with_az_and_pool() -> replica_dns_core::config::Config {
+    let mut config = config();
+    config.groups[0].az_names = Some(replica_dns_core::config::AzNamesConfig {
+        template: "replica-{az}.orders.cache.internal.".into(),
+    });
+    config.groups[0].pooled_name = Some(replica_dns_core::config::PooledNameConfig {
+        name: "pool.orders.cache.internal.".into(),
+    });
+    config
+}
+
+/// orders-001 (primary, us-east-1a), orders-002 (us-east-1b), orders-003 (us-east-1c),
+/// each replica `available` or not as given.
+fn az_topology(available_002: bool) -> Topology {
+    let mut topology = topology("orders-001");
+    for (m, az) in topology
+        .members
+        .iter_mut()
+        .zip(["us-east-1a", "us-east-1b", "us-east-1c"])
+    {
+        m.availability_zone = Some(az.into());
+    }
+    if !available_002 {
+        topology.members[1].cluster_status = "modifying".into();
+    }
+    topology
+}
+
+/// A probe that keeps the names it was asked to check and finds nothing.
+#[derive(Default)]
+struct Recording(std::sync::Mutex<Vec<NameCheck>>);
+
+impl Probe for Recording {
+    async fn check(
+        &self,
+        names: &[NameCheck],
+        _topology: &Topology,
+        _group: &replica_dns_core::config::GroupConfig,
+    ) -> Result<Findings, ProbeError> {
+        self.0.lock().unwrap().extend_from_slice(names);
+        Ok(Findings {
+            checked: true,
+            ..Findings::default()
+        })
+    }
+}
+
+fn check_of(name: &str, targets: &[&str]) -> NameCheck {
+    NameCheck {
+        name: name.into(),
+        targets: targets
+            .iter()
+            .map(|id| CheckTarget {
+                address: format!("{id}.example"),
+                cluster_id: Some((*id).into()),
+            })
+            .collect(),
+        exclusive: true,
+        expect_replica: true,
+    }
+}
+
+// Issue 12 item 2: the probe is given every name of the plan, not the slots alone.
+#[tokio::test]
+async fn the_probe_checks_the_az_names_and_every_pool_record_besides_the_slots() {
+    let records = FakeRecords::default();
+    let topology = az_topology(true);
+    let config = config_with_az_and_pool();
+    let mut run = group_run("orders");
+    let input = PlanInput {
+        topologies: vec![topology.clone()],
+        zones: vec![ZoneRecords {
+            hosted_zone_id: "Z1".into(),
+            records: records.records("Z1"),
+        }],
+    };
+    let applied = plan(&config, &input).unwrap();
+    for batch in &applied.batches {
+        run.change_ids.push(
+            records
+                .change_batch("Z1", &batch.changes, "test")
+                .await
+                .unwrap(),
+        );
+    }
+    run.plan = Some(applied);
+    let deps = Deps {
+        config,
+        topology: FakeTopology::with([topology]),
+        records,
+        probe: Recording::default(),
+    };
+
+    let out = handle(run, &deps).await.unwrap();
+
+    assert_eq!(status(&out), VerifyStatus::Converged, "{:?}", out.verify);
+    assert_eq!(
+        *deps.probe.0.lock().unwrap(),
+        [
+            check_of("replica1.orders.cache.internal.", &["orders-002"]),
+            check_of("replica2.orders.cache.internal.", &["orders-003"]),
+            check_of("replica-us-east-1b.orders.cache.internal.", &["orders-002"]),
+            check_of("replica-us-east-1c.orders.cache.internal.", &["orders-003"]),
+            // The primary's AZ has no replica: its name falls back to one elsewhere,
+            // which must answer as a replica all the same.
+            check_of("replica-us-east-1a.orders.cache.internal.", &["orders-002"]),
+            check_of("pool.orders.cache.internal.", &["orders-002", "orders-003"]),
+        ]
+    );
+    assert!(
+        out.verify.unwrap().detail.starts_with("6 names verified"),
+        "names counted"
+    );
+}
+
+#[test]
+fn names_the_plan_deletes_or_sends_to_the_primary_are_not_role_checked() {
+    let config = config_with_az_and_pool();
+    let group = &config.groups[0];
+    // A first plan with orders-002 and orders-003 available, applied.
+    let both = plan_group("test", group, &az_topology(true), &[]).unwrap();
+    let zone = replica_dns_core::plan::apply_changes(&[], &both.changes).unwrap();
+
+    // orders-002 becomes unavailable: its pool record leaves (not checked at all), its
+    // AZ name falls back (checked as a replica).
+    let one = plan_group("test", group, &az_topology(false), &zone).unwrap();
+    let checks = NameCheck::of_plan(&one);
+    let pool = checks
+        .iter()
+        .find(|c| c.name == "pool.orders.cache.internal.")
+        .unwrap();
+    assert_eq!(
+        *pool,
+        check_of("pool.orders.cache.internal.", &["orders-003"])
+    );
+    assert!(checks.iter().all(|c| c.expect_replica), "{checks:?}");
+
+    // No replica at all (policy `primary`): every name at the primary endpoint, resolved
+    // but not asked ROLE.
+    let mut none = az_topology(false);
+    none.members[2].cluster_status = "modifying".into();
+    none.primary_endpoint = Some(replica_dns_core::topology::Endpoint {
+        address: "orders.primary.example".into(),
+        port: 6379,
+    });
+    let fallback = plan_group("test", group, &none, &zone).unwrap();
+    let checks = NameCheck::of_plan(&fallback);
+    assert!(!checks.is_empty());
+    for check in &checks {
+        assert!(!check.expect_replica, "{check:?}");
+        assert_eq!(
+            check.targets[0].address, "orders.primary.example",
+            "{check:?}"
+        );
+    }
+    let pool = checks
+        .iter()
+        .find(|c| c.name == "pool.orders.cache.internal.")
+        .unwrap();
+    assert_eq!(
+        pool.targets[0].cluster_id, None,
+        "the primary endpoint is no member's"
+    );
+}
+
+#[test]
+fn a_pool_sharing_its_name_with_foreign_weighted_records_is_not_held_to_its_own_targets() {
+    let config = config_with_az_and_pool();
+    let group = &config.groups[0];
+    // An operator's own weighted record at the pooled name, same TTL as ours.
+    let foreign = replica_dns_core::records::RecordSet {
+        set_identifier: Some("canary".into()),
+        weight: Some(1),
+        ..replica_dns_core::records::RecordSet::cname(
+            "pool.orders.cache.internal.",
+            group.ttl,
+            "canary.example",
+        )
+    };
+    let planned = plan_group("test", group, &az_topology(true), &[foreign]).unwrap();
+    let checks = NameCheck::of_plan(&planned);
+    let pool = checks
+        .iter()
+        .find(|c| c.name == "pool.orders.cache.internal.")
+        .unwrap();
+    // The resolver may answer the canary; our records' nodes are still asked ROLE.
+    assert!(!pool.exclusive);
+    assert!(pool.expect_replica);
+    assert_eq!(pool.targets.len(), 2);
+    assert!(checks
+        .iter()
+        .filter(|c| c.name != "pool.orders.cache.internal.")
+        .all(|c| c.exclusive));
 }

@@ -16,12 +16,12 @@ use std::path::Path;
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, RedisConnectionInfo, Value};
 use replica_dns_core::config::GroupConfig;
-use replica_dns_core::plan::{plan_group, SlotPlan};
+use replica_dns_core::plan::plan_group;
 use replica_dns_core::security::AccessError;
 use replica_dns_core::topology::{Endpoint, Member, Role, Topology};
 use replica_dns_lambda::fakes::FakeSecrets;
 use replica_dns_verify::probe::tls::TlsTrust;
-use replica_dns_verify::probe::{DnsRoleProbe, Probe, ProbeError};
+use replica_dns_verify::probe::{DnsRoleProbe, NameCheck, Probe, ProbeError};
 use rustls::pki_types::ServerName;
 use support::*;
 
@@ -79,11 +79,12 @@ fn group(arn: Option<&str>) -> GroupConfig {
     group
 }
 
-/// The slots the planner makes for `topology`, and a DNS responder serving them.
+/// The names the planner makes for `topology` (one slot), and a DNS responder serving
+/// them.
 async fn slots_and_dns(
     topology: &Topology,
     group: &GroupConfig,
-) -> (Vec<SlotPlan>, std::net::SocketAddr) {
+) -> (Vec<NameCheck>, std::net::SocketAddr) {
     let plan = plan_group("test", group, topology, &[]).unwrap();
     let cnames: HashMap<String, String> = plan
         .slots
@@ -91,7 +92,7 @@ async fn slots_and_dns(
         .filter_map(|s| Some((s.name.clone(), s.target_address.clone()?)))
         .collect();
     assert_eq!(cnames.len(), 1, "{cnames:?}");
-    (plan.slots, dns_responder(cnames).await)
+    (NameCheck::of_plan(&plan), dns_responder(cnames).await)
 }
 
 fn probe(dns: std::net::SocketAddr, pki: &Pki, secrets: FakeSecrets) -> DnsRoleProbe<FakeSecrets> {
@@ -248,4 +249,132 @@ async fn an_auth_group_without_a_configured_secret_is_a_configuration_error() {
 
 fn probe_secrets(probe: &DnsRoleProbe<FakeSecrets>) -> &FakeSecrets {
     probe.secrets()
+}
+
+/// A plain (no TLS, no AUTH) member at `server`, in `az`.
+fn plain(id: &str, role: Role, server: &RedisServer, az: &str) -> Member {
+    Member {
+        availability_zone: Some(az.into()),
+        ..member(id, role, &format!("{id}.probe.test"), server.addr.port())
+    }
+}
+
+// Issue 12 item 2: the AZ-local names and every record of the pooled name are
+// checked, not only the slots.
+#[tokio::test]
+async fn an_az_name_and_a_pool_record_on_a_node_answering_master_are_wrong_roles() {
+    let dir = TempDir::new();
+    let replica = start(&dir, None, &["--replicaof", "127.0.0.1", "1"]);
+    // The snapshot still calls it a replica; the node itself is a primary already.
+    let promoted = start(&dir, None, &[]);
+    let primary = start(&dir, None, &[]);
+    let topology = Topology {
+        members: vec![
+            plain("orders-001", Role::Primary, &primary, "us-east-1a"),
+            plain("orders-002", Role::Replica, &replica, "us-east-1b"),
+            plain("orders-003", Role::Replica, &promoted, "us-east-1c"),
+        ],
+        transit_encryption_enabled: false,
+        auth_token_enabled: false,
+        ..topology(&replica)
+    };
+    let mut group = group(None);
+    group.az_names = Some(replica_dns_core::config::AzNamesConfig {
+        template: "replica-{az}.orders.cache.internal.".into(),
+    });
+    group.pooled_name = Some(replica_dns_core::config::PooledNameConfig {
+        name: "pool.orders.cache.internal.".into(),
+    });
+    let plan = plan_group("test", &group, &topology, &[]).unwrap();
+    let checks = NameCheck::of_plan(&plan);
+    let names: Vec<&str> = checks.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "replica1.orders.cache.internal.",
+            "replica2.orders.cache.internal.",
+            "replica-us-east-1b.orders.cache.internal.",
+            "replica-us-east-1c.orders.cache.internal.",
+            "replica-us-east-1a.orders.cache.internal.",
+            "pool.orders.cache.internal.",
+        ]
+    );
+    let targets: Vec<(&str, Vec<&str>)> = checks
+        .iter()
+        .map(|c| {
+            let ids = c
+                .targets
+                .iter()
+                .map(|t| t.cluster_id.as_deref().unwrap())
+                .collect();
+            (c.name.as_str(), ids)
+        })
+        .collect();
+    assert_eq!(
+        targets,
+        [
+            ("replica1.orders.cache.internal.", vec!["orders-002"]),
+            ("replica2.orders.cache.internal.", vec!["orders-003"]),
+            (
+                "replica-us-east-1b.orders.cache.internal.",
+                vec!["orders-002"]
+            ),
+            (
+                "replica-us-east-1c.orders.cache.internal.",
+                vec!["orders-003"]
+            ),
+            // No replica in us-east-1a: interim elsewhere.
+            (
+                "replica-us-east-1a.orders.cache.internal.",
+                vec!["orders-002"]
+            ),
+            (
+                "pool.orders.cache.internal.",
+                vec!["orders-002", "orders-003"]
+            ),
+        ]
+    );
+    // DNS as the plan says, except that replica2 has not reached the resolver, and the
+    // pooled name answers orders-002's record (one record per query): a probe of the
+    // slots alone, or of the pool's answer alone, would never ask orders-003.
+    let address = |id: &str| format!("{id}.probe.test");
+    let cnames: HashMap<String, String> = [
+        ("replica1.orders.cache.internal.", "orders-002"),
+        ("replica-us-east-1b.orders.cache.internal.", "orders-002"),
+        ("replica-us-east-1c.orders.cache.internal.", "orders-003"),
+        ("replica-us-east-1a.orders.cache.internal.", "orders-002"),
+        ("pool.orders.cache.internal.", "orders-002"),
+    ]
+    .into_iter()
+    .map(|(name, id)| (name.to_owned(), address(id)))
+    .collect();
+    let dns = dns_responder(cnames).await;
+    let probe = DnsRoleProbe::new(
+        Some(dns),
+        true,
+        TlsTrust::from_env_value(None).unwrap(),
+        FakeSecrets::default(),
+    );
+
+    let findings = probe.check(&checks, &topology, &group).await.unwrap();
+
+    assert!(findings.refused.is_empty(), "{:?}", findings.refused);
+    let [unresolved] = &findings.not_propagated[..] else {
+        panic!("expected replica2 only: {findings:?}")
+    };
+    assert!(
+        unresolved.starts_with("replica2.orders.cache.internal. does not resolve"),
+        "{unresolved}"
+    );
+    // orders-003 asked once, for both names that lead to it.
+    let [wrong] = &findings.wrong_role[..] else {
+        panic!("expected orders-003 once: {findings:?}")
+    };
+    assert!(
+        wrong.starts_with(
+            "replica-us-east-1c.orders.cache.internal., pool.orders.cache.internal. -> node orders-003 (orders-003.probe.test:"
+        ),
+        "{wrong}"
+    );
+    assert!(wrong.ends_with("answers ROLE master"), "{wrong}");
 }
