@@ -1,6 +1,7 @@
-//! What an operator sees with `replica-dns status`: for each slot name of a group, where
-//! its CNAME points now, which member that is and in which role, who owns the records,
-//! and what the planner would do about it. Computed from a snapshot and the zone's
+//! What an operator sees with `replica-dns status`: for each slot name of a group, and
+//! beside them its AZ-local names and the records of its pooled name when configured,
+//! where the CNAME points now, which member that is and in which role, who owns the
+//! records, and what the planner would do about it. Computed from a snapshot and the zone's
 //! records; ownership is the planner's own classification (foreign records, records it
 //! would repair because they were edited by hand), never a second set of rules.
 //!
@@ -10,8 +11,10 @@
 use serde::Serialize;
 
 use crate::config::GroupConfig;
-use crate::plan::{plan_group, ForeignReason, PlanError, SlotAction, SlotReason, Warning};
-use crate::records::{names_equal, RecordSet};
+use crate::plan::{
+    plan_group, AzNameReason, ForeignReason, PlanError, PoolReason, SlotAction, SlotReason, Warning,
+};
+use crate::records::{names_equal, RecordSet, RecordType};
 use crate::topology::{Role, Topology};
 
 /// The status of one group's names.
@@ -24,15 +27,93 @@ pub struct GroupStatus {
     pub replicas: usize,
     /// Slot names, ascending: `1..=replicas` and any other slot that has records.
     pub names: Vec<NameStatus>,
+    /// AZ-local names (`azNames`), by AZ: one per AZ the group spans, and any of ours
+    /// left from an AZ it no longer spans. Absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub az_names: Vec<AzNameStatus>,
+    /// The pooled name (`pooledName`) and its records. Absent when not configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<PoolStatus>,
 }
 
 impl GroupStatus {
-    /// Every name with a finding, with it.
-    pub fn findings(&self) -> impl Iterator<Item = (&NameStatus, Finding)> {
-        self.names
+    /// Every name with a finding, with it: slots, then AZ names, then the pool's records
+    /// (named `<pooled name> [<SetIdentifier>]`), then the pool itself when it is empty.
+    pub fn findings(&self) -> impl Iterator<Item = (String, Finding)> + '_ {
+        let slots = self
+            .names
             .iter()
-            .filter_map(|n| n.finding.map(|finding| (n, finding)))
+            .filter_map(|n| n.finding.map(|f| (n.name.clone(), f)));
+        let az_names = self
+            .az_names
+            .iter()
+            .filter_map(|n| n.finding.map(|f| (n.name.clone(), f)));
+        let pool = self.pool.iter().flat_map(|pool| {
+            pool.records
+                .iter()
+                .filter_map(|r| {
+                    r.finding
+                        .map(|f| (format!("{} [{}]", pool.name, r.set_identifier), f))
+                })
+                .chain(pool.finding.map(|f| (pool.name.clone(), f)))
+        });
+        slots.chain(az_names).chain(pool)
     }
+}
+
+/// One AZ-local name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AzNameStatus {
+    /// The AZ the name stands for.
+    pub az: String,
+    pub name: String,
+    /// The CNAME's value now; `None` when there is no simple CNAME at the name.
+    pub target: Option<String>,
+    /// The member whose read endpoint the target is.
+    pub member: Option<String>,
+    /// The AZ that member is in: the name's own AZ, or another one while the AZ has no
+    /// available replica (fallback).
+    pub member_az: Option<String>,
+    pub role: TargetRole,
+    pub ownership: NameOwnership,
+    /// What the planner would do to the name's records now.
+    pub pending: SlotAction,
+    /// The planner's reason for it; `None` for a name it skips (foreign records).
+    pub reason: Option<AzNameReason>,
+    pub finding: Option<Finding>,
+}
+
+/// The pooled name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolStatus {
+    pub name: String,
+    /// Its weighted CNAMEs now (ours and foreign), and the ones the next run creates, by
+    /// SetIdentifier.
+    pub records: Vec<PoolRecordStatus>,
+    /// [`Finding::Missing`] when the name has no record at all while the group has
+    /// replicas: clients of the pool get no answer.
+    pub finding: Option<Finding>,
+}
+
+/// One weighted record of the pooled name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolRecordStatus {
+    pub set_identifier: String,
+    /// The CNAME's value now; `None` for a record the next run creates.
+    pub target: Option<String>,
+    pub weight: Option<u32>,
+    pub member: Option<String>,
+    pub role: TargetRole,
+    /// `ours`, `foreign`, `handEdited` (ours, rewritten next run) or `none` (not there
+    /// yet).
+    pub ownership: NameOwnership,
+    pub pending: SlotAction,
+    /// The planner's reason; `None` for a foreign record.
+    pub reason: Option<PoolReason>,
+    pub finding: Option<Finding>,
 }
 
 /// One slot name.
@@ -72,7 +153,7 @@ pub enum TargetRole {
     Missing,
 }
 
-/// Who owns the records at a slot name.
+/// Who owns the records at a name (a slot, an AZ-local name, one record of the pool).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum NameOwnership {
@@ -98,7 +179,9 @@ pub enum NameOwnership {
 pub enum Finding {
     /// The name sends reads to the primary.
     OnPrimary,
-    /// A slot within `1..=replicas` has no CNAME.
+    /// A slot within `1..=replicas` has no CNAME, nor the AZ-local name of an AZ the
+    /// group spans, or the pooled name has no record at all (while the group has
+    /// replicas).
     Missing,
 }
 
@@ -144,11 +227,7 @@ pub fn group_status(
             } if *s == slot => Some(reason.clone()),
             _ => None,
         });
-        let target = records
-            .iter()
-            .filter(|r| names_equal(&r.name, &name))
-            .find_map(RecordSet::cname_target)
-            .map(str::to_string);
+        let target = cname_at(records, &name);
         let (member, role) = match &target {
             None => (None, TargetRole::Missing),
             Some(target) => role_of(topology, target),
@@ -186,7 +265,156 @@ pub fn group_status(
         hosted_zone_id: group.hosted_zone_id.clone(),
         replicas,
         names,
+        az_names: az_name_statuses(&plan, topology, records, replicas),
+        pool: pool_status(&plan, topology, records, replicas),
     })
+}
+
+/// The AZ names of `plan` and the foreign ones its warnings name, by AZ.
+fn az_name_statuses(
+    plan: &crate::plan::GroupPlan,
+    topology: &Topology,
+    records: &[RecordSet],
+    replicas: usize,
+) -> Vec<AzNameStatus> {
+    let mut statuses: Vec<AzNameStatus> = Vec::new();
+    let planned = plan
+        .az_names
+        .iter()
+        .map(|a| (a.az.as_str(), a.name.as_str(), Some(a), None));
+    let foreign = plan.warnings.iter().filter_map(|w| match w {
+        Warning::ForeignAzRecord { az, name, reason } => {
+            Some((az.as_str(), name.as_str(), None, Some(reason.clone())))
+        }
+        _ => None,
+    });
+    for (az, name, planned, foreign) in planned.chain(foreign) {
+        let target = cname_at(records, name);
+        let (member, role) = match &target {
+            None => (None, TargetRole::Missing),
+            Some(target) => role_of(topology, target),
+        };
+        let member_az = member
+            .as_deref()
+            .and_then(|id| topology.member(id))
+            .and_then(|m| m.availability_zone.clone());
+        let ownership = match (foreign, planned.map(|p| &p.reason)) {
+            (Some(reason), _) => NameOwnership::Foreign { reason },
+            (None, Some(AzNameReason::Repaired { found_target })) => NameOwnership::HandEdited {
+                found_target: found_target.clone(),
+            },
+            _ if target.is_none() && !has_records(records, name) => NameOwnership::None,
+            _ => NameOwnership::Ours,
+        };
+        // A name of an AZ the group left is deleted next run, not missing.
+        let spanned = topology
+            .members
+            .iter()
+            .any(|m| m.availability_zone.as_deref() == Some(az));
+        let finding = match role {
+            TargetRole::Primary | TargetRole::PrimaryEndpoint => Some(Finding::OnPrimary),
+            TargetRole::Missing if spanned && replicas > 0 => Some(Finding::Missing),
+            _ => None,
+        };
+        statuses.push(AzNameStatus {
+            az: az.to_string(),
+            name: name.to_string(),
+            target,
+            member,
+            member_az,
+            role,
+            ownership,
+            pending: planned.map_or(SlotAction::None, |p| p.action),
+            reason: planned.map(|p| p.reason.clone()),
+            finding,
+        });
+    }
+    statuses.sort_by(|a, b| a.az.cmp(&b.az));
+    statuses
+}
+
+/// The pooled name's records now, with the plan's decision for each of ours.
+fn pool_status(
+    plan: &crate::plan::GroupPlan,
+    topology: &Topology,
+    records: &[RecordSet],
+    replicas: usize,
+) -> Option<PoolStatus> {
+    let pool = plan.pool.as_ref()?;
+    let current: Vec<&RecordSet> = records
+        .iter()
+        .filter(|r| names_equal(&r.name, &pool.name) && r.record_type == RecordType::Cname)
+        .collect();
+    let mut sets: Vec<&str> = current
+        .iter()
+        .filter_map(|r| r.set_identifier.as_deref())
+        .chain(pool.members.iter().map(|m| m.set_identifier.as_str()))
+        .collect();
+    sets.sort_unstable();
+    sets.dedup();
+    let mut statuses = Vec::with_capacity(sets.len());
+    for set in sets {
+        let record = current
+            .iter()
+            .find(|r| r.set_identifier.as_deref() == Some(set));
+        let planned = pool.members.iter().find(|m| m.set_identifier == set);
+        let foreign = plan.warnings.iter().find_map(|w| match w {
+            Warning::ForeignPoolRecord {
+                set_identifier,
+                reason,
+                ..
+            } if set_identifier == set => Some(reason.clone()),
+            _ => None,
+        });
+        let target = record.and_then(|r| match r.values.as_slice() {
+            [value] => Some(value.clone()),
+            _ => None,
+        });
+        let (member, role) = match &target {
+            None => (None, TargetRole::Missing),
+            Some(target) => role_of(topology, target),
+        };
+        let ownership = match (foreign, planned, record) {
+            (Some(reason), _, _) => NameOwnership::Foreign { reason },
+            (None, _, None) => NameOwnership::None,
+            (None, Some(p), Some(_)) if matches!(p.reason, PoolReason::Replaced { .. }) => {
+                NameOwnership::HandEdited {
+                    found_target: target.clone(),
+                }
+            }
+            (None, _, Some(_)) => NameOwnership::Ours,
+        };
+        let finding = match role {
+            TargetRole::Primary | TargetRole::PrimaryEndpoint => Some(Finding::OnPrimary),
+            _ => None,
+        };
+        statuses.push(PoolRecordStatus {
+            set_identifier: set.to_string(),
+            target,
+            weight: record.and_then(|r| r.weight),
+            member,
+            role,
+            ownership,
+            pending: planned.map_or(SlotAction::None, |p| p.action),
+            reason: planned.map(|p| p.reason.clone()),
+            finding,
+        });
+    }
+    let finding = (current.is_empty() && replicas > 0).then_some(Finding::Missing);
+    Some(PoolStatus {
+        name: pool.name.clone(),
+        records: statuses,
+        finding,
+    })
+}
+
+/// The value of the simple CNAME at `name`, if there is one.
+fn cname_at(records: &[RecordSet], name: &str) -> Option<String> {
+    records
+        .iter()
+        .filter(|r| names_equal(&r.name, name))
+        .find_map(RecordSet::cname_target)
+        .map(str::to_string)
 }
 
 fn has_records(records: &[RecordSet], name: &str) -> bool {
@@ -325,8 +553,14 @@ mod tests {
         ]);
         let records = owned(1, &addr("orders-002"), "orders-002");
         let status = group_status(OWNER, &group(), &topology, &records).unwrap();
-        let findings: Vec<(u32, Finding)> = status.findings().map(|(n, f)| (n.slot, f)).collect();
-        assert_eq!(findings, [(1, Finding::OnPrimary), (2, Finding::Missing)]);
+        let findings: Vec<(String, Finding)> = status.findings().collect();
+        assert_eq!(
+            findings,
+            [
+                ("replica1.cache.internal.".into(), Finding::OnPrimary),
+                ("replica2.cache.internal.".into(), Finding::Missing)
+            ]
+        );
         assert_eq!(status.names[0].role, TargetRole::Primary);
         assert_eq!(status.names[0].pending, SlotAction::Replace);
         assert_eq!(status.names[1].role, TargetRole::Missing);
@@ -405,5 +639,208 @@ mod tests {
         assert_eq!(status.names[1].role, TargetRole::NotAMember);
         assert_eq!(status.names[1].pending, SlotAction::Delete);
         assert_eq!(status.findings().count(), 0);
+    }
+
+    fn with_az_and_pool() -> GroupConfig {
+        let mut group = group();
+        group.az_names = Some(crate::config::AzNamesConfig {
+            template: "replica-{az}.cache.internal.".into(),
+        });
+        group.pooled_name = Some(crate::config::PooledNameConfig {
+            name: "pool.cache.internal.".into(),
+        });
+        group
+    }
+
+    /// [`three`] with orders-001 in us-east-1a, 002 in 1b, 003 in 1c.
+    fn three_in_azs() -> Topology {
+        let mut topology = three();
+        for (m, az) in topology
+            .members
+            .iter_mut()
+            .zip(["us-east-1a", "us-east-1b", "us-east-1c"])
+        {
+            m.availability_zone = Some(az.into());
+        }
+        topology
+    }
+
+    /// The records a run leaves for `topology` (the plan applied to nothing).
+    fn converged(group: &GroupConfig, topology: &Topology) -> Vec<RecordSet> {
+        let plan = plan_group(OWNER, group, topology, &[]).unwrap();
+        crate::plan::apply_changes(&[], &plan.changes).unwrap()
+    }
+
+    // Issue 12 item 1: status shows the AZ names and the pool beside the slots.
+    #[test]
+    fn az_names_and_pool_records_are_listed_with_member_az_and_role() {
+        let group = with_az_and_pool();
+        let records = converged(&group, &three_in_azs());
+        let status = group_status(OWNER, &group, &three_in_azs(), &records).unwrap();
+        assert_eq!(status.names.len(), 2);
+        let az: Vec<_> = status
+            .az_names
+            .iter()
+            .map(|a| {
+                (
+                    a.az.as_str(),
+                    a.member.as_deref(),
+                    a.member_az.as_deref(),
+                    a.role,
+                    a.pending,
+                )
+            })
+            .collect();
+        assert_eq!(
+            az,
+            [
+                // The primary's AZ has no replica: a fallback, on a replica elsewhere.
+                (
+                    "us-east-1a",
+                    Some("orders-002"),
+                    Some("us-east-1b"),
+                    TargetRole::Replica,
+                    SlotAction::None
+                ),
+                (
+                    "us-east-1b",
+                    Some("orders-002"),
+                    Some("us-east-1b"),
+                    TargetRole::Replica,
+                    SlotAction::None
+                ),
+                (
+                    "us-east-1c",
+                    Some("orders-003"),
+                    Some("us-east-1c"),
+                    TargetRole::Replica,
+                    SlotAction::None
+                ),
+            ]
+        );
+        assert!(status
+            .az_names
+            .iter()
+            .all(|a| a.ownership == NameOwnership::Ours));
+        let pool = status.pool.as_ref().unwrap();
+        assert_eq!(pool.name, "pool.cache.internal.");
+        let records: Vec<_> = pool
+            .records
+            .iter()
+            .map(|r| {
+                (
+                    r.set_identifier.as_str(),
+                    r.member.as_deref(),
+                    r.weight,
+                    r.role,
+                )
+            })
+            .collect();
+        assert_eq!(
+            records,
+            [
+                (
+                    "orders-002",
+                    Some("orders-002"),
+                    Some(1),
+                    TargetRole::Replica
+                ),
+                (
+                    "orders-003",
+                    Some("orders-003"),
+                    Some(1),
+                    TargetRole::Replica
+                ),
+            ]
+        );
+        assert_eq!(status.findings().count(), 0);
+    }
+
+    #[test]
+    fn after_a_failover_the_az_name_and_pool_record_on_the_new_primary_are_findings() {
+        let group = with_az_and_pool();
+        let records = converged(&group, &three_in_azs());
+        let mut failed_over = three_in_azs();
+        failed_over.members[0].role = Role::Replica;
+        failed_over.members[2].role = Role::Primary;
+        let status = group_status(OWNER, &group, &failed_over, &records).unwrap();
+        let findings: Vec<(String, Finding)> = status.findings().collect();
+        assert_eq!(
+            findings,
+            [
+                ("replica2.cache.internal.".into(), Finding::OnPrimary),
+                (
+                    "replica-us-east-1c.cache.internal.".into(),
+                    Finding::OnPrimary
+                ),
+                (
+                    "pool.cache.internal. [orders-003]".into(),
+                    Finding::OnPrimary
+                ),
+            ]
+        );
+        let pool = status.pool.as_ref().unwrap();
+        let pending: Vec<_> = pool
+            .records
+            .iter()
+            .map(|r| (r.set_identifier.as_str(), r.ownership.clone(), r.pending))
+            .collect();
+        assert_eq!(
+            pending,
+            [
+                // orders-001 is a replica now: it joins next run.
+                ("orders-001", NameOwnership::None, SlotAction::Create),
+                ("orders-002", NameOwnership::Ours, SlotAction::None),
+                ("orders-003", NameOwnership::Ours, SlotAction::Delete),
+            ]
+        );
+        let az_1a = &status.az_names[0];
+        assert_eq!(az_1a.az, "us-east-1a");
+        assert_eq!(
+            az_1a.pending,
+            SlotAction::Replace,
+            "back into its AZ, on orders-001"
+        );
+    }
+
+    #[test]
+    fn missing_az_names_and_an_empty_pool_are_findings_foreign_ones_are_not() {
+        let group = with_az_and_pool();
+        let mut records = converged(&group, &three_in_azs());
+        // Someone deleted the us-east-1c name and every pool record; another tool owns
+        // the us-east-1b name.
+        records.retain(|r| {
+            !r.name.contains("us-east-1c")
+                && !r.name.contains("pool.")
+                && !r.name.contains("us-east-1b")
+        });
+        records.push(RecordSet::cname(
+            "replica-us-east-1b.cache.internal.",
+            60,
+            "elsewhere.example.com",
+        ));
+        let status = group_status(OWNER, &group, &three_in_azs(), &records).unwrap();
+        let findings: Vec<(String, Finding)> = status.findings().collect();
+        assert_eq!(
+            findings,
+            [
+                (
+                    "replica-us-east-1c.cache.internal.".into(),
+                    Finding::Missing
+                ),
+                ("pool.cache.internal.".into(), Finding::Missing),
+            ]
+        );
+        let b = status
+            .az_names
+            .iter()
+            .find(|a| a.az == "us-east-1b")
+            .unwrap();
+        assert!(
+            matches!(b.ownership, NameOwnership::Foreign { .. }),
+            "{b:?}"
+        );
+        assert_eq!(b.role, TargetRole::NotAMember);
+        assert_eq!(b.reason, None);
     }
 }
