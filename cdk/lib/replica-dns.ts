@@ -52,6 +52,7 @@ export const DEFINITION_PLACEHOLDERS: Record<(typeof STEP_FUNCTIONS)[number], st
 /** The AWS calls a function may make; each maps to one IAM statement below. */
 export type Capability =
   | 'startExecution' // states:StartExecution on this state machine
+  | 'listRunningExecutions' // states:ListExecutions on this state machine (await-nodes: a newer execution took over?)
   | 'describeGroups' // elasticache:DescribeReplicationGroups on the configured groups
   | 'listMembers' // elasticache:DescribeCacheClusters listing (no id): every cluster of the account
   | 'lookupAnyCluster' // elasticache:DescribeCacheClusters on any cluster (event → group)
@@ -72,7 +73,8 @@ export const FUNCTION_CAPABILITIES: Record<FunctionName, readonly Capability[]> 
   // A snapshot lists the account's clusters (one paginated DescribeCacheClusters, not
   // one call per member) and keeps the group's; await-nodes ends with a snapshot.
   snapshot: ['describeGroups', 'listMembers'],
-  'await-nodes': ['describeGroups', 'listMembers'],
+  // It also stops when a newer execution for its group runs (core supersede).
+  'await-nodes': ['describeGroups', 'listMembers', 'listRunningExecutions'],
   plan: ['listRecords'],
   // A batch rejected as a conflict is read back: its effect may already be in place
   // (an earlier attempt's response was lost).
@@ -242,6 +244,13 @@ interface Grant {
   readonly statements: readonly iam.PolicyStatement[];
   /** The cdk-nag finding the statements raise, with its reason; absent when they raise none. */
   readonly suppression?: NagPackSuppression;
+  /**
+   * Put the statements in a policy of their own (this construct id) instead of the role's
+   * default policy: a step function's default policy is something the function waits
+   * for, and a statement naming the state machine — which names the function — there
+   * would be a dependency cycle.
+   */
+  readonly ownPolicy?: string;
 }
 
 /**
@@ -523,7 +532,12 @@ export class ReplicaDns extends Construct {
   // ---- permissions -----------------------------------------------------------
 
   /** Adds a grant's statements to `role` and its suppression to the role and its policy. */
-  private grant(role: iam.IRole, grant: Grant): void {
+  private grant(role: iam.IRole, grant: Grant, owner?: string): void {
+    if (grant.ownPolicy !== undefined) {
+      const policy = new iam.Policy(this, `${owner ?? ''}${grant.ownPolicy}`, { statements: [...grant.statements], roles: [role] });
+      if (grant.suppression) NagSuppressions.addResourceSuppressions(policy, [grant.suppression], true);
+      return;
+    }
     for (const statement of grant.statements) role.addToPrincipalPolicy(statement);
     if (grant.suppression) NagSuppressions.addResourceSuppressions(role, [grant.suppression], true);
   }
@@ -534,7 +548,7 @@ export class ReplicaDns extends Construct {
     for (const name of FUNCTIONS) {
       for (const cap of FUNCTION_CAPABILITIES[name]) {
         const grant = table[cap];
-        if (grant.statements.length > 0) this.grant(this.functions[name].role as iam.Role, grant);
+        if (grant.statements.length > 0) this.grant(this.functions[name].role as iam.Role, grant, pascal(name));
       }
     }
   }
@@ -554,6 +568,14 @@ export class ReplicaDns extends Construct {
         statements: [
           new iam.PolicyStatement({ sid: 'StartExecution', actions: ['states:StartExecution'], resources: [this.stateMachine.stateMachineArn] }),
         ],
+      },
+      listRunningExecutions: {
+        statements: [
+          // ListExecutions is authorised on the state machine ARN (Service Authorization
+          // Reference, AWS Step Functions: ListExecutions, resource type statemachine).
+          new iam.PolicyStatement({ sid: 'ListRunningExecutions', actions: ['states:ListExecutions'], resources: [this.stateMachine.stateMachineArn] }),
+        ],
+        ownPolicy: 'ListRunningExecutions',
       },
       describeGroups: {
         statements: [

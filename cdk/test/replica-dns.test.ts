@@ -522,12 +522,53 @@ function runbookAnchors(): Set<string> {
 
 type Statement = { Principal?: { Service?: string } };
 
+/**
+ * A dependency cycle among the template's resources (Ref, Fn::GetAtt, DependsOn), as the
+ * resource ids around it, or [] when there is none: CloudFormation refuses such a
+ * template at deploy time ("Circular dependency between resources"), after synth passed.
+ */
+function templateCycle(resources: Record<string, unknown>): string[] {
+  const refs = (value: unknown, out: Set<string>): Set<string> => {
+    if (Array.isArray(value)) value.forEach((v) => refs(v, out));
+    else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        if (k === 'Ref' && typeof v === 'string' && v in resources) out.add(v);
+        else if (k === 'Fn::GetAtt' && Array.isArray(v) && typeof v[0] === 'string' && v[0] in resources) out.add(v[0]);
+        else if (k === 'DependsOn') (Array.isArray(v) ? v : [v]).forEach((d) => typeof d === 'string' && out.add(d));
+        else refs(v, out);
+      }
+    }
+    return out;
+  };
+  const edges = new Map(Object.entries(resources).map(([id, r]) => [id, [...refs(r, new Set())]]));
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): string[] => {
+    if (state.get(id) === 'done') return [];
+    if (state.get(id) === 'open') return path.slice(path.indexOf(id));
+    state.set(id, 'open');
+    path.push(id);
+    for (const next of edges.get(id) ?? []) {
+      const cycle = visit(next);
+      if (cycle.length > 0) return cycle;
+    }
+    path.pop();
+    state.set(id, 'done');
+    return [];
+  };
+  for (const id of edges.keys()) {
+    const cycle = visit(id);
+    if (cycle.length > 0) return cycle;
+  }
+  return [];
+}
+
 describe('least privilege', () => {
   test.each([
     ['trigger', ['states:StartExecution']],
     ['filter', ['elasticache:DescribeCacheClusters']],
     ['snapshot', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups']],
-    ['await-nodes', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups']],
+    ['await-nodes', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'states:ListExecutions']],
     ['plan', ['route53:ListResourceRecordSets']],
     ['apply', ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets']],
     ['verify', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'kms:Decrypt', 'route53:GetChange', 'route53:ListResourceRecordSets', 'secretsmanager:GetSecretValue']],
@@ -641,6 +682,20 @@ describe('least privilege', () => {
   test('StartExecution is allowed on this state machine only', () => {
     const st = roleStatements(s, s.construct.functions.trigger.role!).find((x) => x.Action === 'states:StartExecution')!;
     expect(st.Resource).toEqual({ Ref: logicalId(s, s.construct.stateMachine) });
+  });
+
+  test('await-nodes may list this state machine\'s executions only, from a policy the function does not wait for', () => {
+    const st = roleStatements(s, s.construct.functions['await-nodes'].role!).find((x) => x.Action === 'states:ListExecutions')!;
+    expect(st.Resource).toEqual({ Ref: logicalId(s, s.construct.stateMachine) });
+    // The state machine names the function; a statement naming the state machine in the
+    // role's default policy (which the function depends on) would be a cycle.
+    const resources = s.template.toJSON().Resources as Record<string, { Type: string; DependsOn?: string[]; Properties: { PolicyDocument?: { Statement: { Action: unknown }[] } } }>;
+    const [policyId] = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Policy' && r.Properties.PolicyDocument!.Statement.some((x) => x.Action === 'states:ListExecutions'))
+      .map(([id]) => id);
+    const fn = resources[logicalId(s, s.construct.functions['await-nodes'])];
+    expect(fn.DependsOn ?? []).not.toContain(policyId);
+    expect(templateCycle(resources)).toEqual([]);
   });
 
   test('no "*" resource is granted except for actions that support no resource-level permissions', () => {

@@ -229,7 +229,11 @@ async fn the_same_sns_message_delivered_twice_runs_once() {
     assert_eq!(third.payload["executions"][0]["outcome"], "duplicate");
     assert_eq!(s.executions().await.unwrap().len(), 1);
     assert_eq!(executions.len(), 1, "{executions:?}");
-    assert_eq!(executions[0].name, message_id);
+    // Named by the trigger's rule: the group the message is about, then the MessageId.
+    assert_eq!(
+        executions[0].name,
+        replica_dns_core::event::sns_execution_name(Some(&s.group_id), &message_id)
+    );
     assert_converged(&s).await;
     s.teardown().await.unwrap();
 }

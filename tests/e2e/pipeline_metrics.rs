@@ -112,11 +112,13 @@ async fn a_replacement_writes_interim_routing_and_a_hand_edit_drift_repaired() {
         !routed.is_empty() && routed.iter().all(|n| *n == 1.0),
         "{apply:#?}"
     );
-    // The interim period ends with the final batch (apply), or, in an execution whose
-    // final plan found that batch already written by an overlapping one, when verify
-    // converges (its plan has no changes, so the state machine skips Apply).
+    // The interim period ends with the final batch (apply); in an execution whose final
+    // plan found that batch already written by an overlapping one, when verify converges
+    // (its plan has no changes, so the state machine skips Apply); in one that a newer
+    // execution superseded while it waited, when await-nodes stops it.
     let mut ended = apply.clone();
     ended.extend(s.metric_documents("verify"));
+    ended.extend(s.metric_documents("await-nodes"));
     let interim = values(&ended, group, "InterimRoutingSeconds");
     assert!(!interim.is_empty(), "{ended:#?}");
     assert!(

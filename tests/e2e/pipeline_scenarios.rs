@@ -131,3 +131,54 @@ async fn a_deployment_of_200_groups_reads_its_configuration_from_a_file() {
     );
     s.teardown().await.unwrap();
 }
+
+/// Issue 10 item 2: one failover notifies several times (FailoverComplete, then the old
+/// primary's CacheNodeReplaceStarted and CacheNodeReplaceComplete), and each notification
+/// starts an execution. An older one waiting for the replaced node stops as `superseded`
+/// once a newer one for the group runs, naming it; the newest converges the names.
+#[tokio::test(flavor = "multi_thread")]
+async fn overlapping_executions_for_one_failover_hand_over_to_the_newest() {
+    let s = scenario("pl-overlap", 2).await;
+    resync(&s).await;
+    s.failover().await.unwrap();
+    group_available(&s).await;
+    let executions = settle(&s).await;
+    let mut names: Vec<&str> = executions.iter().map(|e| e.name.as_str()).collect();
+    names.sort_unstable();
+    let superseded: Vec<(&str, String)> = executions
+        .iter()
+        .filter_map(|e| {
+            let report = reports(e.output.as_ref()?).first()?.clone();
+            (report["outcome"] == "superseded").then(|| {
+                (
+                    e.name.as_str(),
+                    report["supersededBy"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            })
+        })
+        .collect();
+    assert!(
+        !superseded.is_empty(),
+        "no execution handed over: {executions:#?}"
+    );
+    for (name, by) in &superseded {
+        assert!(
+            names.contains(&by.as_str()) && by.as_str() != *name,
+            "{name} names {by:?}, not another execution of this failover: {names:?}"
+        );
+        // Both are about this group: the trigger named them `<source>--<MessageId>`.
+        for n in [*name, by.as_str()] {
+            let source = replica_dns_core::event::execution_source(n).unwrap();
+            assert!(source.starts_with(&s.group_id), "{n}");
+        }
+    }
+    assert!(
+        superseded.len() < executions.len(),
+        "every execution stopped: {executions:#?}"
+    );
+    assert_converged(&s).await;
+    s.teardown().await.unwrap();
+}

@@ -4,16 +4,26 @@
 //! Each poll asks only about the members still awaited (one DescribeCacheClusters each);
 //! once they all look available, it takes a full snapshot, which decides.
 //!
+//! It also stops an execution whose group a newer execution took over (core
+//! `supersede`): on its first poll, before any ElastiCache call, and once the awaited
+//! members look ready, before the state machine would plan again. Both checks are one
+//! ListExecutions; a failed check is logged and the run goes on (the check saves calls,
+//! it is never a reason to fail).
+//!
 //! It does not plan: once nothing is pending the state machine plans again from the
 //! snapshot taken here.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use replica_dns_aws::ports::{MemberStatus, TopologySource};
+use replica_dns_aws::ports::{ExecutionLister, MemberStatus, TopologySource};
+use replica_dns_aws::sfn::state_machine_of;
 use replica_dns_core::config::Config;
+use replica_dns_core::metrics::{ExecutionOutcome, Metric};
+use replica_dns_core::supersede::superseded_by;
+use replica_dns_lambda::run::Outcome;
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::describe_group;
-use replica_dns_lambda::{group_span, GroupRun, HandlerError};
+use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError};
 use tracing::Instrument;
 
 /// Seconds since the Unix epoch (the clock is read here, in `main`'s closure, so the
@@ -25,26 +35,79 @@ pub fn now_epoch() -> u64 {
         .unwrap_or(0)
 }
 
-/// Re-snapshots and reports which awaited members are still unavailable.
-pub async fn handle<T: TopologySource>(
+/// Re-snapshots and reports which awaited members are still unavailable, or that a
+/// newer execution took the group over.
+pub async fn handle<T: TopologySource, E: ExecutionLister>(
     run: GroupRun,
     config: &Config,
     topology: &T,
+    executions: &E,
     now: u64,
 ) -> Result<GroupRun, HandlerError> {
     let span = group_span!("await_nodes", run);
-    await_nodes(run, config, topology, now)
+    await_nodes(run, config, topology, executions, now)
         .instrument(span)
         .await
 }
 
-async fn await_nodes<T: TopologySource>(
+/// The name of the newest running execution that took this run's group over, if any.
+async fn newer_execution<E: ExecutionLister>(run: &GroupRun, executions: &E) -> Option<String> {
+    let state_machine = state_machine_of(&run.execution_id)?;
+    let running = match executions.running_executions(&state_machine).await {
+        Ok(running) => running,
+        Err(error) => {
+            tracing::warn!(%error, "could not list running executions; going on without the supersede check");
+            return None;
+        }
+    };
+    let members: Vec<&str> = run
+        .topology
+        .iter()
+        .flat_map(|t| t.members.iter().map(|m| m.cache_cluster_id.as_str()))
+        .collect();
+    superseded_by(
+        &run.execution_id,
+        &run.replication_group_id,
+        &members,
+        &running,
+    )
+    .map(|e| e.name.clone())
+}
+
+/// Ends the run as superseded by `newer`. Names may still be interim: the period this
+/// run measured is reported now (the newer run measures its own from its plan).
+fn supersede(mut run: GroupRun, newer: String) -> GroupRun {
+    tracing::info!(superseded_by = %newer, "a newer execution for the group took over: stopping");
+    run.nodes_pending = false;
+    run.report.outcome = Outcome::Superseded;
+    run.report.superseded_by = Some(newer);
+    run.report.conflict_retries = run.counters.conflicts;
+    run.report.resync_rounds = run.counters.resyncs;
+    metrics::execution_ended(&run.replication_group_id, ExecutionOutcome::Superseded);
+    if let Some(seconds) = run.end_interim(metrics::now_ms()) {
+        metrics::record(
+            &run.replication_group_id,
+            Metric::InterimRoutingSeconds,
+            seconds,
+        );
+    }
+    run
+}
+
+async fn await_nodes<T: TopologySource, E: ExecutionLister>(
     mut run: GroupRun,
     config: &Config,
     topology: &T,
+    executions: &E,
     now: u64,
 ) -> Result<GroupRun, HandlerError> {
     group_config(config, &run.replication_group_id)?;
+    let first_poll = run.await_deadline_epoch.is_none();
+    if first_poll {
+        if let Some(newer) = newer_execution(&run, executions).await {
+            return Ok(supersede(run, newer));
+        }
+    }
     let deadline = *run
         .await_deadline_epoch
         .get_or_insert(now + u64::from(run.tunables.await_deadline_seconds));
@@ -76,6 +139,11 @@ async fn await_nodes<T: TopologySource>(
             .cloned()
             .collect();
         run.topology = Some(snapshot);
+        if still.is_empty() && !first_poll {
+            if let Some(newer) = newer_execution(&run, executions).await {
+                return Ok(supersede(run, newer));
+            }
+        }
     }
     run.nodes_pending = !still.is_empty();
     run.await_deadline_exceeded = run.nodes_pending && now >= deadline;
@@ -93,8 +161,9 @@ async fn await_nodes<T: TopologySource>(
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
+    use replica_dns_core::supersede::RunningExecution;
     use replica_dns_core::topology::{Role, Topology};
-    use replica_dns_lambda::fakes::FakeTopology;
+    use replica_dns_lambda::fakes::{FakeExecutions, FakeTopology};
     use replica_dns_lambda::fixtures::{self, config, member};
     use replica_dns_lambda::Tunables;
 
@@ -108,12 +177,30 @@ mod tests {
         )
     }
 
+    const SM: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:replica-dns";
+
+    fn execution(name: &str, started_ms: i64) -> RunningExecution {
+        RunningExecution {
+            name: name.into(),
+            execution_arn: format!(
+                "arn:aws:states:us-east-1:123456789012:execution:replica-dns:{name}"
+            ),
+            started_ms,
+        }
+    }
+
+    /// No other execution runs: only this run's own.
+    fn no_one() -> FakeExecutions {
+        FakeExecutions::with([execution("orders--m1", 10)])
+    }
+
     fn waiting_run() -> GroupRun {
         let tunables = Tunables {
             await_deadline_seconds: 60,
             ..Tunables::default()
         };
-        let mut run = GroupRun::new("exec", "orders", "test", false, tunables);
+        let own = execution("orders--m1", 10).execution_arn;
+        let mut run = GroupRun::new(&own, "orders", "test", false, tunables);
         run.awaiting = vec!["orders-002".into()];
         run.nodes_pending = true;
         run
@@ -122,18 +209,24 @@ mod tests {
     #[tokio::test]
     async fn still_unavailable_member_keeps_waiting_and_sets_the_deadline_once() {
         let fake = FakeTopology::with([topology("modifying")]);
-        let out = handle(waiting_run(), &config(), &fake, 1000).await.unwrap();
+        let out = handle(waiting_run(), &config(), &fake, &no_one(), 1000)
+            .await
+            .unwrap();
         assert!(out.nodes_pending);
         assert!(!out.await_deadline_exceeded);
         assert_eq!(out.await_deadline_epoch, Some(1060));
-        let again = handle(out, &config(), &fake, 1030).await.unwrap();
+        let again = handle(out, &config(), &fake, &no_one(), 1030)
+            .await
+            .unwrap();
         assert_eq!(again.await_deadline_epoch, Some(1060));
     }
 
     #[tokio::test]
     async fn available_member_ends_the_wait() {
         let fake = FakeTopology::with([topology("available")]);
-        let out = handle(waiting_run(), &config(), &fake, 1000).await.unwrap();
+        let out = handle(waiting_run(), &config(), &fake, &no_one(), 1000)
+            .await
+            .unwrap();
         assert!(!out.nodes_pending);
         assert!(out.awaiting.is_empty());
     }
@@ -143,7 +236,9 @@ mod tests {
         let mut gone = topology("available");
         gone.members.pop();
         let fake = FakeTopology::with([gone]);
-        let out = handle(waiting_run(), &config(), &fake, 1000).await.unwrap();
+        let out = handle(waiting_run(), &config(), &fake, &no_one(), 1000)
+            .await
+            .unwrap();
         assert!(!out.nodes_pending);
     }
 
@@ -152,7 +247,9 @@ mod tests {
     #[tokio::test]
     async fn a_poll_asks_only_about_the_awaited_members() {
         let fake = FakeTopology::with([topology("modifying")]);
-        let out = handle(waiting_run(), &config(), &fake, 1000).await.unwrap();
+        let out = handle(waiting_run(), &config(), &fake, &no_one(), 1000)
+            .await
+            .unwrap();
         assert!(out.nodes_pending);
         assert_eq!(fake.calls(), ["member_status orders-002"]);
         assert_eq!(out.topology, None);
@@ -161,7 +258,9 @@ mod tests {
     #[tokio::test]
     async fn once_the_awaited_members_look_ready_a_full_snapshot_decides() {
         let fake = FakeTopology::with([topology("available")]);
-        let out = handle(waiting_run(), &config(), &fake, 1000).await.unwrap();
+        let out = handle(waiting_run(), &config(), &fake, &no_one(), 1000)
+            .await
+            .unwrap();
         assert_eq!(
             fake.calls(),
             ["member_status orders-002", "describe_group orders"]
@@ -173,7 +272,9 @@ mod tests {
         let mut no_endpoint = topology("available");
         no_endpoint.members[1].read_endpoint = None;
         let fake = FakeTopology::with([no_endpoint]);
-        let out = handle(waiting_run(), &config(), &fake, 1000).await.unwrap();
+        let out = handle(waiting_run(), &config(), &fake, &no_one(), 1000)
+            .await
+            .unwrap();
         assert!(out.nodes_pending);
         assert_eq!(out.awaiting, ["orders-002"]);
     }
@@ -187,7 +288,7 @@ mod tests {
             .push(replica_dns_lambda::fakes::throttled(
                 "DescribeCacheClusters",
             ));
-        let err = handle(waiting_run(), &config(), &fake, 1000)
+        let err = handle(waiting_run(), &config(), &fake, &no_one(), 1000)
             .await
             .unwrap_err();
         assert_eq!(err.error_type().as_str(), "ReplicaDns.Transient");
@@ -198,16 +299,84 @@ mod tests {
         );
     }
 
+    /// Issue 10 item 2: a newer execution for the group (named after the group or one of
+    /// its clusters) takes over on the first poll, before any ElastiCache call.
+    #[tokio::test]
+    async fn a_newer_execution_for_the_group_takes_over_on_the_first_poll() {
+        let fake = FakeTopology::with([topology("modifying")]);
+        let newer =
+            FakeExecutions::with([execution("orders--m1", 10), execution("orders-002--m2", 20)]);
+        // The members are those of the snapshot the run planned from.
+        let mut run = waiting_run();
+        run.topology = Some(topology("modifying"));
+        let out = handle(run, &config(), &fake, &newer, 1000).await.unwrap();
+        assert_eq!(out.report.outcome, Outcome::Superseded);
+        assert_eq!(out.report.superseded_by.as_deref(), Some("orders-002--m2"));
+        assert!(!out.nodes_pending);
+        assert!(fake.calls().is_empty(), "{:?}", fake.calls());
+        assert_eq!(*newer.asked.lock().unwrap(), [SM]);
+    }
+
+    #[tokio::test]
+    async fn later_polls_ask_only_once_the_members_look_ready() {
+        let mut run = waiting_run();
+        run.await_deadline_epoch = Some(2000);
+        let newer =
+            FakeExecutions::with([execution("orders--m1", 10), execution("orders--m2", 20)]);
+        let still = FakeTopology::with([topology("modifying")]);
+        let out = handle(run.clone(), &config(), &still, &newer, 1000)
+            .await
+            .unwrap();
+        assert!(out.nodes_pending);
+        assert!(newer.asked.lock().unwrap().is_empty());
+        let ready = FakeTopology::with([topology("available")]);
+        let out = handle(run, &config(), &ready, &newer, 1000).await.unwrap();
+        assert_eq!(out.report.outcome, Outcome::Superseded);
+        assert_eq!(newer.asked.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn another_groups_execution_does_not_take_over_and_a_failed_listing_goes_on() {
+        let fake = FakeTopology::with([topology("modifying")]);
+        let others = FakeExecutions::with([
+            execution("orders--m1", 10),
+            execution("orders-eu--m2", 20),
+            execution("replica-dns-cli-all-5", 30),
+        ]);
+        let out = handle(waiting_run(), &config(), &fake, &others, 1000)
+            .await
+            .unwrap();
+        assert!(out.nodes_pending);
+        assert_eq!(out.report.outcome, Outcome::Pending);
+
+        let failing = no_one();
+        failing
+            .fail_next
+            .lock()
+            .unwrap()
+            .push(replica_dns_lambda::fakes::throttled("ListExecutions"));
+        let out = handle(waiting_run(), &config(), &fake, &failing, 1000)
+            .await
+            .unwrap();
+        assert!(out.nodes_pending);
+        assert_eq!(fake.calls().len(), 2, "{:?}", fake.calls());
+    }
+
     #[tokio::test]
     async fn past_the_deadline_it_says_so() {
         let fake = FakeTopology::with([topology("modifying")]);
         let mut run = waiting_run();
         run.await_deadline_epoch = Some(1000);
-        let out = handle(run, &config(), &fake, 1001).await.unwrap();
+        let out = handle(run, &config(), &fake, &no_one(), 1001)
+            .await
+            .unwrap();
         assert!(out.nodes_pending);
         assert!(out.await_deadline_exceeded);
     }
 }
 
 // The ports this handler takes are the ones core `ports::FUNCTION_PORTS` declares.
-replica_dns_lambda::handler_ports_are_declared!("await-nodes", handle::<FakeTopology>);
+replica_dns_lambda::handler_ports_are_declared!(
+    "await-nodes",
+    handle::<FakeTopology, FakeExecutions>
+);

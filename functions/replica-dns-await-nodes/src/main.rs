@@ -1,5 +1,5 @@
 //! The await-nodes Lambda's wiring: configuration (validated at start-up) and the
-//! ElastiCache client, built once, then the handler in [`replica_dns_await_nodes`].
+//! ElastiCache and Step Functions clients, built once, then the handler in [`replica_dns_await_nodes`].
 
 use lambda_runtime::{tracing, Error};
 use replica_dns_await_nodes::{handle, now_epoch};
@@ -12,8 +12,9 @@ async fn main() -> Result<(), Error> {
     let config = started(config_from_env()).await?;
     let aws = replica_dns_aws::Adapters::from_env().await;
     let topology = aws.topology;
+    let executions = aws.executions;
     serve("a GroupRun (statemachine/README.md)", |run| {
-        handle(run, &config, &topology, now_epoch())
+        handle(run, &config, &topology, &executions, now_epoch())
     })
     .await
 }

@@ -32,6 +32,8 @@ pub fn actions(operation: PortOperation) -> &'static [&'static str] {
         PortOperation::ChangeStatus => &["route53:GetChange"],
         PortOperation::StartExecution => &["states:StartExecution"],
         PortOperation::SecretString => &["secretsmanager:GetSecretValue"],
+        // SfnExecutions::running_executions: ListExecutions (statusFilter RUNNING).
+        PortOperation::RunningExecutions => &["states:ListExecutions"],
     }
 }
 
@@ -64,7 +66,7 @@ mod tests {
             let service = match op.port() {
                 Port::TopologySource => "elasticache:",
                 Port::RecordStore => "route53:",
-                Port::ExecutionStarter => "states:",
+                Port::ExecutionStarter | Port::ExecutionLister => "states:",
                 Port::SecretSource => "secretsmanager:",
             };
             assert!(!actions(op).is_empty(), "{op:?}");

@@ -38,8 +38,8 @@ pub mod sfn;
 
 pub use error::{Error, ErrorKind};
 pub use ports::{
-    ChangeStatus, ClusterMembership, ExecutionStarter, MemberStatus, RecordStore, SecretSource,
-    StartOutcome, TopologySource,
+    ChangeStatus, ClusterMembership, ExecutionLister, ExecutionStarter, MemberStatus, RecordStore,
+    SecretSource, StartOutcome, TopologySource,
 };
 pub use ports::{ExecutionState, ExecutionStatus, ExecutionWatcher};
 

@@ -41,6 +41,7 @@ use std::future::Future;
 use replica_dns_core::plan::Change;
 use replica_dns_core::records::RecordSet;
 use replica_dns_core::security::SecretText;
+use replica_dns_core::supersede::RunningExecution;
 use replica_dns_core::topology::{Member, Topology};
 
 use crate::error::Error;
@@ -174,6 +175,16 @@ pub trait ExecutionStarter {
         name: &str,
         input_json: &str,
     ) -> impl Future<Output = Result<StartOutcome, Error>> + Send;
+}
+
+/// Lists a state machine's running executions (Step Functions `ListExecutions`), so an
+/// older execution can see that a newer one for its group took over (core `supersede`).
+pub trait ExecutionLister {
+    /// Every RUNNING execution of `state_machine_arn` (all pages).
+    fn running_executions(
+        &self,
+        state_machine_arn: &str,
+    ) -> impl Future<Output = Result<Vec<RunningExecution>, Error>> + Send;
 }
 
 /// Where an execution stands (Step Functions `DescribeExecution`).

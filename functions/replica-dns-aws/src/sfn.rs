@@ -8,11 +8,17 @@ use aws_sdk_sfn::types::ExecutionStatus as SdkStatus;
 
 use crate::error::Error;
 use crate::ports::{
-    ExecutionStarter, ExecutionState, ExecutionStatus, ExecutionWatcher, StartOutcome,
+    ExecutionLister, ExecutionStarter, ExecutionState, ExecutionStatus, ExecutionWatcher,
+    StartOutcome,
 };
+use replica_dns_core::supersede::RunningExecution;
 
 const START: &str = "StartExecution";
 const DESCRIBE: &str = "DescribeExecution";
+const LIST: &str = "ListExecutions";
+/// ListExecutions' largest page (API reference, ListExecutions `maxResults`: "The
+/// default is 100 and the maximum allowed page size is 1000").
+const LIST_PAGE: i32 = 1000;
 
 /// Execution names come from the core's one rule (an SNS MessageId, a UUID, is used as
 /// is; anything else is made valid deterministically), re-exported here because the
@@ -90,6 +96,37 @@ impl ExecutionWatcher for SfnExecutions {
     }
 }
 
+impl ExecutionLister for SfnExecutions {
+    async fn running_executions(
+        &self,
+        state_machine_arn: &str,
+    ) -> Result<Vec<RunningExecution>, Error> {
+        let mut running = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .list_executions()
+                .state_machine_arn(state_machine_arn)
+                .status_filter(SdkStatus::Running)
+                .max_results(LIST_PAGE)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| Error::from_sdk(LIST, e))?;
+            running.extend(page.executions().iter().map(|e| RunningExecution {
+                name: e.name().to_owned(),
+                execution_arn: e.execution_arn().to_owned(),
+                started_ms: e.start_date().to_millis().unwrap_or_default(),
+            }));
+            match page.next_token() {
+                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+                _ => return Ok(running),
+            }
+        }
+    }
+}
+
 fn status_of(status: &SdkStatus) -> ExecutionStatus {
     match status {
         SdkStatus::Running => ExecutionStatus::Running,
@@ -100,6 +137,14 @@ fn status_of(status: &SdkStatus) -> ExecutionStatus {
         SdkStatus::PendingRedrive => ExecutionStatus::PendingRedrive,
         other => ExecutionStatus::Other(other.as_str().to_owned()),
     }
+}
+
+/// The state machine an execution ARN belongs to: `…:execution:SM:name` →
+/// `…:stateMachine:SM` (the inverse of [`execution_arn`]).
+pub fn state_machine_of(execution_arn: &str) -> Option<String> {
+    let (prefix, rest) = execution_arn.split_once(":execution:")?;
+    let (state_machine, _name) = rest.split_once(':')?;
+    Some(format!("{prefix}:stateMachine:{state_machine}"))
 }
 
 /// The ARN an execution named `name` of this state machine has:
@@ -144,5 +189,13 @@ mod tests {
             Some("arn:aws:states:us-east-1:123456789012:execution:replica-dns:m-1")
         );
         assert_eq!(execution_arn("not-an-arn", "m-1"), None);
+    }
+
+    #[test]
+    fn the_state_machine_of_an_execution_is_the_inverse() {
+        let sm = "arn:aws:states:us-east-1:123456789012:stateMachine:replica-dns";
+        let execution = execution_arn(sm, "orders--m-1").unwrap();
+        assert_eq!(state_machine_of(&execution).as_deref(), Some(sm));
+        assert_eq!(state_machine_of("exec"), None);
     }
 }

@@ -255,11 +255,19 @@ impl SnsExecutionInput {
         Ok(event.records.iter().map(Self::from_sns_record).collect())
     }
 
-    /// The Step Functions execution name for this message: the SNS MessageId, so an SNS
-    /// redelivery of the same message maps to the same (already started) execution and
-    /// StartExecution's idempotency absorbs it. See [`execution_name`].
+    /// The Step Functions execution name for this message: `<source id>--<MessageId>`
+    /// ([`sns_execution_name`]), the source being the first event replica-dns acts on.
+    /// Deterministic, so an SNS redelivery of the same message maps to the same (already
+    /// started) execution and StartExecution's idempotency absorbs it; the source lets an
+    /// older execution for the same group see that a newer one took over
+    /// ([`crate::supersede`]).
     pub fn execution_name(&self) -> String {
-        execution_name(&self.message_id)
+        let events = parse_elasticache_message(&self.message).unwrap_or_default();
+        let source = events
+            .iter()
+            .find(|e| e.name.relevance().is_relevant())
+            .map(|e| e.source_id.as_str());
+        sns_execution_name(source, &self.message_id)
     }
 
     /// Whether this message is worth an execution: it must be an ElastiCache
@@ -325,6 +333,39 @@ pub fn execution_name(message_id: &str) -> String {
         name.push('_');
     }
     name
+}
+
+/// Separates the source id from the MessageId in an SNS-started execution's name.
+/// ElastiCache ids never contain two consecutive hyphens ([`crate::ids`] cites the
+/// rule) and a MessageId is a UUID, so the first `--` is the separator.
+pub const EXECUTION_SOURCE_SEPARATOR: &str = "--";
+
+/// The execution name for an SNS message about ElastiCache source `source_id` (a
+/// replication group or cache cluster id): `<source>--<MessageId>`, made valid by
+/// [`execution_name`]. Without a source, or when the source is not an ElastiCache id
+/// ([`crate::ids::check_id`]), or the whole would exceed [`MAX_EXECUTION_NAME_LEN`], the name is the MessageId's
+/// alone (and carries no source).
+pub fn sns_execution_name(source_id: Option<&str>, message_id: &str) -> String {
+    let plain = execution_name(message_id);
+    // A cache cluster id's rule admits every group id too (longer limit, same shape).
+    let Some(source) =
+        source_id.filter(|s| crate::ids::check_id(crate::ids::IdKind::CacheCluster, s).is_ok())
+    else {
+        return plain;
+    };
+    let named = format!("{source}{EXECUTION_SOURCE_SEPARATOR}{plain}");
+    if named.len() <= MAX_EXECUTION_NAME_LEN {
+        named
+    } else {
+        plain
+    }
+}
+
+/// The ElastiCache source id an execution's name carries (see [`sns_execution_name`]);
+/// `None` for names without one (manual runs, MessageId-only names).
+pub fn execution_source(name: &str) -> Option<&str> {
+    let (source, rest) = name.split_once(EXECUTION_SOURCE_SEPARATOR)?;
+    (!source.is_empty() && !rest.is_empty()).then_some(source)
 }
 
 impl Request {

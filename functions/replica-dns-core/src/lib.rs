@@ -17,5 +17,6 @@ pub mod ports;
 pub mod records;
 pub mod security;
 pub mod status;
+pub mod supersede;
 pub mod topology;
 pub mod tunables;

@@ -47,13 +47,17 @@ pub enum ExecutionOutcome {
     Unchanged,
     /// A dry-run: planned and reported, nothing written.
     DryRun,
+    /// Stopped waiting because a newer execution for the group took over (core
+    /// `supersede`): its snapshots come after every event this one handled.
+    Superseded,
 }
 
 impl ExecutionOutcome {
-    pub const ALL: [ExecutionOutcome; 3] = [
+    pub const ALL: [ExecutionOutcome; 4] = [
         ExecutionOutcome::Converged,
         ExecutionOutcome::Unchanged,
         ExecutionOutcome::DryRun,
+        ExecutionOutcome::Superseded,
     ];
 
     pub fn name(self) -> &'static str {
@@ -61,6 +65,7 @@ impl ExecutionOutcome {
             ExecutionOutcome::Converged => "Converged",
             ExecutionOutcome::Unchanged => "Unchanged",
             ExecutionOutcome::DryRun => "DryRun",
+            ExecutionOutcome::Superseded => "Superseded",
         }
     }
 }
@@ -133,10 +138,10 @@ impl Metric {
                 "From the notification's timestamp to the applied batch that moved the group's names off the node that became primary; emitted by apply."
             }
             Metric::InterimRoutingSeconds => {
-                "How long names were routed interim in an execution, from the interim batch to the final one (or the end of the execution); emitted by apply or verify."
+                "How long names were routed interim in an execution, from the first interim plan to the final batch (or the end of the execution); emitted by apply, verify or await-nodes."
             }
             Metric::Executions => {
-                "A group's part of an execution that ended, by Outcome (Converged, Unchanged, DryRun); emitted by verify or apply. Failed executions are AWS/States ExecutionsFailed."
+                "A group's part of an execution that ended, by Outcome (Converged, Unchanged, DryRun, Superseded: a newer execution for the group took over); emitted by verify, apply or await-nodes. Failed executions are AWS/States ExecutionsFailed."
             }
         }
     }
@@ -264,7 +269,7 @@ mod tests {
         assert_eq!(time_to_safe["dimensions"][0], "ReplicationGroupId");
         assert_eq!(
             json["dimensionValues"]["Outcome"],
-            serde_json::json!(["Converged", "Unchanged", "DryRun"])
+            serde_json::json!(["Converged", "Unchanged", "DryRun", "Superseded"])
         );
     }
 }

@@ -15,6 +15,7 @@ pub enum Port {
     TopologySource,
     RecordStore,
     ExecutionStarter,
+    ExecutionLister,
     SecretSource,
 }
 
@@ -37,11 +38,13 @@ pub enum PortOperation {
     StartExecution,
     /// `SecretSource::secret_string`
     SecretString,
+    /// `ExecutionLister::running_executions`
+    RunningExecutions,
 }
 
 impl PortOperation {
     /// Every operation, for tables that must cover them all.
-    pub const ALL: [PortOperation; 8] = [
+    pub const ALL: [PortOperation; 9] = [
         PortOperation::DescribeGroup,
         PortOperation::MemberStatus,
         PortOperation::GroupOfCluster,
@@ -50,6 +53,7 @@ impl PortOperation {
         PortOperation::ChangeStatus,
         PortOperation::StartExecution,
         PortOperation::SecretString,
+        PortOperation::RunningExecutions,
     ];
 
     /// The port whose method this is.
@@ -63,6 +67,7 @@ impl PortOperation {
             | PortOperation::ChangeStatus => Port::RecordStore,
             PortOperation::StartExecution => Port::ExecutionStarter,
             PortOperation::SecretString => Port::SecretSource,
+            PortOperation::RunningExecutions => Port::ExecutionLister,
         }
     }
 }
@@ -100,10 +105,15 @@ pub const FUNCTION_PORTS: &[FunctionPorts] = &[
         function: "snapshot",
         operations: &[PortOperation::DescribeGroup],
     },
-    // A full snapshot first, then only the members still waited for.
+    // A full snapshot first, then only the members still waited for; the running
+    // executions, to stop when a newer one for the group took over (core `supersede`).
     FunctionPorts {
         function: "await-nodes",
-        operations: &[PortOperation::DescribeGroup, PortOperation::MemberStatus],
+        operations: &[
+            PortOperation::DescribeGroup,
+            PortOperation::MemberStatus,
+            PortOperation::RunningExecutions,
+        ],
     },
     FunctionPorts {
         function: "plan",

@@ -11,9 +11,9 @@ use aws_lambda_events::event::sns::SnsEvent;
 use proptest::prelude::*;
 use replica_dns_core::config::Config;
 use replica_dns_core::event::{
-    execution_name, ids_to_look_up, member_by_naming_convention, parse_elasticache_message,
-    resolve, EventError, EventName, NoOpReason, Origin, Request, ResyncTarget, SkipReason,
-    SnsExecutionInput, MAX_PAYLOAD_BYTES,
+    execution_name, execution_source, ids_to_look_up, member_by_naming_convention,
+    parse_elasticache_message, resolve, sns_execution_name, EventError, EventName, NoOpReason,
+    Origin, Request, ResyncTarget, SkipReason, SnsExecutionInput, MAX_PAYLOAD_BYTES,
 };
 use serde_json::{json, Value};
 
@@ -296,7 +296,7 @@ fn trigger_execution_input_has_the_documented_shape_and_parses_to_the_same_reque
     );
     assert_eq!(
         inputs[0].execution_name(),
-        "ced6bfe1-f650-f6b3-3859-4d37eb7850d2"
+        "orders--ced6bfe1-f650-f6b3-3859-4d37eb7850d2"
     );
     let via_input = Request::from_slice(&serde_json::to_vec(&input_json).unwrap()).unwrap();
     let direct = Request::from_slice(bytes).unwrap();
@@ -360,6 +360,38 @@ fn execution_input_with_unknown_fields_or_source_is_rejected() {
             "{name}"
         );
     }
+}
+
+#[test]
+fn an_sns_execution_is_named_after_its_source_and_message_and_the_source_reads_back() {
+    let id = "95df01b4-ee98-5cb9-9903-4c221d41eb5e";
+    let cases = [
+        (
+            "a group",
+            Some("orders"),
+            "orders--95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+        ),
+        (
+            "a cluster",
+            Some("orders-002"),
+            "orders-002--95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+        ),
+        ("no source", None, id),
+        ("not an ElastiCache id", Some("Orders/x"), id),
+    ];
+    for (why, source, expected) in cases {
+        let name = sns_execution_name(source, id);
+        assert_eq!(name, expected, "{why}");
+        assert_eq!(
+            execution_source(&name),
+            source.filter(|_| name != id),
+            "{why}"
+        );
+    }
+    // Past 80 characters with the source, the MessageId alone (still deterministic).
+    let long = "a".repeat(50);
+    assert_eq!(sns_execution_name(Some(&long), id), id);
+    assert_eq!(execution_source("replica-dns-cli-all-1700000000000"), None);
 }
 
 #[test]

@@ -9,14 +9,15 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use replica_dns_aws::ports::{
-    ChangeStatus, ClusterMembership, ExecutionStarter, MemberStatus, RecordStore, SecretSource,
-    StartOutcome, TopologySource,
+    ChangeStatus, ClusterMembership, ExecutionLister, ExecutionStarter, MemberStatus, RecordStore,
+    SecretSource, StartOutcome, TopologySource,
 };
 use replica_dns_aws::{Error, ErrorKind};
 use replica_dns_core::plan::{apply_changes, Change};
 use replica_dns_core::ports::{function_ports, Port};
 use replica_dns_core::records::RecordSet;
 use replica_dns_core::security::SecretText;
+use replica_dns_core::supersede::RunningExecution;
 use replica_dns_core::topology::Topology;
 
 fn conflict(message: String) -> Error {
@@ -231,6 +232,48 @@ impl RecordStore for FakeRecords {
     }
 }
 
+/// The running executions ListExecutions would list, or a failure.
+#[derive(Default)]
+pub struct FakeExecutions {
+    pub running: Mutex<Vec<RunningExecution>>,
+    /// Errors the next calls return, in order.
+    pub fail_next: Mutex<Vec<Error>>,
+    /// State machine ARNs asked about, in order.
+    pub asked: Mutex<Vec<String>>,
+}
+
+impl FakeExecutions {
+    pub fn with(running: impl IntoIterator<Item = RunningExecution>) -> Self {
+        let fake = Self::default();
+        fake.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(running);
+        fake
+    }
+}
+
+impl ExecutionLister for FakeExecutions {
+    async fn running_executions(
+        &self,
+        state_machine_arn: &str,
+    ) -> Result<Vec<RunningExecution>, Error> {
+        self.asked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(state_machine_arn.to_owned());
+        let mut fail = self.fail_next.lock().unwrap_or_else(|e| e.into_inner());
+        if !fail.is_empty() {
+            return Err(fail.remove(0));
+        }
+        Ok(self
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone())
+    }
+}
+
 /// Step Functions' idempotency by execution name.
 #[derive(Default)]
 pub struct FakeStarter {
@@ -337,6 +380,7 @@ one_port!(
     FakeTopology => TopologySource,
     FakeRecords => RecordStore,
     FakeStarter => ExecutionStarter,
+    FakeExecutions => ExecutionLister,
     FakeSecrets => SecretSource,
 );
 

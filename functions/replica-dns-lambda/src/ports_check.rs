@@ -19,7 +19,7 @@ macro_rules! handler_ports_are_declared {
         #[test]
         fn handler_bounds_are_the_declared_ports() {
             #[allow(unused_imports)]
-            use $crate::fakes::{FakeRecords, FakeSecrets, FakeStarter, FakeTopology};
+            use $crate::fakes::{FakeExecutions, FakeRecords, FakeSecrets, FakeStarter, FakeTopology};
             // Compiles only if the handler needs no port beyond these doubles'.
             let _instantiable = $handler::<$($double),+>;
             let mut bound = ::std::vec::Vec::new();

@@ -1,8 +1,8 @@
 //! The per-group state ([`GroupRun`]) that the state machine passes from function to
 //! function, and its parts. Its JSON shape is the I/O contract documented in
 //! `statemachine/README.md`; the ASL's Choice states read `dryRun`, `changesPlanned`,
-//! `nodesPending`, `awaitDeadlineExceeded`, `verify.status`, `counters.conflicts` and
-//! `tunables.*` from it.
+//! `nodesPending`, `awaitDeadlineExceeded`, `report.supersededBy`, `verify.status`,
+//! `counters.conflicts` and `tunables.*` from it.
 //!
 //! Only data lives here; each function's behaviour lives in its own crate.
 
@@ -56,6 +56,9 @@ pub enum Outcome {
     Unchanged,
     /// Dry-run: the plan was computed and shown, nothing written.
     DryRun,
+    /// A newer execution for the group took over while this one waited for nodes
+    /// (core `supersede`); `Report::superseded_by` names it.
+    Superseded,
 }
 
 /// Which plan a batch belongs to.
@@ -148,6 +151,9 @@ pub struct Report {
     pub conflict_retries: u32,
     #[serde(default)]
     pub resync_rounds: u32,
+    /// The execution that took over (outcome `superseded`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<String>,
 }
 
 /// The `{Error, Cause}` object a Catch writes into `lastError`.
@@ -251,6 +257,7 @@ impl GroupRun {
                 plan_table: None,
                 conflict_retries: 0,
                 resync_rounds: 0,
+                superseded_by: None,
             },
             last_error: None,
         }

@@ -49,6 +49,13 @@ async fn make_plan<R: RecordStore>(
     waiting_for.dedup();
     run.nodes_pending = !waiting_for.is_empty();
     run.awaiting = waiting_for;
+    // The interim period follows the names, whoever wrote them: a run whose plan finds
+    // them interim (its own batch to come, or an overlapping run's already in place)
+    // measures from here, so the period is still reported when that other run stops
+    // early (superseded) or this one skips Apply (nothing to change).
+    if run.nodes_pending && !run.dry_run {
+        run.interim_since_ms.get_or_insert(metrics::now_ms());
+    }
     let changes: usize = plan.batches.iter().map(|b| b.changes.len()).sum();
     tracing::info!(
         changes,

@@ -1,5 +1,6 @@
 //! The trigger: turns the SNS event ElastiCache's notifications arrive in into one state
-//! machine execution per record, named from the SNS MessageId, so a redelivered message
+//! machine execution per record, named from its source and SNS MessageId
+//! (`<source>--<MessageId>`, core `event::sns_execution_name`), so a redelivered message
 //! lands on the execution that already exists (Standard workflows are idempotent by
 //! name) and runs once.
 //!
@@ -192,15 +193,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn one_execution_per_record_named_from_the_message_id() {
+    async fn one_execution_per_record_named_from_its_source_and_message_id() {
         let trigger = trigger("{}");
         let response = handle(sample(), &trigger).await.unwrap();
         assert_eq!(response.executions.len(), 1);
         let started = &response.executions[0];
         assert_eq!(started.outcome, "started");
+        // `<source>--<MessageId>` (core event::sns_execution_name): deterministic for
+        // redeliveries, and the group lets an older execution see a newer one.
         assert_eq!(
             started.execution_name,
-            "95df01b4-ee98-5cb9-9903-4c221d41eb5e"
+            "orders--95df01b4-ee98-5cb9-9903-4c221d41eb5e"
         );
         let calls = trigger.starter.started.lock().unwrap();
         let input: Value = serde_json::from_str(&calls[0].2).unwrap();

@@ -1,0 +1,132 @@
+//! When an execution may stop because a newer one took over its group (issue 10 item 2:
+//! overlapping executions for one group must not each do the whole job).
+//!
+//! One failover notifies several times (FailoverComplete for the group and for the
+//! clusters, CacheNodeReplaceStarted, …) and each notification starts an execution. An
+//! older execution waiting for a replaced node ends as *superseded* when a newer
+//! execution for the same group is running. That keeps the invariant that matters: every
+//! event is handled by an execution whose snapshots are taken after it. The newer
+//! execution started after the older one's events were published, so all its snapshots
+//! (and the plan and verification they lead to) come after them; the older one has
+//! already done what could not wait (its interim plan is applied, no name is on the
+//! primary) and leaves the rest to it.
+//!
+//! Which executions are for the same group comes from their names: SNS-started
+//! executions are named `<source id>--<MessageId>` ([`crate::event::sns_execution_name`]),
+//! the source being the group or one of its cache clusters. Manual runs carry no source
+//! and never supersede anything.
+//!
+//! ListExecutions "is eventually consistent. The results are best effort and may not
+//! reflect very recent updates and changes" (API reference). A newer execution not listed
+//! yet means this one goes on (calls spent, nothing lost); one listed as running that has
+//! just ended still took its snapshots after this one's events, so stopping stays right.
+//!
+//! Pure: the caller lists the running executions (Step Functions ListExecutions).
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::execution_source;
+
+/// One running execution of the state machine, as ListExecutions reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunningExecution {
+    pub name: String,
+    pub execution_arn: String,
+    /// `startDate`, in milliseconds since the Unix epoch.
+    pub started_ms: i64,
+}
+
+/// The newest running execution that takes over from the execution `own_arn` for the
+/// group `group_id` (whose cache clusters are `member_ids`): one that started strictly
+/// later and whose name's source is the group or one of its members. `None` when there
+/// is none, or when `own_arn` is not among `running` (nothing is known about our start).
+/// Executions that started in the same millisecond supersede neither: both go on, which
+/// costs calls but loses nothing.
+pub fn superseded_by<'r>(
+    own_arn: &str,
+    group_id: &str,
+    member_ids: &[&str],
+    running: &'r [RunningExecution],
+) -> Option<&'r RunningExecution> {
+    let own = running.iter().find(|e| e.execution_arn == own_arn)?;
+    running
+        .iter()
+        .filter(|e| e.started_ms > own.started_ms)
+        .filter(|e| {
+            execution_source(&e.name)
+                .is_some_and(|source| source == group_id || member_ids.contains(&source))
+        })
+        .max_by(|a, b| {
+            a.started_ms
+                .cmp(&b.started_ms)
+                .then_with(|| a.name.cmp(&b.name))
+        })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+
+    fn running(name: &str, started_ms: i64) -> RunningExecution {
+        RunningExecution {
+            name: name.into(),
+            execution_arn: format!("arn:aws:states:us-east-1:1:execution:sm:{name}"),
+            started_ms,
+        }
+    }
+
+    const OWN: &str = "arn:aws:states:us-east-1:1:execution:sm:orders--m1";
+
+    #[test]
+    fn a_newer_execution_for_the_group_or_one_of_its_members_takes_over() {
+        let cases: [(&str, Vec<RunningExecution>, Option<&str>); 7] = [
+            ("alone", vec![running("orders--m1", 10)], None),
+            (
+                "a newer one for the group",
+                vec![running("orders--m1", 10), running("orders--m2", 20)],
+                Some("orders--m2"),
+            ),
+            (
+                "a newer one for a member",
+                vec![running("orders--m1", 10), running("orders-002--m2", 20)],
+                Some("orders-002--m2"),
+            ),
+            (
+                "the newest of several",
+                vec![
+                    running("orders--m1", 10),
+                    running("orders-002--m3", 30),
+                    running("orders--m2", 20),
+                ],
+                Some("orders-002--m3"),
+            ),
+            (
+                "an older one does not",
+                vec![running("orders--m1", 10), running("orders--m0", 5)],
+                None,
+            ),
+            (
+                "another group's, a manual run's and a same-millisecond one's do not",
+                vec![
+                    running("orders--m1", 10),
+                    running("orders-eu--m2", 20),
+                    running("billing-001--m3", 20),
+                    running("replica-dns-cli-all-17", 30),
+                    running("orders--m4", 10),
+                ],
+                None,
+            ),
+            (
+                "ourselves not listed: nothing known",
+                vec![running("orders--m2", 20)],
+                None,
+            ),
+        ];
+        for (why, list, expected) in cases {
+            let got = superseded_by(OWN, "orders", &["orders-001", "orders-002"], &list);
+            assert_eq!(got.map(|e| e.name.as_str()), expected, "{why}");
+        }
+    }
+}
