@@ -96,6 +96,7 @@ pub struct ScenarioBuilder<'a> {
     asl_path: PathBuf,
     tls_auth: bool,
     extra_groups: usize,
+    preferred_azs: Vec<String>,
 }
 
 impl Stack {
@@ -117,6 +118,7 @@ impl Stack {
                 .join("replica-dns.asl.json"),
             tls_auth: false,
             extra_groups: 0,
+            preferred_azs: Vec::new(),
         }
     }
 }
@@ -166,6 +168,15 @@ impl ScenarioBuilder<'_> {
     /// `REPLICA_DNS_PROBE_CA_FILE`; [`Scenario::role`] speaks TLS and AUTH.
     pub fn tls_auth(mut self, on: bool) -> Self {
         self.tls_auth = on;
+        self
+    }
+
+    /// Creates the group with `PreferredCacheClusterAZs`: one AZ per member, primary
+    /// first (ElastiCache: "The primary cluster is created in the first AZ in the list";
+    /// the list must have one entry per cluster, replicas + 1). Without it the emulator
+    /// spreads the members over us-east-1a, b and c.
+    pub fn availability_zones(mut self, azs: &[&str]) -> Self {
+        self.preferred_azs = azs.iter().map(|az| az.to_string()).collect();
         self
     }
 
@@ -260,6 +271,9 @@ impl ScenarioBuilder<'_> {
             .notification_topic_arn(&topic_arn);
         if let Some((token, _)) = &auth {
             create = create.transit_encryption_enabled(true).auth_token(token);
+        }
+        if !self.preferred_azs.is_empty() {
+            create = create.set_preferred_cache_cluster_azs(Some(self.preferred_azs.clone()));
         }
         create.send().await.context("CreateReplicationGroup")?;
 
@@ -356,6 +370,8 @@ pub struct Record {
     pub ttl: Option<i64>,
     pub values: Vec<String>,
     pub set_identifier: Option<String>,
+    /// Weighted record sets only.
+    pub weight: Option<i64>,
 }
 
 /// The builder's marker (in the function environment it collects) for
@@ -804,6 +820,43 @@ impl Scenario {
         Ok(())
     }
 
+    /// IncreaseReplicaCount by one replica, placed in `az`, applied immediately. The
+    /// ReplicaConfiguration's PreferredAvailabilityZones must name NewReplicaCount + 1
+    /// AZs, the primary's first (IncreaseReplicaCount, ConfigureShard); the members keep
+    /// theirs, so the last entry is the new replica's.
+    pub async fn add_replica_in(&self, az: &str) -> Result<()> {
+        let members = self.members().await?;
+        let primary = members
+            .iter()
+            .filter(|m| m.current_role == "primary")
+            .chain(members.iter().filter(|m| m.current_role != "primary"));
+        let mut azs: Vec<String> = primary
+            .map(|m| {
+                m.availability_zone
+                    .clone()
+                    .ok_or_else(|| anyhow!("{} has no AZ", m.cache_cluster_id))
+            })
+            .collect::<Result<_>>()?;
+        azs.push(az.to_string());
+        let replicas = i32::try_from(members.len()).context("member count")?;
+        self.stack
+            .elasticache
+            .increase_replica_count()
+            .replication_group_id(&self.group_id)
+            .replica_configuration(
+                aws_sdk_elasticache::types::ConfigureShard::builder()
+                    .node_group_id("0001")
+                    .new_replica_count(replicas)
+                    .set_preferred_availability_zones(Some(azs))
+                    .build(),
+            )
+            .apply_immediately(true)
+            .send()
+            .await
+            .context("IncreaseReplicaCount")?;
+        Ok(())
+    }
+
     /// DecreaseReplicaCount to `new_replica_count` replicas, applied immediately.
     pub async fn remove_replicas(&self, new_replica_count: u8) -> Result<()> {
         self.stack
@@ -971,6 +1024,7 @@ impl Scenario {
                         .map(|v| v.value().to_string())
                         .collect(),
                     set_identifier: r.set_identifier().map(str::to_string),
+                    weight: r.weight(),
                 });
             }
             if !page.is_truncated() {

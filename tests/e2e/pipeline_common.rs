@@ -138,9 +138,12 @@ pub async fn assert_converged(s: &Scenario) -> BTreeMap<String, String> {
         "{above} exists with {} replicas: {cnames:?}",
         replicas.len()
     );
+    // Slot names by the template, not by prefix: AZ-local names (`replica-{az}.…`)
+    // share it.
+    let template = s.config.groups[0].slot_template().unwrap();
     let slot_cnames = cnames
         .keys()
-        .filter(|name| name.starts_with("replica"))
+        .filter(|name| template.slot_of(name).is_some())
         .count();
     assert_eq!(
         slot_cnames,

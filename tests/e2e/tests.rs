@@ -15,6 +15,8 @@ mod cli;
 /// Route 53 records served by the DNS server, the Lambda host's AWS-shaped answers.
 mod stack_smoke;
 
+/// AZ-local names and the pooled name through failover, replacement, a replica in a new AZ.
+mod pipeline_az_names;
 /// The pipeline's other promises: dry-run, manual repair, foreign records, no-op events,
 /// compare-and-swap conflicts, idempotent SNS redelivery.
 mod pipeline_behaviour;
