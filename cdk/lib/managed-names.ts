@@ -5,8 +5,9 @@
 // and AZ names and Route 53's normalisation.
 //
 // What this is NOT: a second implementation of any of those rules. The construct only
-// puts the CLI's names into the record-level IAM condition, and the run-time part of an
-// AZ name (the member's AZ) becomes an IAM wildcard.
+// puts the CLI's names into the record-level IAM condition. AZ names are exact too: the
+// construct passes the region's Availability Zones and the CLI renders each group's AZ
+// name for each of them, so no wildcard can stand for (or span) a label.
 
 import { cliJson } from './cli';
 import { ConfigError, ReplicaDnsConfig, findCli } from './config';
@@ -15,10 +16,8 @@ import { ConfigError, ReplicaDnsConfig, findCli } from './config';
 export interface GroupManagedNames {
   readonly replicationGroupId: string;
   readonly hostedZoneId: string;
-  /** Exact names: every slot, the pooled name, and the ownership TXT name of each. */
+  /** Exact names: every slot, the pooled name, the AZ name of each given AZ, and the ownership TXT name of each. */
   readonly normalizedRecordNames: readonly string[];
-  /** AZ-name patterns (and their TXT names), normalised around {@link ManagedNames.azPlaceholder}. */
-  readonly azNamePatterns: readonly string[];
 }
 
 /** The output of `replica-dns managed-names` (extra keys are ignored). */
@@ -26,8 +25,6 @@ export interface ManagedNames {
   readonly groups: readonly GroupManagedNames[];
   /** The record types replica-dns writes (CNAME for the names, TXT for ownership). */
   readonly recordTypes: readonly string[];
-  /** What stands for the AZ in an AZ-name pattern, e.g. `{az}`. */
-  readonly azPlaceholder: string;
 }
 
 function fail(source: string, what: string, value: unknown): never {
@@ -57,20 +54,22 @@ export function parseManagedNames(value: unknown, source: string): ManagedNames 
       replicationGroupId: text(g.replicationGroupId, `${where}.replicationGroupId`, source),
       hostedZoneId: text(g.hostedZoneId, `${where}.hostedZoneId`, source),
       normalizedRecordNames: texts(g.normalizedRecordNames, `${where}.normalizedRecordNames`, source, true),
-      azNamePatterns: texts(g.azNamePatterns, `${where}.azNamePatterns`, source, false),
     };
   });
-  return { groups, recordTypes: texts(root.recordTypes, 'recordTypes', source, true), azPlaceholder: text(root.azPlaceholder, 'azPlaceholder', source) };
+  return { groups, recordTypes: texts(root.recordTypes, 'recordTypes', source, true) };
 }
 
 /**
  * Runs `replica-dns managed-names -` with `config` on stdin (the CLI validates it first)
- * and returns the names, checked against the configuration's groups.
+ * and the region's `availabilityZones` (each as `--availability-zone`; the CLI refuses a
+ * configuration with AZ names without them) and returns the names, checked against the
+ * configuration's groups.
  */
-export function readManagedNames(config: ReplicaDnsConfig, cli: string = findCli()): ManagedNames {
+export function readManagedNames(config: ReplicaDnsConfig, cli: string = findCli(), availabilityZones: readonly string[] = []): ManagedNames {
   const source = `${cli} managed-names`;
+  const args = ['managed-names', '-', ...availabilityZones.flatMap((az) => ['--availability-zone', az])];
   const names = parseManagedNames(
-    cliJson(cli, ['managed-names', '-'], 'The synth builds the record-level IAM condition (the names apply may change) from this command.', JSON.stringify(config)),
+    cliJson(cli, args, 'The synth builds the record-level IAM condition (the names apply may change) from this command.', JSON.stringify(config)),
     source,
   );
   const want = config.groups.map((g) => `${g.replicationGroupId}@${g.hostedZoneId}`);

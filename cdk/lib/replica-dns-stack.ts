@@ -33,6 +33,8 @@ export interface VerifyVpcContext {
 export interface ReplicaDnsStackSettings {
   readonly config: ReplicaDnsConfig;
   readonly configFile: string;
+  /** The region's Availability Zones for AZ names (context `availabilityZones`). */
+  readonly availabilityZones?: string[];
   readonly architecture: lambda.Architecture;
   readonly assetsDir: string;
   readonly eventTopicArn?: string;
@@ -100,7 +102,8 @@ const RETENTION_DAYS = new Set(Object.values(logs.RetentionDays).filter((v): v i
  * configFile, architecture (arm64 | x86_64), assetsDir, eventTopicArn, alarmTopicArn,
  * driftCheckMinutes (number or "off"), logRetentionDays, logRemovalPolicy (retain | destroy),
  * logLevel (TRACE | DEBUG | INFO | WARN | ERROR), verifyVpc (JSON), executionDefaults (JSON),
- * probeSecretKeyArns (JSON array of KMS key ARNs).
+ * probeSecretKeyArns (JSON array of KMS key ARNs), availabilityZones (comma-separated: the
+ * region's zones, for AZ names; default: CDK's lookup for the stack's account and region).
  */
 export function settingsFromContext(ctx: Context, options: LoadConfigOptions & { baseDir?: string } = {}): ReplicaDnsStackSettings {
   const baseDir = options.baseDir ?? process.cwd();
@@ -191,9 +194,13 @@ export function settingsFromContext(ctx: Context, options: LoadConfigOptions & {
     probeSecretKeyArns = keysRaw as string[];
   }
 
+  // Each name is checked by the CLI (managed-names --availability-zone), not here.
+  const availabilityZones = contextString(ctx, 'availabilityZones')?.split(',').map((z) => z.trim());
+
   return {
     config,
     configFile: configPath,
+    availabilityZones,
     functionLimits,
     metricCatalog,
     architecture,
@@ -227,6 +234,7 @@ export class ReplicaDnsStack extends Stack {
       : undefined;
     this.replicaDns = new ReplicaDns(this, 'ReplicaDns', {
       config: s.config,
+      availabilityZones: s.availabilityZones,
       assetsDir: s.assetsDir,
       architecture: s.architecture,
       functionLimits: s.functionLimits,

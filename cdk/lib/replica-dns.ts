@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -25,7 +25,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagPackSuppression, NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { CONFIG_FILE_IN_LAYER, ReplicaDnsConfig, checkConfigShape, findCli, validateConfigValue, validateExecutionDefaults } from './config';
+import { CONFIG_FILE_IN_LAYER, ConfigError, ReplicaDnsConfig, checkConfigShape, findCli, validateConfigValue, validateExecutionDefaults } from './config';
 import { elastiCacheFilterPolicy } from './filter-policy';
 import { FunctionLimits, FunctionSettings, functionSettings, readFunctionLimits } from './function-limits';
 import { FUNCTIONS, FunctionName, STEP_FUNCTIONS } from './functions';
@@ -194,6 +194,13 @@ export interface ReplicaDnsProps {
    * @default none: the secrets use the AWS managed key `aws/secretsmanager`
    */
   readonly probeSecretKeys?: kms.IKey[];
+  /**
+   * The Availability Zones of the region (e.g. `['us-east-1a', …, 'us-east-1f']`): a group
+   * with `azNames` may write its AZ name for each of them, listed exactly in the
+   * record-level IAM condition. Needed only when a group configures azNames.
+   * @default the stack's `availabilityZones` (looked up for a stack with an account and region)
+   */
+  readonly availabilityZones?: string[];
 }
 
 const DEFAULT_ASSETS_DIR = path.resolve(__dirname, '..', 'assets');
@@ -326,7 +333,7 @@ export class ReplicaDns extends Construct {
     if (props.verifyVpc) this.verifySecurityGroup = this.verifySecurityGroupFor(props.verifyVpc);
     this.functions = this.createFunctions(props, configJson, cli);
     this.stateMachine = this.createStateMachine(props);
-    this.grantCapabilities(config, readManagedNames(config, cli), props.probeSecretKeys ?? []);
+    this.grantCapabilities(config, readManagedNames(config, cli, this.availabilityZonesFor(config, props)), props.probeSecretKeys ?? []);
     this.functions.trigger.addEnvironment('STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
     if (hasDefaults) this.functions.trigger.addEnvironment('REPLICA_DNS_EXECUTION_DEFAULTS', JSON.stringify(props.executionDefaults));
     this.eventTopic = props.eventTopic ?? this.createEventTopic();
@@ -531,6 +538,23 @@ export class ReplicaDns extends Construct {
 
   // ---- permissions -----------------------------------------------------------
 
+  /**
+   * The region's Availability Zones for the AZ names' IAM condition: the prop, else the
+   * stack's (CDK looks them up for a stack with an account and region and caches them in
+   * cdk.context.json); none when no group configures azNames.
+   */
+  private availabilityZonesFor(config: ReplicaDnsConfig, props: ReplicaDnsProps): string[] {
+    if (!config.groups.some((g) => g.azNames !== undefined)) return [];
+    const zones = props.availabilityZones ?? Stack.of(this).availabilityZones;
+    if (zones.length === 0 || zones.some((z) => Token.isUnresolved(z))) {
+      throw new ConfigError(
+        'a group configures azNames, so the record-level IAM condition lists its AZ name for every Availability Zone of the region: ' +
+          'deploy the stack to an environment (env: {account, region}) so that CDK can look the zones up, or set the availabilityZones prop',
+      );
+    }
+    return [...zones];
+  }
+
   /** Adds a grant's statements to `role` and its suppression to the role and its policy. */
   private grant(role: iam.IRole, grant: Grant, owner?: string): void {
     if (grant.ownPolicy !== undefined) {
@@ -666,20 +690,15 @@ export class ReplicaDns extends Construct {
    */
   private changeRecordsStatement(zone: string, names: ManagedNames): iam.PolicyStatement {
     const inZone = names.groups.filter((g) => g.hostedZoneId === zone);
+    // Exact names only (AZ names rendered for each AZ of the region by the CLI).
     const exact = [...new Set(inZone.flatMap((g) => g.normalizedRecordNames))];
-    // An AZ name's AZ is a member's PreferredAvailabilityZone, known only at run time:
-    // `<region><letter>` (or a Local Zone name, which also starts with the region).
-    const patterns = [...new Set(inZone.flatMap((g) => g.azNamePatterns))].map((p) => p.split(names.azPlaceholder).join(`${Aws.REGION}*`));
-    const types = { 'route53:ChangeResourceRecordSetsRecordTypes': [...names.recordTypes], 'route53:ChangeResourceRecordSetsActions': ['CREATE', 'DELETE'] };
-    const conditions =
-      patterns.length === 0
-        ? { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': exact, ...types } }
-        : {
-            // StringLike matches the exact names exactly (normalisation escapes * and ?)
-            // and the AZ-name patterns by wildcard.
-            'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [...exact, ...patterns] },
-            'ForAllValues:StringEquals': types,
-          };
+    const conditions = {
+      'ForAllValues:StringEquals': {
+        'route53:ChangeResourceRecordSetsNormalizedRecordNames': exact,
+        'route53:ChangeResourceRecordSetsRecordTypes': [...names.recordTypes],
+        'route53:ChangeResourceRecordSetsActions': ['CREATE', 'DELETE'],
+      },
+    };
     return new iam.PolicyStatement({
       sid: `ChangeManagedRecords${zone}`,
       actions: ['route53:ChangeResourceRecordSets'],

@@ -10,12 +10,11 @@ import { findCli } from '../lib/config';
 import { parseManagedNames, readManagedNames } from '../lib/managed-names';
 import { TEST_CONFIG, fakeCli } from './helpers';
 
-const names = (groups: unknown[]) => ({ groups, recordTypes: ['CNAME', 'TXT'], azPlaceholder: '{az}', maxReplicas: 5 });
+const names = (groups: unknown[]) => ({ groups, recordTypes: ['CNAME', 'TXT'], maxReplicas: 5 });
 const group = (g: { replicationGroupId: string; hostedZoneId: string }) => ({
   replicationGroupId: g.replicationGroupId,
   hostedZoneId: g.hostedZoneId,
   normalizedRecordNames: ['r1.x', '_rdns.r1.x'],
-  azNamePatterns: [],
 });
 
 test('the CLI is called as `managed-names -` with the configuration on stdin', () => {
@@ -42,8 +41,23 @@ test('a group without names is named', () => {
   );
 });
 
+test('the Availability Zones are passed as --availability-zone, one each', () => {
+  const out = JSON.stringify(names(TEST_CONFIG.groups.map(group)));
+  const cli = fakeCli(`[ "$*" = "managed-names - --availability-zone eu-west-1a --availability-zone eu-west-1b" ] || exit 9; cat >/dev/null; echo '${out}'`);
+  expect(readManagedNames(TEST_CONFIG, cli, ['eu-west-1a', 'eu-west-1b']).groups).toHaveLength(2);
+});
+
 test('the real CLI gives each group its slot names 1..5 with their ownership TXT names, lower case and without the trailing dot', () => {
-  const real = readManagedNames(TEST_CONFIG, findCli());
+  const real = readManagedNames(TEST_CONFIG, findCli(), ['eu-west-1a', 'eu-west-1b']);
   expect(real.groups[0].normalizedRecordNames).toEqual([1, 2, 3, 4, 5].flatMap((n) => [`replica${n}.orders.cache.internal`, `_rdns.replica${n}.orders.cache.internal`]));
-  expect([real.recordTypes, real.azPlaceholder, real.groups[1].azNamePatterns]).toEqual([['CNAME', 'TXT'], '{az}', ['replica-{az}.sessions.example', '_own.replica-{az}.sessions.example']]);
+  expect(real.recordTypes).toEqual(['CNAME', 'TXT']);
+  // AZ names exactly, one per given AZ, each with its TXT name.
+  expect(real.groups[1].normalizedRecordNames.slice(-4)).toEqual([
+    'replica-eu-west-1a.sessions.example', '_own.replica-eu-west-1a.sessions.example',
+    'replica-eu-west-1b.sessions.example', '_own.replica-eu-west-1b.sessions.example',
+  ]);
+});
+
+test('the real CLI refuses AZ names without the region\'s zones', () => {
+  expect(() => readManagedNames(TEST_CONFIG, findCli())).toThrow(/group sessions configures azNames[^]*--availability-zone/);
 });

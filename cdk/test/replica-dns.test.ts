@@ -3,14 +3,14 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { CfnResource, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { App, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { elastiCacheFilterPolicy } from '../lib/filter-policy';
-import { DEFINITION_PLACEHOLDERS, FUNCTIONS, RUNBOOK_ANCHORS, STEP_FUNCTIONS } from '../lib/replica-dns';
-import { ASL_FILE, REGION, REPO_ROOT, SESSIONS_SECRET_ARN, Synth, TEST_CONFIG, TEST_LIMITS, TEST_METRICS, Widget, asArray, dashboardWidgets, functionActions, logicalId, roleStatements, synthConstruct } from './helpers';
+import { DEFINITION_PLACEHOLDERS, FUNCTIONS, RUNBOOK_ANCHORS, ReplicaDns, STEP_FUNCTIONS } from '../lib/replica-dns';
+import { ASL_FILE, REGION, REPO_ROOT, SESSIONS_SECRET_ARN, Synth, fakeAssets, TEST_CONFIG, TEST_LIMITS, TEST_METRICS, Widget, asArray, dashboardWidgets, functionActions, logicalId, roleStatements, synthConstruct } from './helpers';
 
 let s: Synth;
 let vpc: ec2.IVpc;
@@ -597,8 +597,13 @@ describe('least privilege', () => {
     ]);
   });
 
-  test('with AZ and pooled names, the names are lower-cased slots, pooled and AZ patterns with the group\'s TXT prefix', () => {
-    const names = changeStatements()[1].Condition!['ForAllValues:StringLike']['route53:ChangeResourceRecordSetsNormalizedRecordNames'];
+  test('with AZ and pooled names, the names are exact: lower-cased slots, pooled name and one AZ name per AZ of the region, each with the group\'s TXT prefix', () => {
+    const condition = changeStatements()[1].Condition!;
+    expect(condition['ForAllValues:StringLike']).toBeUndefined();
+    const names = condition['ForAllValues:StringEquals']['route53:ChangeResourceRecordSetsNormalizedRecordNames'];
+    // The test stack has an account and region and no cached lookup: CDK's stand-in AZs.
+    const azs = Stack.of(s.construct).availabilityZones;
+    expect(azs.length).toBeGreaterThan(0);
     expect(names).toEqual([
       'replica1.sessions.example', '_own.replica1.sessions.example',
       'replica2.sessions.example', '_own.replica2.sessions.example',
@@ -606,9 +611,21 @@ describe('least privilege', () => {
       'replica4.sessions.example', '_own.replica4.sessions.example',
       'replica5.sessions.example', '_own.replica5.sessions.example',
       'pool.sessions.example', '_own.pool.sessions.example',
-      { 'Fn::Join': ['', ['replica-', { Ref: 'AWS::Region' }, '*.sessions.example']] },
-      { 'Fn::Join': ['', ['_own.replica-', { Ref: 'AWS::Region' }, '*.sessions.example']] },
+      ...azs.flatMap((az) => [`replica-${az}.sessions.example`, `_own.replica-${az}.sessions.example`]),
     ]);
+    // No pattern: nothing may let a wildcard stand for, or span, a label.
+    expect(JSON.stringify(changeStatements().map((st) => st.Condition))).not.toMatch(/\*/);
+  });
+
+  test('the availabilityZones prop names the region\'s zones, and an environment-agnostic stack without it is refused', () => {
+    const given = synthConstruct({ availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c', 'us-west-2d'] });
+    const st = roleStatements(given, given.construct.functions.apply.role!).filter((x) => asArray(x.Action).includes('route53:ChangeResourceRecordSets'))[1];
+    const names = st.Condition!['ForAllValues:StringEquals']['route53:ChangeResourceRecordSetsNormalizedRecordNames'] as string[];
+    expect(names.filter((n) => n.startsWith('replica-'))).toEqual(['us-west-2a', 'us-west-2b', 'us-west-2c', 'us-west-2d'].map((az) => `replica-${az}.sessions.example`));
+    const agnostic = new Stack(new App(), 'Agnostic');
+    expect(() => new ReplicaDns(agnostic, 'ReplicaDns', { config: TEST_CONFIG, functionLimits: TEST_LIMITS, metricCatalog: TEST_METRICS, assetsDir: fakeAssets() })).toThrow(
+      /a group configures azNames[^]*deploy the stack to an environment[^]*availabilityZones prop/,
+    );
   });
 
   test('only CNAME and TXT records may change', () => {

@@ -67,6 +67,11 @@ describe('settingsFromContext', () => {
     expect(read({ probeSecretKeyArns: JSON.stringify([key]) }).probeSecretKeyArns).toEqual([key]);
   });
 
+  test('reads availabilityZones as a comma-separated list (the CLI checks each name)', () => {
+    expect(read({ availabilityZones: 'us-east-1a, us-east-1b' }).availabilityZones).toEqual(['us-east-1a', 'us-east-1b']);
+    expect(read({}).availabilityZones).toBeUndefined();
+  });
+
   test('names a missing field of verifyVpc', () => {
     expect(() => read({ verifyVpc: '{"vpcId":"vpc-1","vpcCidrBlock":"10.0.0.0/16","availabilityZones":["a"]}' })).toThrow(
       /context verifyVpc\.privateSubnetIds must be/,

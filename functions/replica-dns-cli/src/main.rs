@@ -84,6 +84,12 @@ enum Command {
     ManagedNames {
         /// Configuration JSON file, or `-` for stdin.
         file: PathBuf,
+        /// An Availability Zone of the deployment's region (repeatable): each group's AZ
+        /// names for these AZs are listed exactly, with their TXT names, and no pattern is
+        /// printed. Required when a group configures azNames: IAM's record-level
+        /// condition then lists exactly the names the configuration can produce.
+        #[arg(long = "availability-zone", value_name = "AZ")]
+        availability_zones: Vec<String>,
     },
     /// Check a deployment's execution defaults (the CDK's `executionDefaults`, the
     /// trigger's REPLICA_DNS_EXECUTION_DEFAULTS): a JSON object of tunables only, each in
@@ -255,9 +261,12 @@ fn run(command: Command) -> Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&function_limits())?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::ManagedNames { file } => match load_config(&file)? {
+        Command::ManagedNames {
+            file,
+            availability_zones,
+        } => match load_config(&file)? {
             Ok(config) => {
-                let names = names::managed_names(&config)?;
+                let names = names::managed_names(&config, &availability_zones)?;
                 println!("{}", serde_json::to_string_pretty(&names)?);
                 Ok(ExitCode::SUCCESS)
             }

@@ -13,9 +13,13 @@ const VALID_CONFIG: &str = concat!(
     "/../replica-dns-core/tests/fixtures/config/valid.json"
 );
 
-fn managed_names(file: &str) -> (Option<i32>, String, String) {
+fn managed_names(file: &str, azs: &[&str]) -> (Option<i32>, String, String) {
+    let mut args = vec!["managed-names", file];
+    for az in azs {
+        args.extend(["--availability-zone", az]);
+    }
     let out = Command::new(env!("CARGO_BIN_EXE_replica-dns"))
-        .args(["managed-names", file])
+        .args(args)
         .output()
         .unwrap();
     (
@@ -27,7 +31,7 @@ fn managed_names(file: &str) -> (Option<i32>, String, String) {
 
 #[test]
 fn prints_each_groups_names_in_iam_form_and_the_constants() {
-    let (code, stdout, stderr) = managed_names(VALID_CONFIG);
+    let (code, stdout, stderr) = managed_names(VALID_CONFIG, &["us-east-1a", "us-east-1b"]);
     assert_eq!(code, Some(0), "{stderr}");
     let out: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(out["maxReplicas"], 5);
@@ -51,13 +55,15 @@ fn prints_each_groups_names_in_iam_form_and_the_constants() {
         .collect();
     expected.push("replicas.orders.cache.internal".into());
     expected.push("_rdns.replicas.orders.cache.internal".into());
+    // One AZ name (and its TXT name) per Availability Zone given: exact, no pattern.
+    for az in ["us-east-1a", "us-east-1b"] {
+        expected.push(format!("replica-{az}.orders.cache.internal"));
+        expected.push(format!("_rdns.replica-{az}.orders.cache.internal"));
+    }
     assert_eq!(orders["normalizedRecordNames"], json!(expected));
-    assert_eq!(
-        orders["azNamePatterns"],
-        json!([
-            "replica-{az}.orders.cache.internal",
-            "_rdns.replica-{az}.orders.cache.internal"
-        ])
+    assert!(
+        !stdout.contains('*') && !stdout.contains("{az}\"."),
+        "{stdout}"
     );
     assert_eq!(
         orders["slots"][1],
@@ -70,8 +76,25 @@ fn prints_each_groups_names_in_iam_form_and_the_constants() {
         carts["normalizedRecordNames"][9],
         "_rdns.replica5.carts.cache.internal"
     );
-    assert_eq!(carts["azNamePatterns"], json!([]));
+    assert_eq!(carts["normalizedRecordNames"].as_array().unwrap().len(), 10);
     assert_eq!(carts["pooled"], Value::Null);
+}
+
+#[test]
+fn az_names_without_the_regions_zones_or_with_a_bad_zone_are_refused() {
+    let (code, stdout, stderr) = managed_names(VALID_CONFIG, &[]);
+    assert_eq!((code, stdout.as_str()), (Some(1), ""));
+    assert!(
+        stderr.contains("group orders configures azNames")
+            && stderr.contains("--availability-zone"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = managed_names(VALID_CONFIG, &["us-east-1*"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("\"us-east-1*\" is not an Availability Zone name"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -88,7 +111,7 @@ fn an_invalid_configuration_prints_its_problems_and_exits_1() {
         .to_string(),
     )
     .unwrap();
-    let (code, stdout, stderr) = managed_names(file.to_str().unwrap());
+    let (code, stdout, stderr) = managed_names(file.to_str().unwrap(), &[]);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(code, Some(1));
     assert_eq!(stdout, "");

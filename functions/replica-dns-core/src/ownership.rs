@@ -650,18 +650,6 @@ impl AzPattern {
             self.suffix
         )
     }
-
-    /// The pattern in IAM's normalised form ([`iam_normalized_name`] applied to the text
-    /// around the placeholder), with `{az}` kept as the placeholder: normalisation
-    /// escapes `{` and `}`, so the placeholder is the only `{az}` left in the result.
-    pub fn iam_template(&self) -> Result<String, OwnershipError> {
-        Ok(format!(
-            "{}{}{}",
-            iam_escape(&self.prefix, &self.template())?,
-            crate::config::AZ_PLACEHOLDER,
-            iam_normalized_name(&self.suffix)?
-        ))
-    }
 }
 
 /// The AZ-local name pattern of a group and the pattern of its ownership TXT names.
@@ -1105,15 +1093,15 @@ mod tests {
     }
 
     #[test]
-    fn az_pattern_keeps_its_placeholder_in_iam_form() {
+    fn az_pattern_keeps_its_placeholder() {
         let pattern = AzPattern {
             prefix: "_rdns.replica-".into(),
             suffix: ".cache.internal.".into(),
         };
         assert_eq!(pattern.template(), "_rdns.replica-{az}.cache.internal.");
         assert_eq!(
-            pattern.iam_template().unwrap(),
-            "_rdns.replica-{az}.cache.internal"
+            pattern.render("us-east-1a"),
+            "_rdns.replica-us-east-1a.cache.internal."
         );
     }
 
