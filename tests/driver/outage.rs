@@ -71,6 +71,8 @@ impl OutageReport {
 }
 
 const TIMEOUT: Duration = Duration::from_secs(300);
+/// Groups brought up (created and synced) at the same time before the outage.
+const BRING_UP_AT_ONCE: usize = 4;
 const QUIET: Duration = Duration::from_secs(4);
 
 fn epoch_seconds() -> f64 {
@@ -84,11 +86,16 @@ fn epoch_seconds() -> f64 {
 /// on, fails every group over within `outage.within`, waits until the pipeline is idle,
 /// and turns throttling off again (also when a step fails).
 pub async fn run(stack: &Stack, outage: &Outage) -> Result<OutageReport> {
+    // A few groups at a time: bringing 20 groups' nodes up at once on a 2-core machine
+    // outlasts a scenario's 60 s bring-up wait.
+    let bring_up = Arc::new(tokio::sync::Semaphore::new(BRING_UP_AT_ONCE));
     let mut built = tokio::task::JoinSet::new();
     for i in 0..outage.groups {
         let stack = stack.clone();
         let replicas = outage.replicas;
+        let bring_up = Arc::clone(&bring_up);
         built.spawn(async move {
+            let _permit = bring_up.acquire_owned().await?;
             let s = stack
                 .scenario(&format!("az{i:02}"))
                 .replicas(replicas)

@@ -171,6 +171,19 @@ impl ScenarioBuilder<'_> {
         self
     }
 
+    /// Gives the group AZ-local names `replica-{az}.<zone>` and the pooled name
+    /// `pool.<zone>` (config `azNames`, `pooledName`).
+    pub fn az_names_and_pool(self) -> Self {
+        self.configure(|g| {
+            g.az_names = Some(replica_dns_core::config::AzNamesConfig {
+                template: format!("replica-{{az}}.{}", g.zone_name),
+            });
+            g.pooled_name = Some(replica_dns_core::config::PooledNameConfig {
+                name: format!("pool.{}", g.zone_name),
+            });
+        })
+    }
+
     /// Creates the group with `PreferredCacheClusterAZs`: one AZ per member, primary
     /// first (ElastiCache: "The primary cluster is created in the first AZ in the list";
     /// the list must have one entry per cluster, replicas + 1). Without it the emulator
@@ -439,18 +452,30 @@ impl Scenario {
     /// The CloudWatch Embedded Metric Format documents function `short` (e.g. "apply")
     /// wrote to its log so far: every log line that is a JSON object with `_aws`.
     pub fn metric_documents(&self, short: &str) -> Vec<Value> {
-        let Some(dir) = &self.stack.run_dir else {
-            return Vec::new();
-        };
-        let path = dir
-            .join("lambda")
-            .join(format!("{}.log", self.function_name(short)));
-        std::fs::read_to_string(path)
-            .unwrap_or_default()
+        self.function_log(short)
             .lines()
             .filter_map(|line| serde_json::from_str::<Value>(line).ok())
             .filter(|doc| doc.get("_aws").is_some())
             .collect()
+    }
+
+    /// How many lines of function `short`'s log so far contain `text`.
+    pub fn log_lines_containing(&self, short: &str, text: &str) -> usize {
+        self.function_log(short)
+            .lines()
+            .filter(|line| line.contains(text))
+            .count()
+    }
+
+    /// Everything function `short` logged so far (empty without a run directory).
+    fn function_log(&self, short: &str) -> String {
+        let Some(dir) = &self.stack.run_dir else {
+            return String::new();
+        };
+        let path = dir
+            .join("lambda")
+            .join(format!("{}.log", self.function_name(short)));
+        std::fs::read_to_string(path).unwrap_or_default()
     }
 
     async fn deploy_pipeline(

@@ -9,10 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use hickory_resolver::proto::rr::RecordType;
-use replica_dns_core::config::{AzNamesConfig, PooledNameConfig};
 use replica_dns_tests::{Member, Scenario, Stack};
 
-use crate::pipeline_common::{assert_converged, group_available, resync, settle};
+use crate::pipeline_common::{
+    assert_converged, assert_resolves_to, group_available, resync, settle,
+};
 
 /// Queries of the pooled name: with up to three equal weights, the chance that one
 /// record is never answered is below 1e-6.
@@ -26,14 +27,7 @@ async fn az_scenario(prefix: &str, azs: &[&str]) -> Scenario {
         .scenario(prefix)
         .replicas(replicas)
         .availability_zones(azs)
-        .configure(|g| {
-            g.az_names = Some(AzNamesConfig {
-                template: format!("replica-{{az}}.{}", g.zone_name),
-            });
-            g.pooled_name = Some(PooledNameConfig {
-                name: format!("pool.{}", g.zone_name),
-            });
-        })
+        .az_names_and_pool()
         .build()
         .await
         .unwrap()
@@ -189,25 +183,6 @@ pub async fn assert_az_names_and_pool(s: &Scenario) -> AzView {
         );
     }
     AzView { az_names, pool }
-}
-
-/// `name` resolves through the local DNS to `member`'s endpoint and on to its address.
-async fn assert_resolves_to(s: &Scenario, name: &str, member: &Member) {
-    let answers = s.resolve(name, RecordType::A).await.unwrap();
-    assert!(
-        answers
-            .iter()
-            .any(|a| a.record_type == "CNAME" && trim(&a.value) == trim(&member.address)),
-        "{name} does not resolve through {}: {answers:?}",
-        member.address
-    );
-    let addr = s.node_addr(member).await.unwrap();
-    assert!(
-        answers
-            .iter()
-            .any(|a| a.record_type == "A" && a.value == addr.ip().to_string()),
-        "{name} does not reach {addr}: {answers:?}"
-    );
 }
 
 /// The member `id`'s AZ.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_sfn::types::ExecutionStatus;
 use hickory_resolver::proto::rr::RecordType;
-use replica_dns_tests::{Execution, Scenario, Stack};
+use replica_dns_tests::{Execution, Member, Scenario, Stack};
 use serde_json::{json, Value};
 
 /// Long enough for a node replacement on a loaded 2-core machine.
@@ -115,21 +115,7 @@ pub async fn assert_converged(s: &Scenario) -> BTreeMap<String, String> {
             "{name} -> {} answers ROLE {role:?}",
             member.cache_cluster_id
         );
-        let answers = s.resolve(&name, RecordType::A).await.unwrap();
-        assert!(
-            answers
-                .iter()
-                .any(|a| a.record_type == "CNAME" && trim(&a.value) == trim(&member.address)),
-            "{name} does not resolve through {}: {answers:?}",
-            member.address
-        );
-        let addr = s.node_addr(member).await.unwrap();
-        assert!(
-            answers
-                .iter()
-                .any(|a| a.record_type == "A" && a.value == addr.ip().to_string()),
-            "{name} does not reach {addr}: {answers:?}"
-        );
+        assert_resolves_to(s, &name, member).await;
         slots.insert(name, member.cache_cluster_id.clone());
     }
     let above = s.slot_name(replicas.len() as u8 + 1);
@@ -151,6 +137,25 @@ pub async fn assert_converged(s: &Scenario) -> BTreeMap<String, String> {
         "names not contiguous: {cnames:?}"
     );
     slots
+}
+
+/// `name` resolves through the local DNS to `member`'s endpoint and on to its address.
+pub async fn assert_resolves_to(s: &Scenario, name: &str, member: &Member) {
+    let answers = s.resolve(name, RecordType::A).await.unwrap();
+    assert!(
+        answers
+            .iter()
+            .any(|a| a.record_type == "CNAME" && trim(&a.value) == trim(&member.address)),
+        "{name} does not resolve through {}: {answers:?}",
+        member.address
+    );
+    let addr = s.node_addr(member).await.unwrap();
+    assert!(
+        answers
+            .iter()
+            .any(|a| a.record_type == "A" && a.value == addr.ip().to_string()),
+        "{name} does not reach {addr}: {answers:?}"
+    );
 }
 
 /// The per-group reports of an execution output.

@@ -1,8 +1,10 @@
 //! The failover demo the README's first command runs: a 1 + 5 replication group on the
 //! local stack (real `redis-server` nodes), then a failover, a node replacement, a
 //! replica removed and one added — each driven by the SNS notifications the emulated
-//! ElastiCache publishes, handled by the real state machine and Lambda binaries. After
-//! each step it prints the `replica{n}` records and every node's role.
+//! ElastiCache publishes, handled by the real state machine and Lambda binaries. The
+//! members sit in three Availability Zones and the group also has AZ-local names
+//! (`replica-{az}`) and a pooled name (one weighted record per replica). After each
+//! step it prints the `replica{n}` records, the AZ names, the pool and every node's role.
 //!
 //! Not a test: it asserts nothing beyond "each execution succeeded"; the e2e tests
 //! (`tests/e2e/pipeline_*.rs`) make the same promises with assertions. Run it inside the
@@ -15,6 +17,7 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use aws_sdk_sfn::types::ExecutionStatus;
 use hickory_resolver::proto::rr::RecordType;
+use replica_dns_core::records::normalize_name;
 use replica_dns_tests::{Execution, Member, Role, Scenario, Stack};
 use serde_json::{json, Value};
 
@@ -22,6 +25,15 @@ use serde_json::{json, Value};
 const TIMEOUT: Duration = Duration::from_secs(240);
 /// No new execution for this long: the notifications of a step have been handled.
 const QUIET: Duration = Duration::from_secs(4);
+/// Where the members sit, primary first (PreferredCacheClusterAZs).
+const AZS: [&str; 6] = [
+    "us-east-1a",
+    "us-east-1b",
+    "us-east-1c",
+    "us-east-1a",
+    "us-east-1b",
+    "us-east-1c",
+];
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -30,9 +42,15 @@ async fn main() -> Result<()> {
         .context("run the demo inside the local stack: tests/demo")?;
 
     banner("replica-dns demo: a 1 primary + 5 replica group, as in the AWS blog post");
-    println!("Creating the group (6 real redis-server nodes), a private zone, an SNS topic,");
-    println!("the seven Lambdas and the state machine on the local stack…");
-    let s = stack.scenario("demo").replicas(5).build().await?;
+    println!("Creating the group (6 real redis-server nodes over us-east-1a, b and c), a private");
+    println!("zone, an SNS topic, the seven Lambdas and the state machine on the local stack…");
+    let s = stack
+        .scenario("demo")
+        .replicas(5)
+        .availability_zones(&AZS)
+        .az_names_and_pool()
+        .build()
+        .await?;
     s.wait_group_available(TIMEOUT).await?;
     println!("zone {}   group {}", s.zone_name, s.group_id);
     print_nodes(&s).await?;
@@ -253,7 +271,58 @@ async fn print_state(s: &Scenario) -> Result<()> {
         );
         n += 1;
     }
+    print_az_names_and_pool(s, &members).await?;
     print_nodes_of(s, &members).await;
+    Ok(())
+}
+
+/// The AZ names (each with the AZ of the node behind it) and the pool's weighted records.
+async fn print_az_names_and_pool(s: &Scenario, members: &[Member]) -> Result<()> {
+    let group = s
+        .config
+        .groups
+        .first()
+        .context("no group in the configuration")?;
+    let pool = group
+        .pooled_name
+        .as_ref()
+        .map(|p| normalize_name(&p.name))
+        .unwrap_or_default();
+    let records = s.records().await?;
+    for az in ["us-east-1a", "us-east-1b", "us-east-1c"] {
+        let Some(name) = group.az_name(az) else {
+            continue;
+        };
+        let target = records
+            .iter()
+            .find(|r| r.record_type == "CNAME" && r.name == name)
+            .and_then(|r| r.values.first());
+        let shown = match target.and_then(|t| member_at(members, t)) {
+            Some(m) => format!(
+                "{} ({}, {})",
+                m.cache_cluster_id,
+                m.availability_zone.as_deref().unwrap_or("?"),
+                m.current_role
+            ),
+            None => target.cloned().unwrap_or_else(|| "(none)".into()),
+        };
+        println!("  {:<40} {shown}", trim(&name));
+    }
+    let mut in_pool: Vec<String> = records
+        .iter()
+        .filter(|r| r.record_type == "CNAME" && r.name == pool)
+        .filter_map(|r| {
+            let member = member_at(members, r.values.first()?)?;
+            Some(format!(
+                "{} ({}, weight {})",
+                member.cache_cluster_id,
+                member.current_role,
+                r.weight.unwrap_or_default()
+            ))
+        })
+        .collect();
+    in_pool.sort();
+    println!("  {:<40} {}", trim(&pool), in_pool.join(", "));
     Ok(())
 }
 
