@@ -236,7 +236,7 @@ async fn print_state(s: &Scenario) -> Result<()> {
     let members = s.members().await?;
     let cnames: BTreeMap<String, String> = s.cnames().await?;
     println!(
-        "\n  {:<40} {:<18} {:<10} {:<8} resolves",
+        "\n  {:<48} {:<18} {:<10} {:<8} resolves",
         "name", "-> node", "EC role", "ROLE"
     );
     let mut n = 1u8;
@@ -263,7 +263,7 @@ async fn print_state(s: &Scenario) -> Result<()> {
             })
             .unwrap_or_else(|e| format!("error: {e}"));
         println!(
-            "  {:<40} {:<18} {:<10} {:<8} {resolves}",
+            "  {:<48} {:<18} {:<10} {:<8} {resolves}",
             trim(&name),
             node,
             ec_role,
@@ -306,7 +306,7 @@ async fn print_az_names_and_pool(s: &Scenario, members: &[Member]) -> Result<()>
             ),
             None => target.cloned().unwrap_or_else(|| "(none)".into()),
         };
-        println!("  {:<40} {shown}", trim(&name));
+        println!("  {:<48} {shown}", trim(&name));
     }
     let mut in_pool: Vec<String> = records
         .iter()
@@ -322,7 +322,7 @@ async fn print_az_names_and_pool(s: &Scenario, members: &[Member]) -> Result<()>
         })
         .collect();
     in_pool.sort();
-    println!("  {:<40} {}", trim(&pool), in_pool.join(", "));
+    println!("  {:<48} {}", trim(&pool), in_pool.join(", "));
     Ok(())
 }
 
