@@ -152,6 +152,8 @@ pub struct FakeRecords {
     pub batches: Mutex<Vec<(String, Vec<Change>)>>,
     /// Run before the next `change_batch` (e.g. a concurrent writer's edit).
     pub before_next_batch: Mutex<Option<ZoneEdit>>,
+    /// How many times `list_records` was called.
+    pub lists: Mutex<u32>,
 }
 
 impl FakeRecords {
@@ -180,6 +182,7 @@ impl RecordStore for FakeRecords {
         zone_id: &str,
         _subtree: Option<&str>,
     ) -> Result<Vec<RecordSet>, Error> {
+        *self.lists.lock().unwrap_or_else(|e| e.into_inner()) += 1;
         Ok(self.records(zone_id))
     }
 

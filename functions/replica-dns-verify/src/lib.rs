@@ -10,6 +10,9 @@
 //!    resolver (else `pending`: propagation) and every target Redis answers `ROLE` =
 //!    replica (else `drifted`), asked over TLS and after `AUTH` as the group requires.
 //!
+//! When this execution wrote nothing (nothing to change, or a concurrent run had written
+//! it), 1–3 are skipped and only 4 runs: see [`wrote_nothing_against`].
+//!
 //! It changes nothing; a `drifted` run is re-planned by the state machine. A probe that
 //! cannot get into a node (TLS or authentication fails, credentials missing or
 //! unusable) is not drift: re-planning would not change it, so the step fails with
@@ -20,10 +23,11 @@ pub mod probe;
 
 use replica_dns_aws::ports::{ChangeStatus, RecordStore, TopologySource};
 use replica_dns_aws::ErrorKind;
-use replica_dns_core::config::Config;
+use replica_dns_core::config::{Config, GroupConfig};
 use replica_dns_core::metrics::{ExecutionOutcome, Metric};
 use replica_dns_core::plan::{effect_differences, EffectDifference, Plan};
 use replica_dns_core::records::RecordSet;
+use replica_dns_core::topology::Topology;
 use replica_dns_lambda::run::{Outcome, Verification, VerifyStatus};
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::{describe_group, group_records, plan_to_apply};
@@ -109,41 +113,13 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
     let group = group_config(&deps.config, &run.replication_group_id)?;
     let applied = run.require_plan()?.clone();
 
-    for change_id in &run.change_ids {
-        let status =
-            deps.records.change_status(change_id).await.map_err(|e| {
-                HandlerError::aws(format!("getting status of change {change_id}"), e)
-            })?;
-        if status == ChangeStatus::Pending {
-            let detail = format!("change {change_id} is still PENDING");
-            settle(&mut run, VerifyStatus::Pending, detail)?;
-            return Ok(run);
-        }
-    }
-
-    let current = group_records(&deps.records, group).await?;
-    let mismatches = readback_mismatches(&applied, &current);
-    if !mismatches.is_empty() {
-        let detail = format!(
-            "records read back differ from the plan: {}",
-            mismatches.join("; ")
-        );
-        settle(&mut run, VerifyStatus::Drifted, detail)?;
-        return Ok(run);
-    }
-
-    let fresh = describe_group(&deps.topology, &run.replication_group_id).await?;
-    let check = plan_to_apply(&deps.config, group, fresh.clone(), current)?;
-    run.topology = Some(fresh.clone());
-    if !check.is_empty() || !check.is_final() {
-        let changes: usize = check.batches.iter().map(|b| b.changes.len()).sum();
-        let detail = format!(
-            "a fresh snapshot disagrees with the records ({changes} changes needed{}): planning again",
-            if check.is_final() { "" } else { ", some members unavailable" }
-        );
-        settle(&mut run, VerifyStatus::Drifted, detail)?;
-        return Ok(run);
-    }
+    let (check, fresh) = match wrote_nothing_against(&run, &applied) {
+        Some(topology) => (applied, topology),
+        None => match look_again(&mut run, deps, group, &applied).await? {
+            Some(found) => found,
+            None => return Ok(run),
+        },
+    };
 
     let names: Vec<NameCheck> = check.groups.iter().flat_map(NameCheck::of_plan).collect();
     let findings = deps
@@ -207,6 +183,71 @@ async fn verify<T: TopologySource, R: RecordStore, P: Probe>(
     );
     settle(&mut run, VerifyStatus::Converged, detail)?;
     Ok(run)
+}
+
+/// Verify's looks at a plan this execution wrote or that had something to change:
+/// nothing found yet (`None`, `run.verify` set to the verdict), or the plan against a fresh
+/// snapshot and the records read back, with that snapshot.
+async fn look_again<T: TopologySource, R: RecordStore, P: Probe>(
+    run: &mut GroupRun,
+    deps: &Deps<T, R, P>,
+    group: &GroupConfig,
+    applied: &Plan,
+) -> Result<Option<(Plan, Topology)>, HandlerError> {
+    for change_id in &run.change_ids {
+        let status =
+            deps.records.change_status(change_id).await.map_err(|e| {
+                HandlerError::aws(format!("getting status of change {change_id}"), e)
+            })?;
+        if status == ChangeStatus::Pending {
+            let detail = format!("change {change_id} is still PENDING");
+            settle(run, VerifyStatus::Pending, detail)?;
+            return Ok(None);
+        }
+    }
+
+    let current = group_records(&deps.records, group).await?;
+    let mismatches = readback_mismatches(applied, &current);
+    if !mismatches.is_empty() {
+        let detail = format!(
+            "records read back differ from the plan: {}",
+            mismatches.join("; ")
+        );
+        settle(run, VerifyStatus::Drifted, detail)?;
+        return Ok(None);
+    }
+
+    let fresh = describe_group(&deps.topology, &run.replication_group_id).await?;
+    let check = plan_to_apply(&deps.config, group, fresh.clone(), current)?;
+    run.topology = Some(fresh.clone());
+    if !check.is_empty() || !check.is_final() {
+        let changes: usize = check.batches.iter().map(|b| b.changes.len()).sum();
+        let detail = format!(
+            "a fresh snapshot disagrees with the records ({changes} changes needed{}): planning again",
+            if check.is_final() { "" } else { ", some members unavailable" }
+        );
+        settle(run, VerifyStatus::Drifted, detail)?;
+        return Ok(None);
+    }
+    Ok(Some((check, fresh)))
+}
+
+/// The snapshot this execution wrote nothing against, when verify need not read again.
+/// A run reaches verify without having written (no change id, no applied batch) in two
+/// ways: Plan found nothing to change in its snapshot and the records read with it, or
+/// Apply found every batch of the plan already in place — a concurrent run for the same
+/// event wrote it — in records it read just now. Either way the records are what the
+/// plan wants as of a moment ago, so step 2 has nothing to compare and step 3 would plan
+/// again on the same reads (and find nothing: planning is idempotent). Only the probe
+/// is left, and the run costs three AWS calls fewer (issue 10 item 1: the drift check of
+/// a group in sync, the second execution of a replica added, the later executions of a
+/// failover's burst). A plan still waiting for members does not qualify. A topology move
+/// after that snapshot is published, and its own execution handles it.
+fn wrote_nothing_against(run: &GroupRun, plan: &Plan) -> Option<Topology> {
+    let wrote_nothing = run.change_ids.is_empty() && run.report.applied.is_empty();
+    (wrote_nothing && plan.is_final())
+        .then(|| run.topology.clone())
+        .flatten()
 }
 
 /// The error a probe that cannot check the group ends verify with: a throttled or

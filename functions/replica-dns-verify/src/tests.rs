@@ -228,6 +228,83 @@ async fn a_target_answering_master_is_drift() {
     assert!(out.verify.unwrap().detail.contains("master"));
 }
 
+/// A run as Plan leaves it when the zone is already in sync: its own snapshot's topology
+/// and an empty, final plan of it; nothing written.
+fn planned_nothing_run(records: &FakeRecords, primary: &str) -> GroupRun {
+    let mut run = group_run("orders");
+    let input = PlanInput {
+        topologies: vec![topology(primary)],
+        zones: vec![ZoneRecords {
+            hosted_zone_id: "Z1".into(),
+            records: records.records("Z1"),
+        }],
+    };
+    let plan = plan(&config(), &input).unwrap();
+    assert!(plan.is_empty() && plan.is_final(), "the zone is in sync");
+    run.topology = Some(topology(primary));
+    run.plan = Some(plan);
+    run
+}
+
+// Issue 10 item 1: an execution that wrote nothing does not read the group and the zone
+// a second time.
+#[tokio::test]
+async fn nothing_written_and_nothing_to_change_is_verified_without_reading_again() {
+    let records = FakeRecords::default();
+    applied_run(&records, "orders-001").await;
+    let run = planned_nothing_run(&records, "orders-001");
+    *records.lists.lock().unwrap() = 0;
+    let ports = deps(records, topology("orders-001"));
+    let out = handle(run, &ports).await.unwrap();
+    assert_eq!(status(&out), VerifyStatus::Converged, "{:?}", out.verify);
+    assert_eq!(out.report.outcome, Outcome::Unchanged);
+    assert_eq!(ports.topology.calls(), Vec::<String>::new());
+    assert_eq!(*ports.records.lists.lock().unwrap(), 0);
+
+    // The same when Apply found the plan's changes already written by a concurrent run.
+    let records = FakeRecords::default();
+    let mut run = applied_run(&records, "orders-001").await;
+    run.change_ids.clear();
+    run.report.applied.clear();
+    run.topology = Some(topology("orders-001"));
+    *records.lists.lock().unwrap() = 0;
+    let ports = deps(records, topology("orders-001"));
+    let out = handle(run, &ports).await.unwrap();
+    assert_eq!(status(&out), VerifyStatus::Converged, "{:?}", out.verify);
+    assert_eq!(out.report.outcome, Outcome::Unchanged);
+    assert_eq!(ports.topology.calls(), Vec::<String>::new());
+    assert_eq!(*ports.records.lists.lock().unwrap(), 0);
+
+    // ... but a run that wrote reads both back.
+    let records = FakeRecords::default();
+    let run = applied_run(&records, "orders-001").await;
+    let ports = deps(records, topology("orders-001"));
+    handle(run, &ports).await.unwrap();
+    assert_eq!(ports.topology.calls(), vec!["describe_group orders"]);
+    assert_eq!(*ports.records.lists.lock().unwrap(), 1);
+}
+
+// The probe still runs on a no-op execution: a target answering master is drift there too.
+#[tokio::test]
+async fn nothing_to_change_still_probes_what_clients_see() {
+    let records = FakeRecords::default();
+    applied_run(&records, "orders-001").await;
+    let run = planned_nothing_run(&records, "orders-001");
+    let deps = deps_with(
+        records,
+        Answers(|| {
+            Ok(Findings {
+                checked: true,
+                wrong_role: vec!["replica1 -> 127.0.0.1:7001 answers ROLE master".into()],
+                ..Findings::default()
+            })
+        }),
+    );
+    let out = handle(run, &deps).await.unwrap();
+    assert_eq!(status(&out), VerifyStatus::Drifted);
+    assert_eq!(deps.topology.calls(), Vec::<String>::new());
+}
+
 // Issue 8, item 3: a probe that cannot authenticate is not drift to re-plan.
 #[tokio::test]
 async fn a_node_refusing_the_credentials_fails_verify_as_fatal_naming_the_reply() {
