@@ -2,7 +2,9 @@
 //! plan is waiting for are available yet. The state machine's Wait state provides the
 //! interval; this step sets the deadline on its first call and reports when it passed.
 //! Each poll asks only about the members still awaited (one DescribeCacheClusters each);
-//! once they all look available, it takes a full snapshot, which decides.
+//! once they all look available, it takes a full snapshot, which decides. Each poll that
+//! finds them still pending lengthens the next wait (`awaitWaitSeconds`: doubled from
+//! `waitSeconds`, core `Tunables::next_await_wait`), never past the deadline.
 //!
 //! It also stops an execution whose group a newer execution took over (core
 //! `supersede`): on its first poll, before any ElastiCache call, and once the awaited
@@ -152,8 +154,18 @@ async fn await_nodes<T: TopologySource, E: ExecutionLister>(
     }
     run.nodes_pending = !still.is_empty();
     run.await_deadline_exceeded = run.nodes_pending && now >= deadline;
+    // The next wait grows while members stay pending, and never sleeps past the deadline
+    // (the look after it reports it); a wait that ends starts from waitSeconds again.
+    run.await_wait_seconds = if run.nodes_pending {
+        let grown = run.tunables.next_await_wait(run.await_wait_seconds);
+        let left = u32::try_from(deadline.saturating_sub(now)).unwrap_or(u32::MAX);
+        grown.min(left.max(1))
+    } else {
+        run.tunables.wait_seconds
+    };
     tracing::info!(
         waiting_for = ?still,
+        next_wait_seconds = run.await_wait_seconds,
         seconds_left = deadline.saturating_sub(now),
         deadline_exceeded = run.await_deadline_exceeded,
         "awaited members checked"
@@ -224,6 +236,32 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(again.await_deadline_epoch, Some(1060));
+    }
+
+    /// Issue 10 item 1: the waits for a replaced node grow, so a long replacement costs
+    /// fewer polls; never past the deadline; a wait that ends starts again from
+    /// waitSeconds.
+    #[tokio::test]
+    async fn each_look_at_a_pending_member_lengthens_the_next_wait_up_to_the_deadline() {
+        let fake = FakeTopology::with([topology("modifying")]);
+        let mut run = waiting_run();
+        run.tunables.await_deadline_seconds = 200;
+        assert_eq!(run.await_wait_seconds, 15);
+        let mut waits = Vec::new();
+        let mut now = 1000;
+        for _ in 0..5 {
+            run = handle(run, &config(), &fake, &no_one(), now).await.unwrap();
+            waits.push(run.await_wait_seconds);
+            now += u64::from(run.await_wait_seconds);
+        }
+        // Deadline 1200: doubled to 4 x 15, then what is left (50 s), then 1 s for the
+        // look that reports the deadline passed.
+        assert_eq!(waits, [30, 60, 60, 50, 1]);
+        assert!(run.await_deadline_exceeded);
+        fake.set(topology("available"));
+        let out = handle(run, &config(), &fake, &no_one(), now).await.unwrap();
+        assert!(!out.nodes_pending);
+        assert_eq!(out.await_wait_seconds, 15);
     }
 
     #[tokio::test]

@@ -210,6 +210,11 @@ pub struct GroupRun {
     pub await_deadline_epoch: Option<u64>,
     #[serde(default)]
     pub await_deadline_exceeded: bool,
+    /// Seconds the next WaitForNodes waits: `waitSeconds` before the first look, then
+    /// grown by await-nodes after each look that finds members still pending (core
+    /// `Tunables::next_await_wait`), never past the deadline.
+    #[serde(default)]
+    pub await_wait_seconds: u32,
     /// Route 53 change ids of the last apply, which verify polls.
     #[serde(default)]
     pub change_ids: Vec<String>,
@@ -245,6 +250,7 @@ impl GroupRun {
             awaiting: Vec::new(),
             await_deadline_epoch: None,
             await_deadline_exceeded: false,
+            await_wait_seconds: tunables.wait_seconds,
             change_ids: Vec::new(),
             verify: None,
             report: Report {
@@ -367,6 +373,7 @@ mod tests {
             "/dryRun",
             "/nodesPending",
             "/awaitDeadlineExceeded",
+            "/awaitWaitSeconds",
             "/counters/conflicts",
             "/counters/verifyPolls",
             "/counters/resyncs",
