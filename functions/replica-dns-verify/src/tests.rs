@@ -30,9 +30,8 @@ fn topology(primary: &str) -> Topology {
     )
 }
 
-/// Plans against the fake zone and applies the plan to it, as Plan + Apply would.
-async fn applied_run(records: &FakeRecords, primary: &str) -> GroupRun {
-    let mut run = group_run("orders");
+/// The plan of the group with `primary` against the fake zone's records, as Plan makes it.
+fn plan_of(records: &FakeRecords, primary: &str) -> Plan {
     let input = PlanInput {
         topologies: vec![topology(primary)],
         zones: vec![ZoneRecords {
@@ -40,7 +39,13 @@ async fn applied_run(records: &FakeRecords, primary: &str) -> GroupRun {
             records: records.records("Z1"),
         }],
     };
-    let plan = plan(&config(), &input).unwrap();
+    plan(&config(), &input).unwrap()
+}
+
+/// Plans against the fake zone and applies the plan to it, as Plan + Apply would.
+async fn applied_run(records: &FakeRecords, primary: &str) -> GroupRun {
+    let mut run = group_run("orders");
+    let plan = plan_of(records, primary);
     for batch in &plan.batches {
         let id = records
             .change_batch("Z1", &batch.changes, "test")
@@ -209,37 +214,40 @@ fn deps_with(records: FakeRecords, probe: Answers) -> Deps<FakeTopology, FakeRec
     }
 }
 
+/// A probe finding a target that answers `ROLE` master.
+fn master_found() -> Answers {
+    Answers(|| {
+        Ok(Findings {
+            checked: true,
+            wrong_role: vec!["replica1 -> 127.0.0.1:7001 answers ROLE master".into()],
+            ..Findings::default()
+        })
+    })
+}
+
+// Also on a run that wrote nothing (verify then reads nothing again, but still probes).
 #[tokio::test]
 async fn a_target_answering_master_is_drift() {
-    let records = FakeRecords::default();
-    let run = applied_run(&records, "orders-001").await;
-    let deps = deps_with(
-        records,
-        Answers(|| {
-            Ok(Findings {
-                checked: true,
-                wrong_role: vec!["replica1 -> 127.0.0.1:7001 answers ROLE master".into()],
-                ..Findings::default()
-            })
-        }),
-    );
-    let out = handle(run, &deps).await.unwrap();
-    assert_eq!(status(&out), VerifyStatus::Drifted);
-    assert!(out.verify.unwrap().detail.contains("master"));
+    for wrote in [true, false] {
+        let records = FakeRecords::default();
+        let written = applied_run(&records, "orders-001").await;
+        let run = if wrote {
+            written
+        } else {
+            planned_nothing_run(&records, "orders-001")
+        };
+        let deps = deps_with(records, master_found());
+        let out = handle(run, &deps).await.unwrap();
+        assert_eq!(status(&out), VerifyStatus::Drifted, "wrote: {wrote}");
+        assert!(out.verify.unwrap().detail.contains("master"));
+    }
 }
 
 /// A run as Plan leaves it when the zone is already in sync: its own snapshot's topology
 /// and an empty, final plan of it; nothing written.
 fn planned_nothing_run(records: &FakeRecords, primary: &str) -> GroupRun {
     let mut run = group_run("orders");
-    let input = PlanInput {
-        topologies: vec![topology(primary)],
-        zones: vec![ZoneRecords {
-            hosted_zone_id: "Z1".into(),
-            records: records.records("Z1"),
-        }],
-    };
-    let plan = plan(&config(), &input).unwrap();
+    let plan = plan_of(records, primary);
     assert!(plan.is_empty() && plan.is_final(), "the zone is in sync");
     run.topology = Some(topology(primary));
     run.plan = Some(plan);
@@ -250,59 +258,44 @@ fn planned_nothing_run(records: &FakeRecords, primary: &str) -> GroupRun {
 // a second time.
 #[tokio::test]
 async fn nothing_written_and_nothing_to_change_is_verified_without_reading_again() {
-    let records = FakeRecords::default();
-    applied_run(&records, "orders-001").await;
-    let run = planned_nothing_run(&records, "orders-001");
-    *records.lists.lock().unwrap() = 0;
-    let ports = deps(records, topology("orders-001"));
-    let out = handle(run, &ports).await.unwrap();
-    assert_eq!(status(&out), VerifyStatus::Converged, "{:?}", out.verify);
-    assert_eq!(out.report.outcome, Outcome::Unchanged);
-    assert_eq!(ports.topology.calls(), Vec::<String>::new());
-    assert_eq!(*ports.records.lists.lock().unwrap(), 0);
-
-    // The same when Apply found the plan's changes already written by a concurrent run.
-    let records = FakeRecords::default();
-    let mut run = applied_run(&records, "orders-001").await;
-    run.change_ids.clear();
-    run.report.applied.clear();
-    run.topology = Some(topology("orders-001"));
-    *records.lists.lock().unwrap() = 0;
-    let ports = deps(records, topology("orders-001"));
-    let out = handle(run, &ports).await.unwrap();
-    assert_eq!(status(&out), VerifyStatus::Converged, "{:?}", out.verify);
-    assert_eq!(out.report.outcome, Outcome::Unchanged);
-    assert_eq!(ports.topology.calls(), Vec::<String>::new());
-    assert_eq!(*ports.records.lists.lock().unwrap(), 0);
-
-    // ... but a run that wrote reads both back.
-    let records = FakeRecords::default();
-    let run = applied_run(&records, "orders-001").await;
-    let ports = deps(records, topology("orders-001"));
-    handle(run, &ports).await.unwrap();
-    assert_eq!(ports.topology.calls(), vec!["describe_group orders"]);
-    assert_eq!(*ports.records.lists.lock().unwrap(), 1);
-}
-
-// The probe still runs on a no-op execution: a target answering master is drift there too.
-#[tokio::test]
-async fn nothing_to_change_still_probes_what_clients_see() {
-    let records = FakeRecords::default();
-    applied_run(&records, "orders-001").await;
-    let run = planned_nothing_run(&records, "orders-001");
-    let deps = deps_with(
-        records,
-        Answers(|| {
-            Ok(Findings {
-                checked: true,
-                wrong_role: vec!["replica1 -> 127.0.0.1:7001 answers ROLE master".into()],
-                ..Findings::default()
-            })
-        }),
-    );
-    let out = handle(run, &deps).await.unwrap();
-    assert_eq!(status(&out), VerifyStatus::Drifted);
-    assert_eq!(deps.topology.calls(), Vec::<String>::new());
+    // (run, outcome, ElastiCache calls, zone listings)
+    type Case = (&'static str, Outcome, Vec<&'static str>, u32);
+    let cases: [Case; 3] = [
+        ("nothing to change", Outcome::Unchanged, vec![], 0),
+        ("written by a concurrent run", Outcome::Unchanged, vec![], 0),
+        (
+            "written by this run: read back",
+            Outcome::Converged,
+            vec!["describe_group orders"],
+            1,
+        ),
+    ];
+    for (why, outcome, topology_calls, listings) in cases {
+        let records = FakeRecords::default();
+        let mut run = applied_run(&records, "orders-001").await;
+        match why {
+            "nothing to change" => run = planned_nothing_run(&records, "orders-001"),
+            "written by a concurrent run" => {
+                // Apply found the plan's changes in place: no change id, no batch.
+                run.change_ids.clear();
+                run.report.applied.clear();
+                run.topology = Some(topology("orders-001"));
+            }
+            _ => {}
+        }
+        *records.lists.lock().unwrap() = 0;
+        let ports = deps(records, topology("orders-001"));
+        let out = handle(run, &ports).await.unwrap();
+        assert_eq!(
+            status(&out),
+            VerifyStatus::Converged,
+            "{why}: {:?}",
+            out.verify
+        );
+        assert_eq!(out.report.outcome, outcome, "{why}");
+        assert_eq!(ports.topology.calls(), topology_calls, "{why}");
+        assert_eq!(*ports.records.lists.lock().unwrap(), listings, "{why}");
+    }
 }
 
 // Issue 8, item 3: a probe that cannot authenticate is not drift to re-plan.
