@@ -8,7 +8,7 @@ use replica_dns_core::config::{
     Config, GroupConfig, AZ_PLACEHOLDER, CONFIG_ENV_VAR, DEFAULT_OWNERSHIP_PREFIX,
     MAX_ENV_VALUE_BYTES, MAX_REPLICAS, SLOT_PLACEHOLDER,
 };
-use replica_dns_core::ownership::{iam_normalized_name, is_az_label, ownership_name};
+use replica_dns_core::ownership::{iam_normalized_name, is_az_label};
 use replica_dns_core::records::RecordType;
 use serde_json::{json, Value};
 
@@ -57,11 +57,7 @@ fn group_names(group: &GroupConfig, availability_zones: &[String]) -> Result<Val
         .flat_map(|az| {
             availability_zones
                 .iter()
-                .map(move |zone| az.name.render(zone))
-        })
-        .flat_map(|name| {
-            let txt = ownership_name(&group.ownership_prefix, &name);
-            [name, txt]
+                .flat_map(move |zone| [az.name.render(zone), az.ownership_name.render(zone)])
         })
         .collect();
     let normalized = names
