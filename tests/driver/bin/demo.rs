@@ -289,7 +289,10 @@ async fn print_az_names_and_pool(s: &Scenario, members: &[Member]) -> Result<()>
         .map(|p| normalize_name(&p.name))
         .unwrap_or_default();
     let records = s.records().await?;
-    for az in ["us-east-1a", "us-east-1b", "us-east-1c"] {
+    let mut spanned = AZS.to_vec();
+    spanned.sort_unstable();
+    spanned.dedup();
+    for az in spanned {
         let Some(name) = group.az_name(az) else {
             continue;
         };
