@@ -841,6 +841,7 @@ def _mgr() -> ElastiCacheManager:
 
 _orig_create = ElastiCacheResponse.create_replication_group
 _orig_describe_cc = ElastiCacheResponse.describe_cache_clusters
+_orig_describe_rg = ElastiCacheResponse.describe_replication_groups
 _orig_delete_rg = ElastiCacheResponse.delete_replication_group
 _orig_modify_rg = ElastiCacheResponse.modify_replication_group
 
@@ -1021,6 +1022,47 @@ def _describe_cache_clusters(self: ElastiCacheResponse) -> ActionResult:
     return ActionResult(result)
 
 
+# DescribeReplicationGroups, API reference
+# (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeReplicationGroups.html):
+# ReplicationGroupId: "If you do not specify this parameter, information about all
+# replication groups is returned."; MaxRecords "Default: 100. Constraints: minimum 20;
+# maximum 100" and "If more records exist than the specified MaxRecords value, a marker
+# is included in the response so that the remaining results can be retrieved"; Marker:
+# "If this parameter is specified, the response includes only records beyond the
+# marker, up to the value specified by MaxRecords." moto 5.2.5 lists the groups in
+# creation order through its generic paginator: any MaxRecords taken (5, 101...), and a
+# marker naming the next group, so the listing fails (InvalidToken) when that group is
+# deleted between pages. Here, as DescribeCacheClusters above: every group of the
+# account and Region (the emulated ones and moto's own, cluster mode enabled), ordered
+# by id (case-insensitive), the marker is the last id returned. A listed group is the very
+# object a by-id describe serialises (kept up to date by ElastiCacheManager._sync), so
+# MemberClusters, NodeGroups (members, CurrentRole, endpoints), Status and the
+# security fields are the same either way.
+GROUPS_PAGE_DEFAULT, GROUPS_PAGE_MIN, GROUPS_PAGE_MAX = 100, 20, 100
+
+
+def _describe_replication_groups(self: ElastiCacheResponse) -> ActionResult:
+    max_records = self._get_int_param("MaxRecords")
+    if max_records is None:
+        max_records = GROUPS_PAGE_DEFAULT
+    if not GROUPS_PAGE_MIN <= max_records <= GROUPS_PAGE_MAX:
+        raise InvalidParameterValueException(
+            f"Invalid value for MaxRecords: {max_records}. It must be between {GROUPS_PAGE_MIN} and "
+            f"{GROUPS_PAGE_MAX}.")
+    if self._get_param("ReplicationGroupId"):
+        return _orig_describe_rg(self)  # by id: moto as is (ReplicationGroupNotFoundFault)
+    groups = sorted(self.elasticache_backend.replication_groups.values(),
+                    key=lambda g: g.replication_group_id.lower())
+    marker = self._get_param("Marker")
+    if marker:
+        groups = [g for g in groups if g.replication_group_id.lower() > marker.lower()]
+    page = groups[:max_records]
+    result: dict[str, Any] = {"ReplicationGroups": page}
+    if len(groups) > max_records:
+        result["Marker"] = page[-1].replication_group_id
+    return ActionResult(result)
+
+
 def _delete_replication_group(self: ElastiCacheResponse) -> ActionResult:
     gid = self._get_param("ReplicationGroupId")
     result = _orig_delete_rg(self)
@@ -1088,6 +1130,7 @@ def install(procs: RedisProcesses, tls: TlsMaterial | None = None) -> ElastiCach
     MANAGER = ElastiCacheManager(procs, tls)
     ElastiCacheResponse.create_replication_group = _create_replication_group  # type: ignore[method-assign]
     ElastiCacheResponse.describe_cache_clusters = _describe_cache_clusters  # type: ignore[method-assign]
+    ElastiCacheResponse.describe_replication_groups = _describe_replication_groups  # type: ignore[method-assign]
     ElastiCacheResponse.delete_replication_group = _delete_replication_group  # type: ignore[method-assign]
     ElastiCacheResponse.modify_replication_group = _modify_replication_group  # type: ignore[method-assign]
     ElastiCacheResponse.modify_cache_cluster = _modify_cache_cluster  # type: ignore[attr-defined]

@@ -175,6 +175,75 @@ def test_describe_cache_clusters_pages_by_max_records_with_a_marker(emulator):
         assert info.value.response["Error"]["Code"] == "InvalidParameterValue", bad
 
 
+def list_groups(ec, max_records: int) -> tuple[list[list[dict]], list[str | None]]:
+    """Every page of DescribeReplicationGroups (no id), and the Marker of each page."""
+    pages, markers, marker = [], [], None
+    while True:
+        kw = {"MaxRecords": max_records}
+        if marker:
+            kw["Marker"] = marker
+        out = ec.describe_replication_groups(**kw)
+        pages.append(out["ReplicationGroups"])
+        marker = out.get("Marker")
+        markers.append(marker)
+        if not marker:
+            return pages, markers
+
+
+def test_describe_replication_groups_without_id_lists_every_group_paged_by_max_records_with_a_marker(emulator):
+    """AWS (DescribeReplicationGroups API reference): without ReplicationGroupId
+    "information about all replication groups is returned"; MaxRecords defaults to 100
+    and must be 20 to 100 (InvalidParameterValue otherwise); when more records exist a
+    Marker is included, and a request with it "includes only records beyond the marker".
+    Paging yields every group exactly once (emulated groups and moto's cluster-mode
+    ones), each listed exactly as a by-id describe shows it; the by-id describe is
+    unchanged (ReplicationGroupNotFoundFault for an unknown id)."""
+    ec = emulator.client("elasticache")
+    gid = create(ec, None, n=3)
+    base = unique("cm")
+    moto_own = [f"{base}-{i:02d}" for i in range(21)]
+    for g in moto_own:  # cluster mode enabled: left to moto, no redis processes
+        ec.create_replication_group(ReplicationGroupId=g, ReplicationGroupDescription="t",
+                                    CacheNodeType="cache.t4g.micro", Engine="redis", ClusterMode="enabled",
+                                    NumNodeGroups=2, ReplicasPerNodeGroup=1)
+    pages, markers = list_groups(ec, 20)
+    assert len(pages) >= 2 and all(len(p) == 20 for p in pages[:-1]) and 1 <= len(pages[-1]) <= 20
+    # The marker is the last group of its page (opaque to clients; stable here).
+    assert markers[:-1] == [p[-1]["ReplicationGroupId"] for p in pages[:-1]] and markers[-1] is None
+    listed = [g["ReplicationGroupId"] for p in pages for g in p]
+    assert len(listed) == len(set(listed)), "a group listed twice"
+    assert listed == sorted(listed, key=str.lower)
+    assert {gid, *moto_own} <= set(listed)
+    # An emulated group is listed with the fields a by-id describe returns.
+    entry = next(g for p in pages for g in p if g["ReplicationGroupId"] == gid)
+    assert entry == describe(ec, gid)
+    assert entry["MemberClusters"] == [f"{gid}-001", f"{gid}-002", f"{gid}-003"]
+    assert [m["CurrentRole"] for m in entry["NodeGroups"][0]["NodeGroupMembers"]] == ["primary", "replica", "replica"]
+    assert entry["NodeGroups"][0]["PrimaryEndpoint"]["Address"].startswith(f"{gid}.")
+    # Only records beyond the marker.
+    after = ec.describe_replication_groups(MaxRecords=20, Marker=moto_own[9])["ReplicationGroups"]
+    assert after and all(g["ReplicationGroupId"].lower() > moto_own[9].lower() for g in after)
+    assert [g["ReplicationGroupId"] for g in after][:11] == moto_own[10:]
+    # A group deleted between two pages does not break the listing.
+    first = ec.describe_replication_groups(MaxRecords=20, Marker=moto_own[0])
+    ec.delete_replication_group(ReplicationGroupId=moto_own[1])
+    assert first["ReplicationGroups"][0]["ReplicationGroupId"] == moto_own[1]
+    rest = ec.describe_replication_groups(MaxRecords=20, Marker=moto_own[1])["ReplicationGroups"]
+    assert rest[0]["ReplicationGroupId"] == moto_own[2]
+    # Default page size 100.
+    whole = ec.describe_replication_groups()
+    assert len(whole["ReplicationGroups"]) == min(len(listed) - 1, 100)
+    assert ("Marker" in whole) == (len(listed) - 1 > 100)
+    for bad in (19, 101, 0):
+        with pytest.raises(ClientError) as info:
+            ec.describe_replication_groups(MaxRecords=bad)
+        assert info.value.response["Error"]["Code"] == "InvalidParameterValue", bad
+        assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    with pytest.raises(ClientError) as info:
+        describe(ec, unique("nope"))
+    assert info.value.response["Error"]["Code"] == "ReplicationGroupNotFoundFault"
+
+
 def test_creation_takes_time_then_nodes_become_available(emulator):
     """AWS: a new group is 'creating' (nodes not reachable) until provisioning ends."""
     emulator.control("POST", "/settings", {"node_create_seconds": 1.5})

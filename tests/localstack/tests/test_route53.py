@@ -178,3 +178,96 @@ def test_get_change_of_unknown_id_is_no_such_change(zone):
     with pytest.raises(ClientError) as info:
         r53.get_change(Id="CDOESNOTEXIST")
     assert info.value.response["Error"]["Code"] == "NoSuchChange"
+
+
+# ChangeResourceRecordSets request maximums (Route 53 Developer Guide, "Quotas",
+# https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html#limits-api-requests-changeresourcerecordsets).
+
+def many(action, name, rtype, values, ttl=60):
+    rrset = {"Name": name, "Type": rtype, "TTL": ttl, "ResourceRecords": [{"Value": v} for v in values]}
+    return {"Action": action, "ResourceRecordSet": rrset}
+
+
+def ips(block: int, count: int) -> list[str]:
+    return [f"10.{block}.{i // 256}.{i % 256}" for i in range(count)]
+
+
+def txt(length: int, tag: int) -> str:
+    """A TXT value of exactly `length` characters (spaces included), distinct per `tag`:
+    one quoted string of at most 255 characters, as DNS allows."""
+    assert 8 <= length <= 257
+    body = (f"v{tag} " + "x " * length)[: length - 2]
+    return f'"{body}"'
+
+
+def test_batch_of_exactly_1000_resource_records_is_accepted_1001_rejected_and_nothing_applied(zone):
+    """AWS: "A request cannot contain more than 1,000 ResourceRecord elements." A batch
+    of exactly 1,000 is applied; one more is InvalidChangeBatch (HTTP 400) "[Number of
+    records limit of 1000 exceeded.]" and none of the batch's changes is applied."""
+    r53, zid = zone
+    change(r53, zid, *[many("CREATE", f"pool{b}.cache.internal.", "A", ips(b, 250)) for b in range(4)])
+    got = records(r53, zid)
+    assert sum(len(got[(f"pool{b}.cache.internal.", "A")][1]) for b in range(4)) == 1000
+    before = records(r53, zid)
+    msg = expect_invalid_change_batch(lambda: change(
+        r53, zid,
+        *[many("CREATE", f"more{b}.cache.internal.", "A", ips(b, 250)) for b in range(4)],
+        rr("CREATE", "one-more.cache.internal.", "A", "10.9.9.9"),
+    ))
+    assert msg == "[Number of records limit of 1000 exceeded.]"
+    assert records(r53, zid) == before
+
+
+def test_upsert_counts_each_resource_record_twice_create_and_delete_once(zone):
+    """AWS: "When the value of the Action element is UPSERT, each ResourceRecord element
+    is counted twice": an UPSERT of 500 values fits, of 501 does not; CREATE and DELETE
+    count each once (a DELETE + CREATE compare-and-swap of 500 values each fits)."""
+    r53, zid = zone
+    change(r53, zid, many("UPSERT", "up.cache.internal.", "A", ips(1, 500)))
+    before = records(r53, zid)
+    msg = expect_invalid_change_batch(lambda: change(r53, zid, many("UPSERT", "up2.cache.internal.", "A", ips(2, 501))))
+    assert msg == "[Number of records limit of 1000 exceeded.]"
+    expect_invalid_change_batch(
+        lambda: change(r53, zid, many("UPSERT", "up2.cache.internal.", "A", ips(2, 500)),
+                       rr("CREATE", "one-more.cache.internal.", "A", "10.9.9.9")),
+        "Number of records limit of 1000 exceeded.")
+    assert records(r53, zid) == before
+    change(r53, zid, many("CREATE", "created.cache.internal.", "A", ips(3, 501)))
+    change(r53, zid, many("DELETE", "up.cache.internal.", "A", ips(1, 500)),
+           many("CREATE", "up.cache.internal.", "A", ips(4, 500)))
+    assert records(r53, zid)[("up.cache.internal.", "A")][1][0] == "10.4.0.0"
+
+
+def test_batch_of_exactly_32000_value_characters_is_accepted_32001_rejected_and_nothing_applied(zone):
+    """AWS: "The sum of the number of characters (including spaces) in all Value elements
+    in a request cannot exceed 32,000 characters." 125 TXT values of 256 characters are
+    applied; one character more is InvalidChangeBatch (HTTP 400) "[RDATA character limit
+    of 32000 exceeded.]" and nothing of the batch is applied."""
+    r53, zid = zone
+    values = [txt(256, i) for i in range(125)]
+    assert sum(map(len, values)) == 32000 and len(set(values)) == 125 and " " in values[0]
+    change(r53, zid, *[many("CREATE", f"t{k}.cache.internal.", "TXT", values[k * 25:(k + 1) * 25]) for k in range(5)])
+    before = records(r53, zid)
+    over = values[:-1] + [txt(257, 124)]
+    assert sum(map(len, over)) == 32001
+    msg = expect_invalid_change_batch(lambda: change(
+        r53, zid, *[many("CREATE", f"u{k}.cache.internal.", "TXT", over[k * 25:(k + 1) * 25]) for k in range(5)]))
+    assert msg == "[RDATA character limit of 32000 exceeded.]"
+    assert records(r53, zid) == before
+
+
+def test_upsert_counts_each_value_character_twice(zone):
+    """AWS: "When the value of the Action element is UPSERT, each character in a Value
+    element is counted twice": UPSERTs of 16,000 characters fit, of 16,001 do not (and
+    change nothing), while a CREATE of 16,001 does."""
+    r53, zid = zone
+    values = [txt(128, i) for i in range(125)]
+    assert sum(map(len, values)) == 16000 and len(set(values)) == 125
+    change(r53, zid, many("UPSERT", "v.cache.internal.", "TXT", values))
+    before = records(r53, zid)
+    over = values[:-1] + [txt(129, 124)]
+    msg = expect_invalid_change_batch(lambda: change(r53, zid, many("UPSERT", "w.cache.internal.", "TXT", over)))
+    assert msg == "[RDATA character limit of 32000 exceeded.]"
+    assert records(r53, zid) == before
+    change(r53, zid, many("CREATE", "w.cache.internal.", "TXT", over))
+    assert len(records(r53, zid)[("w.cache.internal.", "TXT")][1]) == 125
