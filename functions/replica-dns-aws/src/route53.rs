@@ -8,7 +8,7 @@ use aws_sdk_route53::types::{
     ChangeStatus as SdkChangeStatus, ResourceRecord, ResourceRecordSet, RrType,
 };
 use replica_dns_core::plan::{Change, ChangeAction};
-use replica_dns_core::records::{normalize_name, RecordSet, RecordType};
+use replica_dns_core::records::{in_subtree, normalize_name, RecordSet, RecordType};
 
 use crate::error::Error;
 use crate::ports::{ChangeStatus, RecordStore};
@@ -355,15 +355,6 @@ fn sort_key(name: &str) -> String {
     let mut key = trimmed.rsplit('.').collect::<Vec<_>>().join(".");
     key.push('.');
     key
-}
-
-/// `name` is `apex` or below it (both normalised).
-fn in_subtree(name: &str, apex: &str) -> bool {
-    apex == "."
-        || name == apex
-        || name
-            .strip_suffix(apex)
-            .is_some_and(|head| head.ends_with('.'))
 }
 
 /// `name` sorts after every name of the subtree at `apex`: nothing later can be inside.

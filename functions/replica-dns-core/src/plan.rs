@@ -148,6 +148,7 @@
 
 mod apply;
 mod az;
+pub mod fleet;
 mod group;
 mod index;
 mod pool;

@@ -55,6 +55,16 @@ pub fn normalize_name(name: &str) -> String {
     normalized
 }
 
+/// `name` is `apex` or below it, by whole labels (both normalised, see
+/// [`normalize_name`]): what a listing of the subtree at `apex` holds.
+pub fn in_subtree(name: &str, apex: &str) -> bool {
+    apex == "."
+        || name == apex
+        || name
+            .strip_suffix(apex)
+            .is_some_and(|head| head.ends_with('.'))
+}
+
 impl RecordSet {
     /// A simple (non-weighted) CNAME, as the planner writes it.
     pub fn cname(name: &str, ttl: u32, target: &str) -> Self {
