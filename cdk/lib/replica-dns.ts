@@ -54,6 +54,7 @@ export type Capability =
   | 'startExecution' // states:StartExecution on this state machine
   | 'listRunningExecutions' // states:ListExecutions on this state machine (await-nodes: a newer execution took over?)
   | 'describeGroups' // elasticache:DescribeReplicationGroups on the configured groups
+  | 'listGroups' // elasticache:DescribeReplicationGroups listing (no id): every group of the account (the fleet pass)
   | 'listMembers' // elasticache:DescribeCacheClusters listing (no id): every cluster of the account
   | 'lookupAnyCluster' // elasticache:DescribeCacheClusters on any cluster (event → group)
   | 'listRecords' // route53:ListResourceRecordSets on the configured zones
@@ -75,12 +76,14 @@ export const FUNCTION_CAPABILITIES: Record<FunctionName, readonly Capability[]> 
   snapshot: ['describeGroups', 'listMembers'],
   // It also stops when a newer execution for its group runs (core supersede).
   'await-nodes': ['describeGroups', 'listMembers', 'listRunningExecutions'],
-  plan: ['listRecords'],
+  // The fleet pass ({"all": true}) plans every group from one listing of the fleet's
+  // topology instead of a snapshot per group.
+  plan: ['listRecords', 'listGroups', 'describeGroups', 'listMembers'],
   // A batch rejected as a conflict is read back: its effect may already be in place
   // (an earlier attempt's response was lost).
   apply: ['changeRecords', 'listRecords'],
   // The probe AUTHs against TLS + AUTH groups with the secret a group names.
-  verify: ['getChange', 'listRecords', 'describeGroups', 'listMembers', 'readProbeSecrets'],
+  verify: ['getChange', 'listRecords', 'describeGroups', 'listGroups', 'listMembers', 'readProbeSecrets'],
 };
 
 /** Placement of the verify function inside the VPC of the cache, for DNS and ROLE probes. */
@@ -610,6 +613,24 @@ export class ReplicaDns extends Construct {
           }),
         ],
       },
+      listGroups: {
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'ListReplicationGroups',
+            actions: ['elasticache:DescribeReplicationGroups'],
+            // Without a ReplicationGroupId, DescribeReplicationGroups "returns information
+            // about all replication groups" (API reference), so a list of group ARNs would
+            // not cover the call.
+            resources: [elasticacheArn('replicationgroup', '*')],
+          }),
+        ],
+        suppression: {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'Widened from the configured groups for the fleet pass (issue 10 item 5): {"all": true} (the drift check, a resync) takes every group\'s snapshot from one paginated DescribeReplicationGroups listing without a ReplicationGroupId (pages of 100) instead of one call per group, so its calls grow with pages, not groups. A listing has no group id to scope the resource by; the action is read-only and shows the other groups\' topology metadata only, never data or credentials.',
+          appliesTo: ['Resource::arn:<AWS::Partition>:elasticache:<AWS::Region>:<AWS::AccountId>:replicationgroup:*'],
+        },
+      },
       listMembers: {
         statements: [
           new iam.PolicyStatement({
@@ -726,11 +747,14 @@ export class ReplicaDns extends Construct {
     return topic;
   }
 
-  /** The trigger's filtered subscription to the event topic; snapshot learns the topic's ARN. */
+  /** The trigger's filtered subscription to the event topic; the snapshot takers learn the topic's ARN. */
   private subscribeTrigger(): void {
-    // Snapshot reports (and counts in the TopicNotActive metric) members whose
+    // Every function that takes snapshots (the snapshot step, and the fleet pass's plan
+    // and verify) reports, and counts in the TopicNotActive metric, members whose
     // notifications go to another topic, beside topics ElastiCache marked inactive.
-    this.functions.snapshot.addEnvironment('REPLICA_DNS_EVENT_TOPIC_ARN', this.eventTopic.topicArn);
+    for (const fn of [this.functions.snapshot, this.functions.plan, this.functions.verify]) {
+      fn.addEnvironment('REPLICA_DNS_EVENT_TOPIC_ARN', this.eventTopic.topicArn);
+    }
     this.functions.trigger.addPermission('InvokeFromEventTopic', {
       principal: new iam.ServicePrincipal('sns.amazonaws.com'),
       sourceArn: this.eventTopic.topicArn,

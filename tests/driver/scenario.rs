@@ -96,6 +96,7 @@ pub struct ScenarioBuilder<'a> {
     asl_path: PathBuf,
     tls_auth: bool,
     extra_groups: usize,
+    sibling_groups: u8,
     preferred_azs: Vec<String>,
 }
 
@@ -118,6 +119,7 @@ impl Stack {
                 .join("replica-dns.asl.json"),
             tls_auth: false,
             extra_groups: 0,
+            sibling_groups: 0,
             preferred_azs: Vec::new(),
         }
     }
@@ -205,6 +207,16 @@ impl ScenarioBuilder<'_> {
         self
     }
 
+    /// `n` more real replication groups (`<id>-s0`, …, as many replicas as the
+    /// scenario's, no notification topic: their changes start no execution) in the
+    /// scenario's zone and configuration, with names `replica{n}.s<i>.<zone>`: a
+    /// deployment of several groups for the fleet pass (`{"all": true}`).
+    /// [`Scenario::sibling`] views one of them as a scenario of its own.
+    pub fn sibling_groups(mut self, n: u8) -> Self {
+        self.sibling_groups = n;
+        self
+    }
+
     /// An extra environment variable for every Lambda (e.g. `RUST_LOG`).
     pub fn function_env(mut self, key: &str, value: &str) -> Self {
         self.function_env.insert(key.to_string(), value.to_string());
@@ -289,6 +301,23 @@ impl ScenarioBuilder<'_> {
             create = create.set_preferred_cache_cluster_azs(Some(self.preferred_azs.clone()));
         }
         create.send().await.context("CreateReplicationGroup")?;
+        let siblings: Vec<String> = (0..self.sibling_groups)
+            .map(|i| format!("{id}-s{i}"))
+            .collect();
+        for sibling in &siblings {
+            stack
+                .elasticache
+                .create_replication_group()
+                .replication_group_id(sibling)
+                .replication_group_description(format!("replica-dns e2e scenario {id}, sibling"))
+                .engine("redis")
+                .cache_node_type("cache.t4g.micro")
+                .num_cache_clusters(i32::from(self.replicas) + 1)
+                .automatic_failover_enabled(self.replicas > 0)
+                .send()
+                .await
+                .context("CreateReplicationGroup (sibling)")?;
+        }
 
         let mut group = GroupConfig {
             replication_group_id: group_id.clone(),
@@ -312,7 +341,20 @@ impl ScenarioBuilder<'_> {
             auth_secret_arn: None,
             ..group.clone()
         });
-        let groups = std::iter::once(group.clone()).chain(extra).collect();
+        let sibling_configs: Vec<GroupConfig> = siblings
+            .iter()
+            .enumerate()
+            .map(|(i, sibling)| GroupConfig {
+                replication_group_id: sibling.clone(),
+                name_template: format!("replica{{n}}.s{i}.{zone_name}"),
+                auth_secret_arn: None,
+                ..group.clone()
+            })
+            .collect();
+        let groups = std::iter::once(group.clone())
+            .chain(sibling_configs)
+            .chain(extra)
+            .collect();
         let config = Config {
             owner_id: format!("replica-dns-{id}"),
             groups,
@@ -331,10 +373,17 @@ impl ScenarioBuilder<'_> {
             execution_defaults: self.execution_defaults,
             transit_encryption: self.tls_auth,
             auth: auth.map(|(token, arn)| Auth { token, arn }),
+            siblings,
         };
         scenario
             .wait_group_available(Duration::from_secs(60))
             .await?;
+        for i in 0..scenario.siblings.len() {
+            scenario
+                .sibling(i)
+                .wait_group_available(Duration::from_secs(60))
+                .await?;
+        }
         if self.pipeline {
             scenario
                 .deploy_pipeline(
@@ -414,6 +463,8 @@ pub struct Scenario {
     pub transit_encryption: bool,
     /// The group's AUTH token and the secret holding it, if it has one.
     pub auth: Option<Auth>,
+    /// The ids of [`ScenarioBuilder::sibling_groups`].
+    pub siblings: Vec<String>,
 }
 
 /// A group's AUTH token and the Secrets Manager secret it is stored in.
@@ -1309,9 +1360,40 @@ impl Scenario {
 
     /// Removes the scenario's functions and replication group (stopping its Redis
     /// processes). Best effort: the supervisor stops everything at the end of the run anyway.
+    /// Sibling group `i` seen as a scenario of its own: the same stack, zone and
+    /// pipeline, its group and its configuration first (so `members`, `slot_name`,
+    /// `cnames`' slots and the convergence checks are its own).
+    pub fn sibling(&self, i: usize) -> Scenario {
+        let mut view = self.clone();
+        view.group_id = self.siblings[i].clone();
+        if let Some(position) = view
+            .config
+            .groups
+            .iter()
+            .position(|g| g.replication_group_id == view.group_id)
+        {
+            let own = view.config.groups.remove(position);
+            view.config.groups.insert(0, own);
+        }
+        view.auth = None;
+        view.transit_encryption = false;
+        view.functions = Vec::new();
+        view.siblings = Vec::new();
+        view
+    }
+
     pub async fn teardown(self) -> Result<()> {
         for f in &self.functions {
             self.stack.lambda_host.remove(f).await?;
+        }
+        for sibling in &self.siblings {
+            self.stack
+                .elasticache
+                .delete_replication_group()
+                .replication_group_id(sibling)
+                .send()
+                .await
+                .context("DeleteReplicationGroup (sibling)")?;
         }
         self.stack
             .elasticache

@@ -158,7 +158,10 @@ pub async fn assert_resolves_to(s: &Scenario, name: &str, member: &Member) {
     );
 }
 
-/// The per-group reports of an execution output.
+/// The per-group reports of an execution output (the fleet pass's, then the Map's).
 pub fn reports(output: &Value) -> Vec<Value> {
-    output["groups"].as_array().cloned().unwrap_or_default()
+    replica_dns_core::output::execution_reports(output)
+        .into_iter()
+        .cloned()
+        .collect()
 }

@@ -31,6 +31,9 @@ mod pipeline_failures;
 /// A Lambda killed, out of time or out of memory mid-step: retried as `Lambda.Unknown`,
 /// the execution converges by itself, and the report says what a lost attempt wrote.
 mod pipeline_faults;
+/// The fleet pass (`{"all": true}` over several groups): one request per zone, each
+/// group verified, a group waiting for a replaced node handed to the per-group pipeline.
+mod pipeline_fleet;
 /// Inputs AWS delivers or allows: no-op notifications start nothing, console input of
 /// any JSON type is InvalidInput, an inactive topic is reported.
 mod pipeline_inputs;

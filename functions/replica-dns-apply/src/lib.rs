@@ -5,15 +5,21 @@
 //! A dry-run submits nothing and puts the rendered plan in the report.
 //!
 //! It does not wait for propagation: verify polls the change ids recorded here.
+//!
+//! In the fleet pass ([`handle_fleet`]) it sends the carried groups' changes as one
+//! request per hosted zone (core `fleet_batches`: split only at Route 53's request
+//! limits, never inside a group), so two groups in one zone cost one call.
 
 use replica_dns_aws::ports::RecordStore;
 use replica_dns_aws::ErrorKind;
 use replica_dns_core::config::{Config, GroupConfig};
-use replica_dns_core::metrics::{ExecutionOutcome, Metric, PlanFigures};
-use replica_dns_core::plan::{effect_in_place, Change, Plan, SlotPlan};
-use replica_dns_lambda::run::{AppliedBatch, Outcome, Phase, WrittenBy};
+use replica_dns_core::metrics::{Metric, PlanFigures};
+use replica_dns_core::plan::fleet::fleet_batches;
+use replica_dns_core::plan::{effect_in_place, Change, ChangeBatch, Plan};
+use replica_dns_lambda::fleet::{FleetNext, FleetRun, SentBatch};
+use replica_dns_lambda::run::{AppliedBatch, Phase, WrittenBy};
 use replica_dns_lambda::startup::group_config;
-use replica_dns_lambda::steps::group_records;
+use replica_dns_lambda::steps::{change_reasons, group_records, render_dry_run};
 use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
@@ -39,15 +45,6 @@ pub async fn handle<R: RecordStore>(
     apply(run, attempt, config, records).instrument(span).await
 }
 
-/// Why the group's slots change, one line per changed slot.
-fn reasons(plan: &Plan) -> Vec<String> {
-    plan.groups
-        .iter()
-        .flat_map(|g| g.slots.iter())
-        .filter_map(SlotPlan::describe_change)
-        .collect()
-}
-
 async fn apply<R: RecordStore>(
     mut run: GroupRun,
     attempt: u32,
@@ -59,21 +56,7 @@ async fn apply<R: RecordStore>(
     let phase = Phase::of(&plan);
     run.change_ids.clear();
     if run.dry_run {
-        run.report.plan_table = Some(plan.render_table());
-        run.report.outcome = Outcome::DryRun;
-        run.report.conflict_retries = run.counters.conflicts;
-        for batch in plan.batches.iter().filter(|b| !b.changes.is_empty()) {
-            run.report.applied.push(AppliedBatch {
-                phase,
-                written_by: WrittenBy::DryRun,
-                hosted_zone_id: batch.hosted_zone_id.clone(),
-                change_id: None,
-                changes: batch.changes.iter().map(Change::to_string).collect(),
-                why: reasons(&plan),
-            });
-        }
-        tracing::info!(%phase, "dry-run: plan rendered, nothing applied");
-        metrics::execution_ended(&run.replication_group_id, ExecutionOutcome::DryRun);
+        render_dry_run(&mut run)?;
         return Ok(run);
     }
     let mut written_by_this_run = false;
@@ -139,11 +122,212 @@ async fn apply<R: RecordStore>(
             hosted_zone_id: batch.hosted_zone_id.clone(),
             change_id,
             changes: batch.changes.iter().map(Change::to_string).collect(),
-            why: reasons(&plan),
+            why: change_reasons(&plan),
         });
     }
     record_metrics(&mut run, &plan, written_by_this_run, metrics::now_ms());
     Ok(run)
+}
+
+/// What the ASL's FleetApply task sends: the fleet state, and `$$.State.RetryCount`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FleetApplyRequest {
+    pub fleet: FleetRun,
+    #[serde(default)]
+    pub attempt: u32,
+}
+
+/// Applies the carried groups' plans, one request per hosted zone. A request Route 53
+/// rejects as a conflict hands its groups over (the per-group pipeline re-snapshots and
+/// re-plans each), unless its effect is already in place; a group whose plan is interim
+/// is handed over once written, to wait for its nodes. Any other failure fails the step
+/// (transient ones are retried: a replayed request meets the compare-and-swap and is
+/// recognised as written by an earlier attempt).
+pub async fn handle_fleet<R: RecordStore>(
+    request: FleetApplyRequest,
+    records: &R,
+) -> Result<FleetRun, HandlerError> {
+    let FleetApplyRequest { fleet, attempt } = request;
+    let span =
+        tracing::info_span!("apply_fleet", execution_id = %fleet.fleet.execution_id, attempt);
+    apply_fleet(fleet, attempt, records).instrument(span).await
+}
+
+async fn apply_fleet<R: RecordStore>(
+    mut fleet: FleetRun,
+    attempt: u32,
+    records: &R,
+) -> Result<FleetRun, HandlerError> {
+    let group_batches: Vec<(String, ChangeBatch)> = fleet
+        .carried
+        .iter()
+        .filter_map(|run| Some((run.replication_group_id.clone(), run.plan.as_ref()?)))
+        .flat_map(|(id, plan)| {
+            plan.batches
+                .iter()
+                .map(move |b| (id.clone(), b.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let batches = match fleet_batches(group_batches.iter().map(|(g, b)| (g.as_str(), b))) {
+        Ok(batches) => batches,
+        Err(e) => {
+            for id in group_batches
+                .iter()
+                .map(|(g, _)| g.clone())
+                .collect::<Vec<_>>()
+            {
+                fleet.hand_over(&id, format!("apply: {e}"));
+            }
+            Vec::new()
+        }
+    };
+    let execution_name = fleet
+        .fleet
+        .execution_id
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let mut wrote = false;
+    for batch in batches {
+        let comment = format!(
+            "replica-dns fleet pass, {} group(s), execution {execution_name}",
+            batch.groups.len()
+        );
+        // Logged before it is sent: if this sandbox dies with the request in flight, the
+        // log still says what this execution may have written.
+        tracing::info!(zone = %batch.hosted_zone_id, groups = ?batch.groups, changes = batch.changes.len(), "sending fleet change batch");
+        let sent = records
+            .change_batch(&batch.hosted_zone_id, &batch.changes, &comment)
+            .await;
+        let written = match sent {
+            Ok(change_id) => Some((Some(change_id), Some(WrittenBy::ThisAttempt))),
+            Err(e) if e.kind() == ErrorKind::Conflict => {
+                let now = records
+                    .list_records(&batch.hosted_zone_id, None)
+                    .await
+                    .map_err(|e| {
+                        HandlerError::aws(
+                            format!("reading back hosted zone {}", batch.hosted_zone_id),
+                            e,
+                        )
+                    })?;
+                if !effect_in_place(&now, &batch.changes) {
+                    for id in &batch.groups {
+                        metrics::count(id, Metric::Conflicts, 1);
+                        fleet.hand_over(id, format!("apply: Route 53 rejected the fleet request for hosted zone {} (a guarded record changed meanwhile): {e}", batch.hosted_zone_id));
+                    }
+                    None
+                } else if attempt == 0 {
+                    // As for one group: the SDK never resends a batch, so on a first
+                    // attempt someone else wrote exactly this.
+                    for id in &batch.groups {
+                        if let Some(run) = fleet
+                            .carried
+                            .iter_mut()
+                            .find(|r| &r.replication_group_id == id)
+                        {
+                            run.warn(format!("the changes for hosted zone {} were already in place: a concurrent run applied them", batch.hosted_zone_id));
+                        }
+                    }
+                    // Not this execution's write: nothing to report as applied.
+                    Some((None, None))
+                } else {
+                    tracing::warn!(zone = %batch.hosted_zone_id, attempt, "fleet change batch rejected as a conflict, but its effect is in place: an earlier attempt's response was lost; reported as applied");
+                    Some((None, Some(WrittenBy::EarlierAttempt)))
+                }
+            }
+            Err(e) => {
+                return Err(HandlerError::aws(
+                    format!(
+                        "applying {} changes of {} group(s) to hosted zone {}",
+                        batch.changes.len(),
+                        batch.groups.len(),
+                        batch.hosted_zone_id
+                    ),
+                    e,
+                ))
+            }
+        };
+        let Some((change_id, written_by)) = written else {
+            continue;
+        };
+        fleet.fleet.batches.push(SentBatch {
+            hosted_zone_id: batch.hosted_zone_id.clone(),
+            groups: batch.groups.clone(),
+            changes: batch.changes.len(),
+            change_id: change_id.clone(),
+        });
+        let now_ms = metrics::now_ms();
+        for run in fleet
+            .carried
+            .iter_mut()
+            .filter(|r| batch.groups.contains(&r.replication_group_id))
+        {
+            let Some(plan) = run.plan.clone() else {
+                continue;
+            };
+            let own: Vec<String> = plan
+                .batches
+                .iter()
+                .filter(|b| b.hosted_zone_id == batch.hosted_zone_id)
+                .flat_map(|b| b.changes.iter().map(Change::to_string))
+                .collect();
+            if let Some(id) = &change_id {
+                run.change_ids.push(id.clone());
+                wrote = true;
+            }
+            let by_this_run = written_by.is_some();
+            if let Some(written_by) = written_by {
+                run.report.applied.push(AppliedBatch {
+                    phase: Phase::of(&plan),
+                    written_by,
+                    hosted_zone_id: batch.hosted_zone_id.clone(),
+                    change_id: change_id.clone(),
+                    changes: own,
+                    why: change_reasons(&plan),
+                });
+            }
+            record_metrics(run, &plan, by_this_run, now_ms);
+        }
+    }
+    // A group whose names are interim waits for its nodes in the per-group pipeline.
+    let waiting: Vec<String> = fleet
+        .carried
+        .iter()
+        .filter(|r| r.nodes_pending)
+        .map(|r| r.replication_group_id.clone())
+        .collect();
+    for id in waiting {
+        fleet.hand_over(
+            &id,
+            "apply: interim plan written; it waits for its replaced nodes",
+        );
+    }
+    fleet.fleet.wait_seconds = if wrote {
+        fleet
+            .carried
+            .iter()
+            .map(|r| r.tunables.verify_poll_seconds)
+            .min()
+            .unwrap_or_default()
+    } else {
+        0
+    };
+    fleet.go(if wrote {
+        FleetNext::Wait
+    } else {
+        FleetNext::Verify
+    });
+    tracing::info!(
+        requests = fleet.fleet.batches.len(),
+        handed_over = fleet.fleet.handed_over.len(),
+        next = ?fleet.fleet.next,
+        "fleet applied"
+    );
+    Ok(fleet)
 }
 
 /// What this apply contributes to the metrics (core `metrics` says what each means).
@@ -200,6 +384,7 @@ mod tests {
     use replica_dns_core::topology::{Role, Topology};
     use replica_dns_lambda::fakes::FakeRecords;
     use replica_dns_lambda::fixtures::{self, config, member};
+    use replica_dns_lambda::run::Outcome;
     use replica_dns_lambda::Tunables;
 
     fn topology() -> Topology {

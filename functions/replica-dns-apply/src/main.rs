@@ -3,8 +3,8 @@
 //! function's, although apply only needs the plan it is given.
 
 use lambda_runtime::{tracing, Error};
-use replica_dns_apply::handle;
-use replica_dns_lambda::serve::{serve, started};
+use replica_dns_apply::{handle, handle_fleet};
+use replica_dns_lambda::serve::{serve_with_fleet, started};
 use replica_dns_lambda::startup::config_from_env;
 
 #[tokio::main]
@@ -13,9 +13,11 @@ async fn main() -> Result<(), Error> {
     let config = started(config_from_env()).await?;
     let aws = replica_dns_aws::Adapters::from_env().await;
     let records = aws.records;
-    serve(
+    serve_with_fleet(
         "the apply request {\"run\": GroupRun, \"attempt\"} (statemachine/README.md)",
+        "the fleet apply request {\"fleet\": FleetRun, \"attempt\"} (statemachine/README.md)",
         |request| handle(request, &config, &records),
+        |request| handle_fleet(request, &records),
     )
     .await
 }

@@ -2,7 +2,8 @@
 //! for members and roles, one paginated DescribeCacheClusters listing for their
 //! readiness, DescribeCacheClusters by id for one member, and the conversions from those
 //! SDK shapes to [`Topology`]. It does not interpret the topology (that is the planner's
-//! job) and never lists every replication group in the account.
+//! job). Only the fleet path ([`TopologySource::describe_groups`]) lists every
+//! replication group of the account, once, instead of asking group by group.
 
 use std::collections::HashMap;
 
@@ -13,7 +14,7 @@ use aws_sdk_elasticache::types::{
 use replica_dns_core::topology::{Endpoint, Member, NotificationTopic, Role, Topology};
 
 use crate::error::Error;
-use crate::ports::{ClusterMembership, MemberStatus, TopologySource};
+use crate::ports::{ClusterMembership, GroupSnapshots, MemberStatus, TopologySource};
 
 const DESCRIBE_GROUPS: &str = "DescribeReplicationGroups";
 const DESCRIBE_CLUSTERS: &str = "DescribeCacheClusters";
@@ -22,6 +23,10 @@ const DESCRIBE_CLUSTERS: &str = "DescribeCacheClusters";
 /// Default: 100. Constraints: minimum 20; maximum 100", ElastiCache API reference,
 /// DescribeCacheClusters), so a listing takes as few calls as it can.
 const CLUSTERS_PER_PAGE: i32 = 100;
+
+/// Groups per DescribeReplicationGroups page, the most the API allows (same bounds as
+/// DescribeCacheClusters, API reference, DescribeReplicationGroups `MaxRecords`).
+const GROUPS_PER_PAGE: i32 = 100;
 
 /// Placeholder cluster status between reading the group and reading its clusters; never
 /// left in a returned [`Topology`].
@@ -91,6 +96,16 @@ impl ElastiCacheTopology {
     /// with the group's members (issue 10 item 1); the seed blog post's flaw was listing
     /// without paginating.
     async fn group_clusters(&self, group_id: &str) -> Result<HashMap<String, CacheCluster>, Error> {
+        let mut by_group = self.list_clusters(|group| group == group_id).await?;
+        Ok(by_group.remove(group_id).unwrap_or_default())
+    }
+
+    /// Every cache cluster of the groups `wanted` accepts, by group id then cluster id,
+    /// from one DescribeCacheClusters listing (every page).
+    async fn list_clusters(
+        &self,
+        wanted: impl Fn(&str) -> bool,
+    ) -> Result<HashMap<String, HashMap<String, CacheCluster>>, Error> {
         let mut pages = self
             .client
             .describe_cache_clusters()
@@ -98,20 +113,57 @@ impl ElastiCacheTopology {
             .max_records(CLUSTERS_PER_PAGE)
             .into_paginator()
             .send();
-        let mut clusters = HashMap::new();
+        let mut clusters: HashMap<String, HashMap<String, CacheCluster>> = HashMap::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|err| Error::from_sdk(DESCRIBE_CLUSTERS, err))?;
             for cluster in page.cache_clusters() {
                 if let (Some(id), Some(group)) =
                     (cluster.cache_cluster_id(), cluster.replication_group_id())
                 {
-                    if group == group_id {
-                        clusters.insert(id.to_owned(), cluster.clone());
+                    if wanted(group) {
+                        clusters
+                            .entry(group.to_owned())
+                            .or_default()
+                            .insert(id.to_owned(), cluster.clone());
                     }
                 }
             }
         }
         Ok(clusters)
+    }
+
+    /// Fills each member's status from the listing; a member the listing does not show
+    /// (created between the two calls, say) is asked for by id, so that a member is left
+    /// out only on ElastiCache's explicit `CacheClusterNotFound`.
+    async fn with_member_status(
+        &self,
+        mut topology: Topology,
+        mut listed: HashMap<String, CacheCluster>,
+    ) -> Result<Topology, Error> {
+        let group_id = topology.replication_group_id.clone();
+        let mut members = Vec::with_capacity(topology.members.len());
+        for mut member in topology.members {
+            let cluster = match listed.remove(&member.cache_cluster_id) {
+                Some(cluster) => Some(cluster),
+                None => self.describe_cluster(&member.cache_cluster_id).await?,
+            };
+            match cluster {
+                Some(cluster) => {
+                    let (cluster_status, node_status) = cluster_status(&cluster)?;
+                    member.cluster_status = cluster_status;
+                    member.node_status = node_status;
+                    member.notification = notification_from_sdk(&cluster);
+                    members.push(member);
+                }
+                None => tracing::warn!(
+                    group_id,
+                    cache_cluster_id = %member.cache_cluster_id,
+                    "member listed by the group but its cache cluster is gone; leaving it out"
+                ),
+            }
+        }
+        topology.members = members;
+        Ok(topology)
     }
 }
 
@@ -147,31 +199,57 @@ impl TopologySource for ElastiCacheTopology {
                 })
             }
         };
-        let mut topology = topology_from_group(group, group_id)?;
-        let mut listed = self.group_clusters(group_id).await?;
-        let mut members = Vec::with_capacity(topology.members.len());
-        for mut member in topology.members {
-            let cluster = match listed.remove(&member.cache_cluster_id) {
-                Some(cluster) => Some(cluster),
-                None => self.describe_cluster(&member.cache_cluster_id).await?,
-            };
-            match cluster {
-                Some(cluster) => {
-                    let (cluster_status, node_status) = cluster_status(&cluster)?;
-                    member.cluster_status = cluster_status;
-                    member.node_status = node_status;
-                    member.notification = notification_from_sdk(&cluster);
-                    members.push(member);
+        let topology = topology_from_group(group, group_id)?;
+        let listed = self.group_clusters(group_id).await?;
+        self.with_member_status(topology, listed).await
+    }
+
+    /// The fleet path: every replication group in pages of 100 (DescribeReplicationGroups
+    /// without an id "returns information about all replication groups", `MaxRecords`
+    /// "Default: 100. Constraints: minimum 20; maximum 100", ElastiCache API reference,
+    /// <https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_DescribeReplicationGroups.html>)
+    /// and one DescribeCacheClusters listing, so `G` groups cost
+    /// `ceil(groups in the account / 100) + ceil(clusters / 100)` calls, not `2 G`.
+    /// A group the listing does not show is [`Error::NotFound`] in its entry.
+    async fn describe_groups(&self, group_ids: &[String]) -> Result<GroupSnapshots, Error> {
+        let wanted: std::collections::HashSet<&str> =
+            group_ids.iter().map(String::as_str).collect();
+        let mut pages = self
+            .client
+            .describe_replication_groups()
+            .max_records(GROUPS_PER_PAGE)
+            .into_paginator()
+            .send();
+        let mut groups: HashMap<String, ReplicationGroup> = HashMap::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|err| Error::from_sdk(DESCRIBE_GROUPS, err))?;
+            for group in page.replication_groups() {
+                if let Some(id) = group.replication_group_id() {
+                    if wanted.contains(id) {
+                        groups.insert(id.to_owned(), group.clone());
+                    }
                 }
-                None => tracing::warn!(
-                    group_id,
-                    cache_cluster_id = %member.cache_cluster_id,
-                    "member listed by the group but its cache cluster is gone; leaving it out"
-                ),
             }
         }
-        topology.members = members;
-        Ok(topology)
+        let mut clusters = self.list_clusters(|group| wanted.contains(group)).await?;
+        let mut out = Vec::with_capacity(group_ids.len());
+        for id in group_ids {
+            let snapshot = match groups.get(id) {
+                None => Err(Error::NotFound {
+                    what: "replication group",
+                    id: id.clone(),
+                }),
+                Some(group) => match topology_from_group(group, id) {
+                    Ok(topology) => {
+                        let listed = clusters.remove(id).unwrap_or_default();
+                        self.with_member_status(topology, listed).await
+                    }
+                    Err(e) => Err(e),
+                },
+            };
+            out.push((id.clone(), snapshot));
+        }
+        Ok(out)
     }
 
     /// One DescribeCacheClusters by `CacheClusterId` (with `ShowCacheNodeInfo`).

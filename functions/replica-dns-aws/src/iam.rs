@@ -23,6 +23,12 @@ pub fn actions(operation: PortOperation) -> &'static [&'static str] {
             "elasticache:DescribeReplicationGroups",
             "elasticache:DescribeCacheClusters",
         ],
+        // ElastiCacheTopology::describe_groups: DescribeReplicationGroups without an id
+        // (every group, by pages) and one DescribeCacheClusters listing.
+        PortOperation::DescribeGroups => &[
+            "elasticache:DescribeReplicationGroups",
+            "elasticache:DescribeCacheClusters",
+        ],
         // One DescribeCacheClusters of that cluster.
         PortOperation::MemberStatus | PortOperation::GroupOfCluster => {
             &["elasticache:DescribeCacheClusters"]

@@ -46,6 +46,9 @@ use replica_dns_core::topology::{Member, Topology};
 
 use crate::error::Error;
 
+/// Snapshots of several groups, each with its own answer ([`TopologySource::describe_groups`]).
+pub type GroupSnapshots = Vec<(String, Result<Topology, Error>)>;
+
 /// Where replication group topology comes from (ElastiCache).
 pub trait TopologySource {
     /// A snapshot of one cluster-mode-disabled replication group: its members, their
@@ -55,6 +58,27 @@ pub trait TopologySource {
         &self,
         group_id: &str,
     ) -> impl Future<Output = Result<Topology, Error>> + Send;
+
+    /// Snapshots of many groups at once, for the fleet path (`{"all": true}`, issue 10
+    /// item 5), each entry the group's snapshot or its own error (a group not found is
+    /// [`Error::NotFound`]); an `Err` of the whole call is an error of the listing. The
+    /// ElastiCache adapter lists the account's groups and clusters once, so its calls
+    /// grow with pages of 100, not with groups; this default asks group by group.
+    fn describe_groups(
+        &self,
+        group_ids: &[String],
+    ) -> impl Future<Output = Result<GroupSnapshots, Error>> + Send
+    where
+        Self: Sync,
+    {
+        async move {
+            let mut out = Vec::with_capacity(group_ids.len());
+            for id in group_ids {
+                out.push((id.clone(), self.describe_group(id).await));
+            }
+            Ok(out)
+        }
+    }
 
     /// The status of one member only (await-nodes polls just the members it still waits
     /// for, instead of a whole snapshot per poll).
@@ -236,4 +260,66 @@ pub trait SecretSource {
     /// [`crate::ErrorKind::Transient`]. The value is wrapped in [`SecretText`], which never
     /// prints it.
     fn secret_string(&self, arn: &str) -> impl Future<Output = Result<SecretText, Error>> + Send;
+}
+
+/// A borrowed source answers as the source itself (the fleet pass lends a function's
+/// adapters to each group's steps).
+impl<T: TopologySource + Sync> TopologySource for &T {
+    fn describe_group(
+        &self,
+        group_id: &str,
+    ) -> impl Future<Output = Result<Topology, Error>> + Send {
+        (**self).describe_group(group_id)
+    }
+
+    fn describe_groups(
+        &self,
+        group_ids: &[String],
+    ) -> impl Future<Output = Result<GroupSnapshots, Error>> + Send
+    where
+        Self: Sync,
+    {
+        (**self).describe_groups(group_ids)
+    }
+
+    fn member_status(
+        &self,
+        cache_cluster_id: &str,
+    ) -> impl Future<Output = Result<MemberStatus, Error>> + Send {
+        (**self).member_status(cache_cluster_id)
+    }
+
+    fn group_of_cluster(
+        &self,
+        cache_cluster_id: &str,
+    ) -> impl Future<Output = Result<ClusterMembership, Error>> + Send {
+        (**self).group_of_cluster(cache_cluster_id)
+    }
+}
+
+/// A borrowed store answers as the store itself.
+impl<R: RecordStore + Sync> RecordStore for &R {
+    fn list_records(
+        &self,
+        zone_id: &str,
+        subtree: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<RecordSet>, Error>> + Send {
+        (**self).list_records(zone_id, subtree)
+    }
+
+    fn change_batch(
+        &self,
+        zone_id: &str,
+        changes: &[Change],
+        comment: &str,
+    ) -> impl Future<Output = Result<String, Error>> + Send {
+        (**self).change_batch(zone_id, changes, comment)
+    }
+
+    fn change_status(
+        &self,
+        change_id: &str,
+    ) -> impl Future<Output = Result<ChangeStatus, Error>> + Send {
+        (**self).change_status(change_id)
+    }
 }

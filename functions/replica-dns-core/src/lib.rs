@@ -11,6 +11,7 @@ pub mod event;
 pub mod ids;
 pub mod limits;
 pub mod metrics;
+pub mod output;
 pub mod ownership;
 pub mod plan;
 pub mod ports;

@@ -29,6 +29,13 @@
 //! Every retry is safe: a replayed apply sends a compare-and-swap batch that fails if its
 //! first attempt was applied, and the state machine then re-plans from a fresh snapshot.
 
+/// Step Functions' cap on an execution's input, and on each state's input and output,
+/// in bytes of UTF-8 JSON: 256 KiB (Step Functions Developer Guide, "Step Functions
+/// service quotas", maximum input or output size for a task, state, or execution,
+/// <https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html>). Past it
+/// the state fails with `States.DataLimitExceeded`, which no Catch handles.
+pub const STEP_FUNCTIONS_PAYLOAD_BYTES: usize = 256 * 1024;
+
 /// Connecting to an AWS endpoint (TCP + TLS); just above the 3 s SYN retransmit.
 pub const SDK_CONNECT_TIMEOUT_MS: u64 = 3_100;
 /// One HTTP attempt of an SDK call.

@@ -24,6 +24,8 @@ pub enum Port {
 pub enum PortOperation {
     /// `TopologySource::describe_group`
     DescribeGroup,
+    /// `TopologySource::describe_groups`: the fleet pass's listing of every group
+    DescribeGroups,
     /// `TopologySource::member_status`
     MemberStatus,
     /// `TopologySource::group_of_cluster`
@@ -44,8 +46,9 @@ pub enum PortOperation {
 
 impl PortOperation {
     /// Every operation, for tables that must cover them all.
-    pub const ALL: [PortOperation; 9] = [
+    pub const ALL: [PortOperation; 10] = [
         PortOperation::DescribeGroup,
+        PortOperation::DescribeGroups,
         PortOperation::MemberStatus,
         PortOperation::GroupOfCluster,
         PortOperation::ListRecords,
@@ -60,6 +63,7 @@ impl PortOperation {
     pub fn port(self) -> Port {
         match self {
             PortOperation::DescribeGroup
+            | PortOperation::DescribeGroups
             | PortOperation::MemberStatus
             | PortOperation::GroupOfCluster => Port::TopologySource,
             PortOperation::ListRecords
@@ -115,22 +119,30 @@ pub const FUNCTION_PORTS: &[FunctionPorts] = &[
             PortOperation::RunningExecutions,
         ],
     },
+    // The fleet pass's plan takes its snapshots from one listing of every group (and
+    // asks a group again by itself only when it is read twice).
     FunctionPorts {
         function: "plan",
-        operations: &[PortOperation::ListRecords],
+        operations: &[
+            PortOperation::ListRecords,
+            PortOperation::DescribeGroups,
+            PortOperation::DescribeGroup,
+        ],
     },
     // A batch rejected as a conflict is read back: its effect may already be in place.
     FunctionPorts {
         function: "apply",
         operations: &[PortOperation::ChangeBatch, PortOperation::ListRecords],
     },
-    // The ROLE probe reads the AUTH secret a group names.
+    // The ROLE probe reads the AUTH secret a group names; the fleet pass's look takes
+    // its fresh snapshots from one listing.
     FunctionPorts {
         function: "verify",
         operations: &[
             PortOperation::ChangeStatus,
             PortOperation::ListRecords,
             PortOperation::DescribeGroup,
+            PortOperation::DescribeGroups,
             PortOperation::SecretString,
         ],
     },

@@ -16,6 +16,7 @@ use replica_dns_core::event::{
     SkippedEvent,
 };
 use replica_dns_core::ids::{check_id, shown, IdKind};
+use replica_dns_lambda::fleet::{FleetPass, FleetRun};
 use replica_dns_lambda::{GroupRun, HandlerError, Tunables};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -36,7 +37,12 @@ pub struct FilterOutput {
     /// Why nothing is done, as core `resolve` decided it (typed reason + message).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub no_op: Option<NoOp>,
+    /// The per-group runs, for the `Groups` Map (empty when the fleet pass runs).
     pub groups: Vec<GroupRun>,
+    /// The fleet pass, for `{"all": true}` over at least [`FLEET_MIN_GROUPS`] groups
+    /// (replica-dns-lambda `fleet`): the ASL's `FleetNext` Choice sends it to FleetPlan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fleet: Option<FleetPass>,
     /// Events of the message that affected no group, as core `resolve` reports them
     /// (the event, a typed reason, a message); at most `MAX_SKIPPED_LISTED`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -45,6 +51,13 @@ pub struct FilterOutput {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub skipped_more: usize,
 }
+
+/// From how many groups `{"all": true}` takes the fleet pass. A drift check of G groups
+/// in Z zones costs the pass about 4 + 2 Z calls (a listing of the fleet and a read of
+/// each zone, at FleetPlan and again at FleetVerify) against 3 G on the per-group path,
+/// and a fixed number of state transitions instead of 6 per group: even at two groups in
+/// one zone, cheaper from there on.
+pub const FLEET_MIN_GROUPS: usize = 2;
 
 fn is_zero(n: &usize) -> bool {
     *n == 0
@@ -58,6 +71,7 @@ impl FilterOutput {
             reason,
             no_op: Some(no_op),
             groups: Vec::new(),
+            fleet: None,
             skipped,
             skipped_more,
         }
@@ -162,6 +176,25 @@ async fn filter<T: TopologySource>(
     }
 
     let reason = describe_request(&parsed);
+    if parsed.target == ResyncTarget::All && resolution.groups.len() >= FLEET_MIN_GROUPS {
+        tracing::info!(%reason, groups = resolution.groups.len(), dry_run = resolution.dry_run, "fleet pass over every group");
+        let pass = FleetRun::start(
+            &reason,
+            &request.execution_id,
+            resolution.dry_run,
+            tunables,
+            resolution.groups.clone(),
+        );
+        return Ok(FilterOutput {
+            noop: false,
+            reason,
+            no_op: None,
+            groups: Vec::new(),
+            fleet: Some(pass.fleet),
+            skipped: resolution.skipped,
+            skipped_more: resolution.skipped_more,
+        });
+    }
     let notified_at = match &parsed.origin {
         Origin::Sns { timestamp, .. } => timestamp.clone(),
         Origin::Manual => None,
@@ -192,6 +225,7 @@ async fn filter<T: TopologySource>(
         reason,
         no_op: None,
         groups,
+        fleet: None,
         skipped: resolution.skipped,
         skipped_more: resolution.skipped_more,
     })
@@ -344,23 +378,47 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn manual_all_with_dry_run_and_tunables_fills_every_group() {
+    async fn manual_all_over_two_groups_starts_the_fleet_pass_with_dry_run_and_tunables() {
         let out =
             run(json!({"all": true, "dryRun": true, "waitSeconds": 1, "verifyPollSeconds": 2}))
                 .await
                 .unwrap();
+        assert!(
+            out.groups.is_empty(),
+            "the Map gets only what the pass hands over"
+        );
+        let pass = out.fleet.clone().unwrap();
+        assert_eq!(pass.in_pass, ["orders", "carts"]);
+        assert_eq!(pass.next, replica_dns_lambda::fleet::FleetNext::Plan);
+        assert!(pass.dry_run);
+        assert_eq!(pass.tunables.wait_seconds, 1);
+        assert_eq!(pass.tunables.verify_poll_seconds, 2);
+        assert_eq!(pass.tunables.max_conflict_retries, 3);
+        // The fleet states decode the filter's output as their own input.
+        let fleet: FleetRun = serde_json::from_value(serde_json::to_value(&out).unwrap()).unwrap();
+        assert_eq!(fleet.fresh_run("carts").tunables.verify_poll_seconds, 2);
+        assert!(fleet.fresh_run("carts").dry_run);
+    }
+
+    #[tokio::test]
+    async fn manual_all_over_one_group_takes_the_per_group_path() {
+        let config = fixtures::config_of(&["orders"]);
+        let request = FilterRequest {
+            input: json!({"all": true, "dryRun": true, "waitSeconds": 1}),
+            execution_id: "exec".into(),
+        };
+        let out = handle(request, &config, &FakeTopology::default())
+            .await
+            .unwrap();
+        assert!(out.fleet.is_none());
         let ids: Vec<_> = out
             .groups
             .iter()
             .map(|g| g.replication_group_id.as_str())
             .collect();
-        assert_eq!(ids, ["orders", "carts"]);
-        for group in &out.groups {
-            assert!(group.dry_run && group.report.dry_run);
-            assert_eq!(group.tunables.wait_seconds, 1);
-            assert_eq!(group.tunables.verify_poll_seconds, 2);
-            assert_eq!(group.tunables.max_conflict_retries, 3);
-        }
+        assert_eq!(ids, ["orders"]);
+        assert!(out.groups[0].dry_run && out.groups[0].report.dry_run);
+        assert_eq!(out.groups[0].tunables.wait_seconds, 1);
     }
 
     #[tokio::test]

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use replica_dns_aws::ports::{
-    ChangeStatus, ClusterMembership, ExecutionLister, ExecutionStarter, MemberStatus, RecordStore,
-    SecretSource, StartOutcome, TopologySource,
+    ChangeStatus, ClusterMembership, ExecutionLister, ExecutionStarter, GroupSnapshots,
+    MemberStatus, RecordStore, SecretSource, StartOutcome, TopologySource,
 };
 use replica_dns_aws::{Error, ErrorKind};
 use replica_dns_core::plan::{apply_changes, Change};
@@ -92,6 +92,26 @@ impl FakeTopology {
 }
 
 impl TopologySource for FakeTopology {
+    /// One call for the whole fleet, as the ElastiCache adapter's listing (recorded as
+    /// `describe_groups <ids, comma-separated>`).
+    async fn describe_groups(&self, group_ids: &[String]) -> Result<GroupSnapshots, Error> {
+        self.record("describe_groups", &group_ids.join(","));
+        if let Some(error) = self.next_failure() {
+            return Err(error);
+        }
+        let groups = self.groups.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(group_ids
+            .iter()
+            .map(|id| {
+                let found = groups.get(id).cloned().ok_or_else(|| Error::NotFound {
+                    what: "replication group",
+                    id: id.clone(),
+                });
+                (id.clone(), found)
+            })
+            .collect())
+    }
+
     async fn describe_group(&self, group_id: &str) -> Result<Topology, Error> {
         self.record("describe_group", group_id);
         if let Some(error) = self.next_failure() {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod fakes;
 #[cfg(feature = "fakes")]
 pub mod fixtures;
+pub mod fleet;
 pub mod metrics;
 mod ports_check;
 pub mod run;

@@ -69,6 +69,49 @@ where
     .await
 }
 
+/// As [`serve`], for a step that also takes part in the fleet pass
+/// ([`crate::fleet`]): a payload object with a `fleet` key is decoded as `FR` (named by
+/// `fleet_what`) and handled by `fleet`, any other payload as `T` by `group`.
+pub async fn serve_with_fleet<T, R, G, GFut, FR, FS, FH, FFut>(
+    what: &'static str,
+    fleet_what: &'static str,
+    group: G,
+    fleet: FH,
+) -> Result<(), lambda_runtime::Error>
+where
+    T: DeserializeOwned,
+    R: Serialize,
+    G: Fn(T) -> GFut,
+    GFut: Future<Output = Result<R, HandlerError>>,
+    FR: DeserializeOwned,
+    FS: Serialize,
+    FH: Fn(FR) -> FFut,
+    FFut: Future<Output = Result<FS, HandlerError>>,
+{
+    let (group, fleet) = (&group, &fleet);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        let payload = event.payload;
+        if is_fleet_payload(&payload) {
+            invoke(fleet_what, fleet, payload).await.and_then(to_json)
+        } else {
+            invoke(what, group, payload).await.and_then(to_json)
+        }
+    }))
+    .await
+}
+
+/// The fleet pass's payloads are objects with a `fleet` key (statemachine/README.md).
+pub fn is_fleet_payload(payload: &Value) -> bool {
+    payload.get("fleet").is_some()
+}
+
+fn to_json<R: Serialize>(response: R) -> Result<Value, Diagnostic> {
+    serde_json::to_value(response).map_err(|e| Diagnostic {
+        error_type: ErrorType::Fatal.as_str().to_string(),
+        error_message: format!("the response could not be encoded as JSON: {e}"),
+    })
+}
+
 async fn invoke<T, R, F, Fut>(
     what: &'static str,
     handler: &F,

@@ -107,6 +107,18 @@ pub fn group_config<'a>(
 
 /// The part of the zone a group's names live in: the core's rule,
 /// [`GroupConfig::records_subtree`].
+/// Optional: the ARN of the SNS topic replica-dns' trigger is subscribed to (the CDK
+/// sets it for the functions that take snapshots). With it, a member that notifies
+/// another topic is reported too.
+pub const EVENT_TOPIC_ARN_ENV: &str = "REPLICA_DNS_EVENT_TOPIC_ARN";
+
+/// [`EVENT_TOPIC_ARN_ENV`]'s value, `None` when unset or blank.
+pub fn event_topic_arn_from_env() -> Option<String> {
+    std::env::var(EVENT_TOPIC_ARN_ENV)
+        .ok()
+        .filter(|arn| !arn.trim().is_empty())
+}
+
 pub fn records_subtree(group: &GroupConfig) -> Option<String> {
     group.records_subtree()
 }

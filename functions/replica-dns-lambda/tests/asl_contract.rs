@@ -130,7 +130,8 @@ fn every_task_timeout_is_the_one_the_limits_chain_expects() {
             );
         }
     });
-    assert_eq!(tasks, 6);
+    // Filter, the five steps of a group, and the fleet pass's plan, apply and verify.
+    assert_eq!(tasks, 9);
     for f in replica_dns_core::limits::FUNCTIONS {
         assert!(f.timeout_seconds < replica_dns_core::limits::TASK_TIMEOUT_SECONDS);
     }
@@ -287,7 +288,8 @@ fn the_paths_enter_the_states_the_cost_figures_assume() {
     let pending = with(serde_json::json!({"verify": {"status": "pending", "detail": ""}}));
     let planned = with(serde_json::json!({"changesPlanned": true}));
 
-    // Filter and the Groups Map come before each group's states: +2 per execution.
+    // Filter, the FleetNext Choice and the Groups Map come before each group's states:
+    // +3 per execution.
     let unchanged = walk_group(&[fresh.clone(), fresh.clone(), converged.clone()]);
     assert_eq!(
         unchanged,
@@ -322,5 +324,114 @@ fn the_paths_enter_the_states_the_cost_figures_assume() {
     );
     let one_poll = walk_group(&[fresh.clone(), planned.clone(), planned, pending, converged]);
     assert_eq!(one_poll.len() - happy.len(), 3, "{one_poll:?}");
-    assert!(unchanged.len() + 2 <= 8 && happy.len() + 2 <= 11);
+    // Issue 10 item 3: nothing to change ≤ 6 per group, the happy path ≤ 12.
+    assert!(unchanged.len() <= 6 && happy.len() + 3 <= 12);
+}
+
+/// The fleet pass's states, walked on the ASL from Filter with the FleetRun each Task
+/// returns: a drift check (nothing to write) and a resync that writes, each entering
+/// the same number of states whatever the number of groups (issue 10 items 3 and 9).
+#[test]
+fn the_fleet_pass_enters_a_fixed_number_of_states_whatever_the_groups() {
+    use replica_dns_lambda::fleet::{FleetNext, FleetRun};
+    let asl = asl();
+    let states = &asl["States"];
+    let choose = |state: &str, input: &Value| -> String {
+        let choice = &states[state];
+        for rule in choice["Choices"].as_array().unwrap() {
+            let pointer = rule["Variable"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches('$')
+                .replace('.', "/");
+            let value = input.pointer(&pointer);
+            let hit = match (&rule["IsPresent"], &rule["StringEquals"]) {
+                (Value::Bool(present), _) => value.is_some() == *present,
+                (_, Value::String(s)) => value == Some(&Value::String(s.clone())),
+                _ => panic!("a rule FleetNext does not use: {rule}"),
+            };
+            if hit {
+                return rule["Next"].as_str().unwrap().to_string();
+            }
+        }
+        choice["Default"].as_str().unwrap().to_string()
+    };
+    let at = |next: FleetNext, groups: usize| -> Value {
+        let ids = (0..groups).map(|i| format!("g{i}")).collect();
+        let mut fleet = FleetRun::start("t", "e", false, Tunables::default(), ids);
+        fleet.fleet.next = next;
+        serde_json::to_value(fleet).unwrap()
+    };
+    // Walks from Filter, the Tasks returning `outputs` in order, until the Groups Map.
+    let walk_top = |outputs: &[Value]| -> Vec<String> {
+        let mut outputs = outputs.iter();
+        let mut input = Value::Null;
+        let mut entered = Vec::new();
+        let mut state = "Filter".to_string();
+        while state != "Groups" {
+            entered.push(state.clone());
+            state = match states[&state]["Type"].as_str().unwrap() {
+                "Task" => {
+                    input = outputs.next().unwrap().clone();
+                    states[&state]["Next"].as_str().unwrap().to_string()
+                }
+                "Choice" => choose(&state, &input),
+                "Wait" => states[&state]["Next"].as_str().unwrap().to_string(),
+                other => panic!("{state} is a {other} on the fleet path"),
+            };
+        }
+        entered.push(state);
+        entered
+    };
+    for groups in [2, 200] {
+        let drift = walk_top(&[
+            at(FleetNext::Plan, groups),
+            at(FleetNext::Verify, groups),
+            at(FleetNext::End, 0),
+        ]);
+        assert_eq!(
+            drift,
+            [
+                "Filter",
+                "FleetNext",
+                "FleetPlan",
+                "FleetNext",
+                "FleetVerify",
+                "FleetNext",
+                "Groups"
+            ]
+        );
+        let resync = walk_top(&[
+            at(FleetNext::Plan, groups),
+            at(FleetNext::Apply, groups),
+            at(FleetNext::Wait, groups),
+            at(FleetNext::End, 0),
+        ]);
+        assert_eq!(
+            resync,
+            [
+                "Filter",
+                "FleetNext",
+                "FleetPlan",
+                "FleetNext",
+                "FleetApply",
+                "FleetNext",
+                "FleetWait",
+                "FleetVerify",
+                "FleetNext",
+                "Groups"
+            ]
+        );
+    }
+    // A per-group execution (no `fleet` in the filter's output) goes straight to the Map.
+    let per_group = walk_top(&[serde_json::json!({"noop": false, "reason": "t", "groups": []})]);
+    assert_eq!(per_group, ["Filter", "FleetNext", "Groups"]);
+    // Every fleet Task ends in FleetFailed when it cannot be retried, never in a
+    // per-group Fail state.
+    for task in ["FleetPlan", "FleetApply", "FleetVerify"] {
+        let catch = states[task]["Catch"].as_array().unwrap();
+        assert_eq!(catch.len(), 1);
+        assert_eq!(catch[0]["Next"], "FleetFailed");
+    }
+    assert_eq!(states["FleetWait"]["SecondsPath"], "$.fleet.waitSeconds");
 }

@@ -4,14 +4,18 @@
 //! `nodesPending` so the state machine waits for those members after applying it.
 //!
 //! It changes nothing: apply does.
+//!
+//! In the fleet pass ([`handle_fleet`]) it also takes the snapshots itself, from one
+//! listing of the fleet: a snapshot of every group would not fit the 256 KiB that Step
+//! Functions passes between states, and the plan is all the next step needs.
 
-use replica_dns_aws::ports::RecordStore;
+use replica_dns_aws::ports::{RecordStore, TopologySource};
 use replica_dns_core::config::Config;
-use replica_dns_core::metrics::{Metric, PlanFigures};
-use replica_dns_core::plan::PlanStatus;
-use replica_dns_lambda::startup::group_config;
-use replica_dns_lambda::steps::{group_records, plan_to_apply};
-use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError};
+use replica_dns_lambda::fleet::{
+    FleetNext, FleetRecords, FleetRun, FleetTopology, CARRY_BUDGET_BYTES,
+};
+use replica_dns_lambda::steps::{plan_run, render_dry_run, snapshot_run};
+use replica_dns_lambda::{group_span, GroupRun, HandlerError};
 use tracing::Instrument;
 
 /// Computes the plan for the run's group.
@@ -21,50 +25,88 @@ pub async fn handle<R: RecordStore>(
     records: &R,
 ) -> Result<GroupRun, HandlerError> {
     let span = group_span!("plan", run);
-    make_plan(run, config, records).instrument(span).await
+    plan_run(run, config, records).instrument(span).await
 }
 
-async fn make_plan<R: RecordStore>(
-    mut run: GroupRun,
+/// The fleet pass's plan: one listing of every group's topology (calls by pages, not by
+/// groups), each hosted zone read once, and each group's own snapshot and plan steps
+/// over those reads. A dry-run group ends here with its rendered plan; a group with
+/// changes is carried to FleetApply; a group with nothing to change goes on to
+/// FleetVerify as its id; a group waiting for replaced nodes with nothing to write, or
+/// whose step failed, is handed over to the per-group pipeline.
+pub async fn handle_fleet<T: TopologySource + Sync, R: RecordStore + Sync>(
+    fleet: FleetRun,
     config: &Config,
+    topology: &T,
     records: &R,
-) -> Result<GroupRun, HandlerError> {
-    let group = group_config(config, &run.replication_group_id)?;
-    let topology = run.require_topology()?.clone();
-    let current = group_records(records, group).await?;
-    let plan = plan_to_apply(config, group, topology, current)?;
-    let mut waiting_for: Vec<String> = Vec::new();
-    for group_plan in &plan.groups {
-        run.warn_all(&group_plan.warnings);
-        metrics::count(
-            &group_plan.replication_group_id,
-            Metric::ForeignRecords,
-            PlanFigures::of(group_plan).foreign_records,
-        );
-        if let PlanStatus::Interim { waiting_for: ids } = &group_plan.status {
-            waiting_for.extend(ids.iter().cloned());
+    event_topic_arn: Option<&str>,
+) -> Result<FleetRun, HandlerError> {
+    let span = tracing::info_span!("plan_fleet", execution_id = %fleet.fleet.execution_id);
+    plan_fleet(fleet, config, topology, records, event_topic_arn)
+        .instrument(span)
+        .await
+}
+
+async fn plan_fleet<T: TopologySource + Sync, R: RecordStore + Sync>(
+    mut fleet: FleetRun,
+    config: &Config,
+    topology: &T,
+    records: &R,
+    event_topic_arn: Option<&str>,
+) -> Result<FleetRun, HandlerError> {
+    let ids = fleet.fleet.in_pass.clone();
+    let listed = topology.describe_groups(&ids).await.map_err(|e| {
+        HandlerError::aws(
+            format!("listing the topology of {} replication groups", ids.len()),
+            e,
+        )
+    })?;
+    let topology = FleetTopology::listed(topology, listed);
+    let records = FleetRecords::new(records);
+    let mut carried_bytes = 0usize;
+    for id in ids {
+        let run = fleet.fresh_run(&id);
+        let span = group_span!("plan", run);
+        let planned = async {
+            let run = snapshot_run(run, config, &topology, event_topic_arn).await?;
+            plan_run(run, config, &records).await
+        }
+        .instrument(span)
+        .await;
+        let Some(mut run) = fleet.settle(&id, "plan", planned)? else {
+            continue;
+        };
+        if run.dry_run {
+            render_dry_run(&mut run)?;
+            fleet.finish(&id, run.report);
+        } else if run.changes_planned {
+            let size = serde_json::to_vec(&run).map_or(usize::MAX, |b| b.len());
+            if carried_bytes.saturating_add(size) > CARRY_BUDGET_BYTES {
+                fleet.hand_over(&id, format!("plan: its {size} bytes of changes would take the fleet state past its {CARRY_BUDGET_BYTES}-byte budget"));
+            } else {
+                carried_bytes += size;
+                fleet.carry(run);
+            }
+        } else if run.nodes_pending {
+            fleet.hand_over(
+                &id,
+                "plan: nothing to write while it waits for replaced nodes",
+            );
         }
     }
-    waiting_for.sort();
-    waiting_for.dedup();
-    run.nodes_pending = !waiting_for.is_empty();
-    run.awaiting = waiting_for;
-    // The interim period follows the names, whoever wrote them: a run whose plan finds
-    // them interim (its own batch to come, or an overlapping run's already in place)
-    // measures from here, so the period is still reported when that other run stops
-    // early (superseded) or this one skips Apply (nothing to change).
-    if run.nodes_pending && !run.dry_run {
-        run.interim_since_ms.get_or_insert(metrics::now_ms());
-    }
-    let changes: usize = plan.batches.iter().map(|b| b.changes.len()).sum();
+    let next = if fleet.carried.is_empty() {
+        FleetNext::Verify
+    } else {
+        FleetNext::Apply
+    };
+    fleet.go(next);
     tracing::info!(
-        changes,
-        interim = run.nodes_pending,
-        waiting_for = ?run.awaiting,
-        "plan computed"
+        carried = fleet.carried.len(),
+        handed_over = fleet.fleet.handed_over.len(),
+        next = ?fleet.fleet.next,
+        "fleet planned"
     );
-    run.replace_plan(Some(plan));
-    Ok(run)
+    Ok(fleet)
 }
 
 #[cfg(test)]
@@ -189,4 +231,5 @@ mod tests {
 }
 
 // The ports this handler takes are the ones core `ports::FUNCTION_PORTS` declares.
-replica_dns_lambda::handler_ports_are_declared!("plan", handle::<FakeRecords>);
+// The fleet handler takes every port the per-group one does, and the listing's.
+replica_dns_lambda::handler_ports_are_declared!("plan", handle_fleet::<FakeTopology, FakeRecords>);

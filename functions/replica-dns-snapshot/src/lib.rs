@@ -6,15 +6,11 @@
 
 use replica_dns_aws::ports::TopologySource;
 use replica_dns_core::config::Config;
-use replica_dns_core::metrics::Metric;
-use replica_dns_lambda::startup::group_config;
-use replica_dns_lambda::steps::describe_group;
-use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError};
+use replica_dns_lambda::steps::snapshot_run;
+use replica_dns_lambda::{group_span, GroupRun, HandlerError};
 use tracing::Instrument;
 
-/// Optional: the ARN of the SNS topic replica-dns' trigger is subscribed to (the CDK
-/// sets it). With it, a member that notifies another topic is reported too.
-pub const EVENT_TOPIC_ARN_ENV: &str = "REPLICA_DNS_EVENT_TOPIC_ARN";
+pub use replica_dns_lambda::startup::EVENT_TOPIC_ARN_ENV;
 
 /// Takes a fresh snapshot of the run's group.
 pub async fn handle<T: TopologySource>(
@@ -24,41 +20,9 @@ pub async fn handle<T: TopologySource>(
     event_topic_arn: Option<&str>,
 ) -> Result<GroupRun, HandlerError> {
     let span = group_span!("snapshot", run);
-    snapshot(run, config, topology, event_topic_arn)
+    snapshot_run(run, config, topology, event_topic_arn)
         .instrument(span)
         .await
-}
-
-async fn snapshot<T: TopologySource>(
-    mut run: GroupRun,
-    config: &Config,
-    topology: &T,
-    event_topic_arn: Option<&str>,
-) -> Result<GroupRun, HandlerError> {
-    group_config(config, &run.replication_group_id)?;
-    let snapshot = describe_group(topology, &run.replication_group_id).await?;
-    run.note_unavailable(&snapshot);
-    // Issue 8 item 2: a topic ElastiCache cannot publish to fails silently; say so in
-    // the report (once) and as a metric the alarm watches.
-    let problems = snapshot.notification_problems(event_topic_arn);
-    for problem in &problems {
-        tracing::warn!(%problem, "notifications may not reach replica-dns");
-        run.warn(problem.to_string());
-    }
-    metrics::record(
-        &run.replication_group_id,
-        Metric::TopicNotActive,
-        f64::from(u8::from(!problems.is_empty())),
-    );
-    tracing::info!(
-        status = %snapshot.status,
-        members = snapshot.members.len(),
-        unavailable = ?run.awaiting,
-        "snapshot taken"
-    );
-    run.topology = Some(snapshot);
-    run.replace_plan(None);
-    Ok(run)
 }
 
 #[cfg(test)]

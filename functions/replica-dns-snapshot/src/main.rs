@@ -12,9 +12,7 @@ async fn main() -> Result<(), Error> {
     let config = started(config_from_env()).await?;
     let aws = replica_dns_aws::Adapters::from_env().await;
     let topology = aws.topology;
-    let event_topic_arn = std::env::var(replica_dns_snapshot::EVENT_TOPIC_ARN_ENV)
-        .ok()
-        .filter(|arn| !arn.trim().is_empty());
+    let event_topic_arn = replica_dns_lambda::startup::event_topic_arn_from_env();
     serve("a GroupRun (statemachine/README.md)", |run| {
         handle(run, &config, &topology, event_topic_arn.as_deref())
     })

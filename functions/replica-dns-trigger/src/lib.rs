@@ -74,11 +74,9 @@ pub struct Started {
     pub reason: Option<String>,
 }
 
-/// Step Functions' cap on an execution's input, in bytes (UTF-8): 256 KiB (Step
-/// Functions Developer Guide, "Step Functions service quotas", maximum input or output
-/// size for a task, state, or execution,
-/// <https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html>).
-pub const MAX_EXECUTION_INPUT_BYTES: usize = 256 * 1024;
+/// Step Functions' cap on an execution's input, in bytes (UTF-8): core
+/// [`replica_dns_core::limits::STEP_FUNCTIONS_PAYLOAD_BYTES`].
+pub const MAX_EXECUTION_INPUT_BYTES: usize = replica_dns_core::limits::STEP_FUNCTIONS_PAYLOAD_BYTES;
 
 /// The trigger's response (visible in the Lambda's logs and in tests).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -28,9 +28,12 @@ use replica_dns_core::metrics::{ExecutionOutcome, Metric};
 use replica_dns_core::plan::{effect_differences, EffectDifference, Plan};
 use replica_dns_core::records::RecordSet;
 use replica_dns_core::topology::Topology;
+use replica_dns_lambda::fleet::{FleetNext, FleetRecords, FleetRun, FleetTopology};
 use replica_dns_lambda::run::{Outcome, Verification, VerifyStatus};
 use replica_dns_lambda::startup::group_config;
-use replica_dns_lambda::steps::{describe_group, group_records, plan_to_apply};
+use replica_dns_lambda::steps::{
+    describe_group, group_records, plan_run, plan_to_apply, snapshot_run,
+};
 use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError, VerifyBudget};
 use tracing::Instrument;
 
@@ -248,6 +251,117 @@ fn wrote_nothing_against(run: &GroupRun, plan: &Plan) -> Option<Topology> {
     (wrote_nothing && plan.is_final())
         .then(|| run.topology.clone())
         .flatten()
+}
+
+/// The fleet pass's verify look, over the groups still in the pass. A carried group
+/// (it wrote, or a name of it was not resolving yet) is verified as one group is,
+/// with its change ids' statuses asked once each, each zone read once and the fresh
+/// snapshots taken from one listing. A group that travelled as its id (nothing to
+/// change at FleetPlan) gets its own snapshot and plan over those shared reads and the
+/// probe; if that plan has changes now, the group moved on and is handed over.
+/// Converged groups end with their reports; pending ones are carried to the next look;
+/// drifted ones, and any non-transient failure, are handed over.
+pub async fn handle_fleet<T, R, P>(
+    fleet: FleetRun,
+    deps: &Deps<T, R, P>,
+    event_topic_arn: Option<&str>,
+) -> Result<FleetRun, HandlerError>
+where
+    T: TopologySource + Sync,
+    R: RecordStore + Sync,
+    P: Probe + Sync,
+{
+    let span = tracing::info_span!("verify_fleet", execution_id = %fleet.fleet.execution_id);
+    verify_fleet(fleet, deps, event_topic_arn)
+        .instrument(span)
+        .await
+}
+
+async fn verify_fleet<T, R, P>(
+    mut fleet: FleetRun,
+    deps: &Deps<T, R, P>,
+    event_topic_arn: Option<&str>,
+) -> Result<FleetRun, HandlerError>
+where
+    T: TopologySource + Sync,
+    R: RecordStore + Sync,
+    P: Probe + Sync,
+{
+    let ids = fleet.fleet.in_pass.clone();
+    let shared = Deps {
+        config: deps.config.clone(),
+        topology: FleetTopology::new(&deps.topology, ids.clone()),
+        records: FleetRecords::new(&deps.records),
+        probe: &deps.probe,
+    };
+    let mut pending = false;
+    for id in ids {
+        let carried = fleet
+            .carried
+            .iter()
+            .find(|r| r.replication_group_id == id)
+            .cloned();
+        let run = match carried {
+            Some(run) => run,
+            None => {
+                let run = fleet.fresh_run(&id);
+                let span = group_span!("verify", run);
+                let rebuilt = async {
+                    let run = snapshot_run(run, &shared.config, &shared.topology, event_topic_arn)
+                        .await?;
+                    plan_run(run, &shared.config, &shared.records).await
+                }
+                .instrument(span)
+                .await;
+                let Some(run) = fleet.settle(&id, "verify", rebuilt)? else {
+                    continue;
+                };
+                if run.changes_planned || run.nodes_pending {
+                    fleet.hand_over(&id, "verify: the group moved on since the fleet's plan (it has changes to make now)");
+                    continue;
+                }
+                run
+            }
+        };
+        let looked = handle(run, &shared).await;
+        let Some(run) = fleet.settle(&id, "verify", looked)? else {
+            continue;
+        };
+        match run.verify.as_ref().map(|v| (v.status, v.detail.clone())) {
+            Some((VerifyStatus::Converged, _)) => fleet.finish(&id, run.report),
+            Some((VerifyStatus::Pending, _)) => {
+                pending = true;
+                fleet.carry(run);
+            }
+            Some((VerifyStatus::Drifted, detail)) => {
+                fleet.carry(run);
+                fleet.hand_over(&id, format!("verify: {detail}"));
+            }
+            None => {
+                fleet.carry(run);
+                fleet.hand_over(&id, "verify: no verdict");
+            }
+        }
+    }
+    fleet.fleet.wait_seconds = fleet
+        .carried
+        .iter()
+        .map(|r| r.tunables.verify_poll_seconds)
+        .min()
+        .unwrap_or_default();
+    fleet.go(if pending {
+        FleetNext::Wait
+    } else {
+        FleetNext::End
+    });
+    tracing::info!(
+        finished = fleet.fleet_reports.len(),
+        pending = fleet.carried.len(),
+        handed_over = fleet.fleet.handed_over.len(),
+        next = ?fleet.fleet.next,
+        "fleet verified"
+    );
+    Ok(fleet)
 }
 
 /// The error a probe that cannot check the group ends verify with: a throttled or

@@ -3,10 +3,10 @@
 //! client for its credentials), built once, then the handler in [`replica_dns_verify`].
 
 use lambda_runtime::{tracing, Error};
-use replica_dns_lambda::serve::{serve, started};
-use replica_dns_lambda::startup::config_from_env;
+use replica_dns_lambda::serve::{serve_with_fleet, started};
+use replica_dns_lambda::startup::{config_from_env, event_topic_arn_from_env};
 use replica_dns_verify::probe::DnsRoleProbe;
-use replica_dns_verify::{handle, Deps};
+use replica_dns_verify::{handle, handle_fleet, Deps};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -20,8 +20,12 @@ async fn main() -> Result<(), Error> {
         records: aws.records,
         probe,
     };
-    serve("a GroupRun (statemachine/README.md)", |run| {
-        handle(run, &deps)
-    })
+    let event_topic_arn = event_topic_arn_from_env();
+    serve_with_fleet(
+        "a GroupRun (statemachine/README.md)",
+        "a FleetRun (statemachine/README.md)",
+        |run| handle(run, &deps),
+        |fleet| handle_fleet(fleet, &deps, event_topic_arn.as_deref()),
+    )
     .await
 }

@@ -168,6 +168,19 @@ pub trait Probe {
     ) -> impl Future<Output = Result<Findings, ProbeError>> + Send;
 }
 
+/// A borrowed probe probes the same way (the fleet pass lends verify's own probe to
+/// each group's check).
+impl<P: Probe + Sync> Probe for &P {
+    fn check(
+        &self,
+        names: &[NameCheck],
+        topology: &Topology,
+        group: &GroupConfig,
+    ) -> impl Future<Output = Result<Findings, ProbeError>> + Send {
+        (**self).check(names, topology, group)
+    }
+}
+
 /// The probe that checks nothing (neither variable set).
 pub struct NoProbe;
 

@@ -181,7 +181,7 @@ fn print_execution(e: &Execution) {
         .and_then(Value::as_str)
         .unwrap_or("manual");
     let output = e.output.clone().unwrap_or(Value::Null);
-    let groups = output["groups"].as_array().cloned().unwrap_or_default();
+    let groups = replica_dns_core::output::execution_reports(&output);
     let summary = if groups.is_empty() {
         format!("no-op: {}", output["reason"].as_str().unwrap_or("-"))
     } else {

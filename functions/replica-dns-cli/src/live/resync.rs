@@ -157,12 +157,7 @@ pub fn render(followed: &Followed) -> String {
     if let Some(reason) = output.get("reason").and_then(Value::as_str) {
         out.push_str(&format!("reason: {reason}\n"));
     }
-    for report in output
-        .get("groups")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for report in replica_dns_core::output::execution_reports(&output) {
         let text = |key: &str| report.get(key).and_then(Value::as_str).unwrap_or("-");
         let applied = report
             .get("applied")

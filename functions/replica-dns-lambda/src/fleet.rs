@@ -1,0 +1,416 @@
+//! The fleet pass (`{"all": true}` over two or more groups: the drift check, a resync
+//! after a configuration change; issue 10 item 5): every configured group goes through
+//! snapshot, plan, apply and verify *together*, so the AWS calls grow with pages and
+//! hosted zones instead of groups × members — one listing of the fleet's topology, one
+//! read of each zone, one Route 53 request per zone covering every group in it.
+//!
+//! The pass only does what it can do for all groups at once. A group that needs more —
+//! it waits for replaced nodes, its batch met a conflict, verification found drift, or
+//! one of its steps failed for it alone — is *handed over*: when the pass ends, the
+//! state machine's per-group pipeline (the `Groups` Map) runs it from a fresh snapshot
+//! with all its waits, retries and Fail states. So the pass fails an execution only
+//! when the fleet-wide listing itself cannot be had, and never leaves a group unattended.
+//!
+//! Step Functions passes at most 256 KiB between states, so the pass does not carry
+//! snapshots: a group travels as its id, and as a whole [`GroupRun`] only while it has
+//! something the next step needs (changes to write, a write to verify). Plan and verify
+//! take their own snapshots from one listing ([`FleetTopology`]) and read each zone
+//! once ([`FleetRecords`]), running each group's own step logic over those shared reads.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use replica_dns_aws::ports::{ChangeStatus, ClusterMembership, GroupSnapshots, MemberStatus};
+use replica_dns_aws::ports::{RecordStore, TopologySource};
+use replica_dns_aws::Error;
+use replica_dns_core::plan::bare_zone_id;
+use replica_dns_core::plan::Change;
+use replica_dns_core::records::{in_subtree, normalize_name, RecordSet};
+use replica_dns_core::topology::Topology;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ErrorType, HandlerError};
+use crate::run::{GroupRun, Report};
+use crate::Tunables;
+
+/// The most the runs carried between fleet states may take, in bytes of JSON: 3/8 of
+/// Step Functions' 256 KiB per state ([`replica_dns_core::limits::STEP_FUNCTIONS_PAYLOAD_BYTES`]),
+/// about 40 groups with names to write (2.5 KB each), leaving the rest for the reports
+/// (250–600 bytes per group) and the handed-over runs (about 660 bytes each): 200
+/// groups fit whatever mix of them (tests/fleet.rs in replica-dns-verify). A group past
+/// it is handed over: the per-group pipeline carries one group per state.
+pub const CARRY_BUDGET_BYTES: usize =
+    replica_dns_core::limits::STEP_FUNCTIONS_PAYLOAD_BYTES * 3 / 8;
+
+/// What the fleet states pass along. It starts as the filter's output for
+/// `{"all": true}`; its JSON is documented in `statemachine/README.md`. The ASL's
+/// `FleetNext` Choice reads `fleet.next`, `FleetWait` reads `fleet.waitSeconds`, and the
+/// `Groups` Map iterates `groups` — the handed-over groups — when the pass ends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FleetRun {
+    pub noop: bool,
+    pub reason: String,
+    pub fleet: FleetPass,
+    /// The runs of groups in the pass that the next step needs whole: changes to write
+    /// (plan → apply), a write or a name to verify (apply → verify, verify → verify).
+    #[serde(default)]
+    pub carried: Vec<GroupRun>,
+    /// The reports of the groups the pass finished, in the order they finished.
+    #[serde(default)]
+    pub fleet_reports: Vec<Report>,
+    /// The handed-over groups' runs, for the per-group pipeline.
+    #[serde(default)]
+    pub groups: Vec<GroupRun>,
+}
+
+/// The pass's identity and progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FleetPass {
+    pub execution_id: String,
+    #[serde(default)]
+    pub dry_run: bool,
+    #[serde(default)]
+    pub tunables: Tunables,
+    /// The state the `FleetNext` Choice goes to.
+    pub next: FleetNext,
+    /// The groups still in the pass, in configuration order.
+    #[serde(default)]
+    pub in_pass: Vec<String>,
+    /// Seconds `FleetWait` waits before the next verify look.
+    #[serde(default)]
+    pub wait_seconds: u32,
+    /// Groups taken out of the pass, and why, in the order they were.
+    #[serde(default)]
+    pub handed_over: Vec<HandOver>,
+    /// The Route 53 requests the pass sent.
+    #[serde(default)]
+    pub batches: Vec<SentBatch>,
+}
+
+/// Where the pass goes next (the ASL's `FleetNext` Choice matches these strings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FleetNext {
+    Plan,
+    Apply,
+    Wait,
+    Verify,
+    /// The pass is over: the `Groups` Map runs the handed-over groups (none: it ends).
+    End,
+}
+
+impl FleetRun {
+    /// The filter's output for the fleet pass over `groups` (configuration order).
+    pub fn start(
+        reason: &str,
+        execution_id: &str,
+        dry_run: bool,
+        tunables: Tunables,
+        groups: Vec<String>,
+    ) -> Self {
+        FleetRun {
+            noop: false,
+            reason: reason.to_string(),
+            fleet: FleetPass {
+                execution_id: execution_id.to_string(),
+                dry_run,
+                tunables,
+                next: FleetNext::Plan,
+                in_pass: groups,
+                wait_seconds: 0,
+                handed_over: Vec::new(),
+                batches: Vec::new(),
+            },
+            carried: Vec::new(),
+            fleet_reports: Vec::new(),
+            groups: Vec::new(),
+        }
+    }
+
+    /// A fresh run of `group`, as the filter would have made it for a per-group run.
+    pub fn fresh_run(&self, group: &str) -> GroupRun {
+        GroupRun::new(
+            &self.fleet.execution_id,
+            group,
+            &self.reason,
+            self.fleet.dry_run,
+            self.fleet.tunables,
+        )
+    }
+
+    /// Takes `group` out of the pass: its carried run (or a fresh one) goes to
+    /// [`FleetRun::groups`] for the per-group pipeline.
+    pub fn hand_over(&mut self, group: &str, why: impl Into<String>) {
+        let Some(position) = self.fleet.in_pass.iter().position(|g| g == group) else {
+            return;
+        };
+        self.fleet.in_pass.remove(position);
+        let why = why.into();
+        tracing::warn!(group_id = %group, %why, "handed over to the per-group pipeline");
+        let run = match self.take_carried(group) {
+            // The per-group pipeline starts from a fresh snapshot: what it needs of the
+            // carried run is what it did (report, interim period, counters), and the
+            // state stays small.
+            Some(mut run) => {
+                run.topology = None;
+                run.replace_plan(None);
+                run
+            }
+            None => self.fresh_run(group),
+        };
+        self.groups.push(run);
+        self.fleet.handed_over.push(HandOver {
+            replication_group_id: group.to_string(),
+            why,
+        });
+    }
+
+    /// Ends `group` in the pass with `report`.
+    pub fn finish(&mut self, group: &str, report: Report) {
+        self.fleet.in_pass.retain(|g| g != group);
+        self.take_carried(group);
+        self.fleet_reports.push(report);
+    }
+
+    /// Removes and returns `group`'s carried run.
+    pub fn take_carried(&mut self, group: &str) -> Option<GroupRun> {
+        let position = self
+            .carried
+            .iter()
+            .position(|r| r.replication_group_id == group)?;
+        Some(self.carried.remove(position))
+    }
+
+    /// Carries `run` to the next step (replacing an older run of its group), without its
+    /// snapshot: apply does not need one, and verify takes a fresh one.
+    pub fn carry(&mut self, mut run: GroupRun) {
+        run.topology = None;
+        self.take_carried(&run.replication_group_id);
+        self.carried.push(run);
+    }
+
+    /// The groups in the pass that travel as ids only.
+    pub fn not_carried(&self) -> Vec<String> {
+        self.fleet
+            .in_pass
+            .iter()
+            .filter(|g| !self.carried.iter().any(|r| &r.replication_group_id == *g))
+            .cloned()
+            .collect()
+    }
+
+    /// A step's result for one group, the way every fleet step treats it: a transient
+    /// failure fails the fleet step, which the state machine retries whole (each fleet
+    /// step is safe to replay); any other failure hands the group over, and the
+    /// per-group pipeline meets it again with its own errorType and Fail state.
+    pub fn settle(
+        &mut self,
+        group: &str,
+        step_name: &str,
+        result: Result<GroupRun, HandlerError>,
+    ) -> Result<Option<GroupRun>, HandlerError> {
+        match result {
+            Ok(run) => Ok(Some(run)),
+            Err(e) if e.error_type() == ErrorType::Transient => Err(e),
+            Err(e) => {
+                self.hand_over(group, format!("{step_name}: {}", e.message_chain()));
+                Ok(None)
+            }
+        }
+    }
+
+    /// Sets where the pass goes next after a step that leaves `carried` as it needs:
+    /// `wanted` while groups remain in the pass, else the end.
+    pub fn go(&mut self, wanted: FleetNext) {
+        self.fleet.next = if self.fleet.in_pass.is_empty() {
+            FleetNext::End
+        } else {
+            wanted
+        };
+    }
+}
+
+/// A group the pass leaves to the per-group pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HandOver {
+    pub replication_group_id: String,
+    /// Which step handed it over and why, worded for the execution history.
+    pub why: String,
+}
+
+/// One request of the fleet path, as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SentBatch {
+    pub hosted_zone_id: String,
+    pub groups: Vec<String>,
+    pub changes: usize,
+    /// `None` when the request was not this execution's write (already in place).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change_id: Option<String>,
+}
+
+/// Route 53 reads for one fleet step: each hosted zone is listed once (every page) and
+/// every group's read of its subtree is answered from that listing; each change id's
+/// status is asked once. Writes pass through.
+pub struct FleetRecords<'a, R> {
+    inner: &'a R,
+    zones: Mutex<HashMap<String, Vec<RecordSet>>>,
+    statuses: Mutex<HashMap<String, ChangeStatus>>,
+}
+
+impl<'a, R: RecordStore + Sync> FleetRecords<'a, R> {
+    pub fn new(inner: &'a R) -> Self {
+        FleetRecords {
+            inner,
+            zones: Mutex::new(HashMap::new()),
+            statuses: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Forgets what was read: the next read of a zone lists it again (after a write).
+    pub fn forget(&self) {
+        self.zones.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    fn cached_zone(&self, zone: &str) -> Option<Vec<RecordSet>> {
+        self.zones
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(zone)
+            .cloned()
+    }
+}
+
+impl<R: RecordStore + Sync> RecordStore for FleetRecords<'_, R> {
+    async fn list_records(
+        &self,
+        zone_id: &str,
+        subtree: Option<&str>,
+    ) -> Result<Vec<RecordSet>, Error> {
+        let zone = bare_zone_id(zone_id).to_string();
+        let all = match self.cached_zone(&zone) {
+            Some(all) => all,
+            None => {
+                let all = self.inner.list_records(zone_id, None).await?;
+                self.zones
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(zone, all.clone());
+                all
+            }
+        };
+        Ok(match subtree.map(normalize_name) {
+            Some(apex) => all
+                .into_iter()
+                .filter(|r| in_subtree(&r.name, &apex))
+                .collect(),
+            None => all,
+        })
+    }
+
+    async fn change_batch(
+        &self,
+        zone_id: &str,
+        changes: &[Change],
+        comment: &str,
+    ) -> Result<String, Error> {
+        self.inner.change_batch(zone_id, changes, comment).await
+    }
+
+    async fn change_status(&self, change_id: &str) -> Result<ChangeStatus, Error> {
+        let known = self
+            .statuses
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(change_id)
+            .copied();
+        if let Some(status) = known {
+            return Ok(status);
+        }
+        let status = self.inner.change_status(change_id).await?;
+        self.statuses
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(change_id.to_string(), status);
+        Ok(status)
+    }
+}
+
+/// ElastiCache reads for one fleet step: the snapshots of every group of the pass from
+/// one [`TopologySource::describe_groups`], taken on the first group's read; the other
+/// operations pass through.
+pub struct FleetTopology<'a, T> {
+    inner: &'a T,
+    group_ids: Vec<String>,
+    snapshots: Mutex<Option<HashMap<String, Result<Topology, Error>>>>,
+}
+
+impl<'a, T: TopologySource + Sync> FleetTopology<'a, T> {
+    /// Snapshots of `group_ids`, read when the first of them is asked for.
+    pub fn new(inner: &'a T, group_ids: Vec<String>) -> Self {
+        FleetTopology {
+            inner,
+            group_ids,
+            snapshots: Mutex::new(None),
+        }
+    }
+
+    /// Serves the snapshots already listed (FleetSnapshot lists them itself, so that a
+    /// failed listing fails the step instead of one group).
+    pub fn listed(inner: &'a T, snapshots: GroupSnapshots) -> Self {
+        FleetTopology {
+            inner,
+            group_ids: snapshots.iter().map(|(id, _)| id.clone()).collect(),
+            snapshots: Mutex::new(Some(snapshots.into_iter().collect())),
+        }
+    }
+
+    fn take_cached(&self, group_id: &str) -> Option<Result<Topology, Error>> {
+        self.snapshots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+            .and_then(|s| s.remove(group_id))
+    }
+}
+
+impl<T: TopologySource + Sync> TopologySource for FleetTopology<'_, T> {
+    async fn describe_group(&self, group_id: &str) -> Result<Topology, Error> {
+        let listed = self
+            .snapshots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some();
+        if !listed && self.group_ids.iter().any(|g| g == group_id) {
+            let all = self.inner.describe_groups(&self.group_ids).await;
+            // A failed listing is not tried again for every group: the others ask for
+            // their own group.
+            let mut cache = self.snapshots.lock().unwrap_or_else(|e| e.into_inner());
+            match all {
+                Ok(all) => *cache = Some(all.into_iter().collect()),
+                Err(e) => {
+                    *cache = Some(HashMap::new());
+                    return Err(e);
+                }
+            }
+        }
+        // Each snapshot is handed out once; a second read of a group (or a group that
+        // is not in the pass) is a read of its own.
+        match self.take_cached(group_id) {
+            Some(snapshot) => snapshot,
+            None => self.inner.describe_group(group_id).await,
+        }
+    }
+
+    async fn member_status(&self, cache_cluster_id: &str) -> Result<MemberStatus, Error> {
+        self.inner.member_status(cache_cluster_id).await
+    }
+
+    async fn group_of_cluster(&self, cache_cluster_id: &str) -> Result<ClusterMembership, Error> {
+        self.inner.group_of_cluster(cache_cluster_id).await
+    }
+}
