@@ -569,7 +569,7 @@ describe('least privilege', () => {
     ['filter', ['elasticache:DescribeCacheClusters']],
     ['snapshot', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups']],
     ['await-nodes', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'states:ListExecutions']],
-    ['plan', ['route53:ListResourceRecordSets']],
+    ['plan', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'route53:ListResourceRecordSets']],
     ['apply', ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets']],
     ['verify', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'kms:Decrypt', 'route53:GetChange', 'route53:ListResourceRecordSets', 'secretsmanager:GetSecretValue']],
   ] as const)('%s may call only what it uses', (name, actions) => {
@@ -677,6 +677,20 @@ describe('least privilege', () => {
     expect(JSON.stringify(st[0].Resource)).toMatch(/:cluster:\*"\]\]\}$/);
     const reasons = JSON.stringify(s.template.toJSON()).match(/Widened from <group>-\* for the ElastiCache call count/g) ?? [];
     expect(reasons.length).toBeGreaterThan(0);
+  });
+
+  // The fleet pass ({"all": true}) lists every replication group in one paginated
+  // DescribeReplicationGroups (no ReplicationGroupId): only plan and verify take part in
+  // it, and only they may list; the others stay on the configured groups.
+  test.each(FUNCTIONS)('%s may list the replication groups (replicationgroup:*) only if it takes part in the fleet pass', (name) => {
+    const listing = roleStatements(s, s.construct.functions[name].role!).filter(
+      (x) => x.Action === 'elasticache:DescribeReplicationGroups' && /:replicationgroup:\*"\]\]\}$/.test(JSON.stringify(x.Resource)),
+    );
+    expect(listing).toHaveLength(name === 'plan' || name === 'verify' ? 1 : 0);
+    if (listing.length > 0) {
+      const reasons = JSON.stringify(s.template.toJSON()).match(/Widened from the configured groups for the fleet pass/g) ?? [];
+      expect(reasons.length).toBeGreaterThan(0);
+    }
   });
 
   test('verify may read exactly the configured AUTH secret, in one statement', () => {
