@@ -45,6 +45,14 @@ fn group(id: &str, replica_status: &str) -> Topology {
     )
 }
 
+/// The three configured groups, each 1 primary + 2 available replicas.
+fn three_groups_available() -> FakeTopology {
+    FakeTopology::with(GROUPS.map(|g| group(g, "available")))
+}
+
+/// The configuration's groups, in its order.
+const GROUPS: [&str; 3] = ["orders", "carts", "billing"];
+
 fn start(groups: &[&str]) -> FleetRun {
     FleetRun::start(
         "manual resync of all groups",
@@ -117,20 +125,10 @@ fn outcomes(fleet: &FleetRun) -> Vec<(String, Outcome)> {
 async fn three_groups_in_two_zones_cost_one_listing_per_look_one_read_per_zone_and_one_request_per_zone(
 ) {
     let config = config();
-    let elasticache = FakeTopology::with([
-        group("orders", "available"),
-        group("carts", "available"),
-        group("billing", "available"),
-    ]);
+    let elasticache = three_groups_available();
     let records = FakeRecords::default();
 
-    let fleet = pass(
-        start(&["orders", "carts", "billing"]),
-        &config,
-        &elasticache,
-        &records,
-    )
-    .await;
+    let fleet = pass(start(&GROUPS), &config, &elasticache, &records).await;
 
     assert_eq!(
         outcomes(&fleet),
@@ -166,13 +164,7 @@ async fn three_groups_in_two_zones_cost_one_listing_per_look_one_read_per_zone_a
     }
 
     // The drift check over the same fleet: nothing to write, the probe only.
-    let again = pass(
-        start(&["orders", "carts", "billing"]),
-        &config,
-        &elasticache,
-        &records,
-    )
-    .await;
+    let again = pass(start(&GROUPS), &config, &elasticache, &records).await;
     assert!(outcomes(&again)
         .iter()
         .all(|(_, outcome)| *outcome == Outcome::Unchanged));
@@ -190,13 +182,7 @@ async fn groups_the_pass_cannot_finish_are_handed_over_with_what_they_did() {
         FakeTopology::with([group("orders", "available"), group("billing", "modifying")]);
     let records = FakeRecords::default();
 
-    let fleet = pass(
-        start(&["orders", "carts", "billing"]),
-        &config,
-        &elasticache,
-        &records,
-    )
-    .await;
+    let fleet = pass(start(&GROUPS), &config, &elasticache, &records).await;
 
     assert_eq!(
         outcomes(&fleet),
@@ -240,11 +226,7 @@ async fn groups_the_pass_cannot_finish_are_handed_over_with_what_they_did() {
 #[tokio::test]
 async fn a_request_rejected_as_a_conflict_hands_over_every_group_it_carried() {
     let config = config();
-    let elasticache = FakeTopology::with([
-        group("orders", "available"),
-        group("carts", "available"),
-        group("billing", "available"),
-    ]);
+    let elasticache = three_groups_available();
     let records = FakeRecords::default();
     // Someone writes a name of carts between the plan and the request for Z1.
     *records.before_next_batch.lock().unwrap() = Some(Box::new(|zone: &mut Vec<RecordSet>| {
@@ -255,13 +237,7 @@ async fn a_request_rejected_as_a_conflict_hands_over_every_group_it_carried() {
         ))
     }));
 
-    let fleet = pass(
-        start(&["orders", "carts", "billing"]),
-        &config,
-        &elasticache,
-        &records,
-    )
-    .await;
+    let fleet = pass(start(&GROUPS), &config, &elasticache, &records).await;
 
     assert_eq!(
         outcomes(&fleet),
@@ -284,13 +260,9 @@ async fn a_request_rejected_as_a_conflict_hands_over_every_group_it_carried() {
 #[tokio::test]
 async fn a_dry_run_renders_every_plan_and_writes_nothing() {
     let config = config();
-    let elasticache = FakeTopology::with([
-        group("orders", "available"),
-        group("carts", "available"),
-        group("billing", "available"),
-    ]);
+    let elasticache = three_groups_available();
     let records = FakeRecords::default();
-    let mut fleet = start(&["orders", "carts", "billing"]);
+    let mut fleet = start(&GROUPS);
     fleet.fleet.dry_run = true;
 
     let fleet = pass(fleet, &config, &elasticache, &records).await;

@@ -990,6 +990,18 @@ def _check_security(transit: bool, token: str | None, mode: str | None, user_gro
 CLUSTERS_PAGE_DEFAULT, CLUSTERS_PAGE_MIN, CLUSTERS_PAGE_MAX = 100, 20, 100
 
 
+def _max_records(self: ElastiCacheResponse, default: int, low: int, high: int) -> int:
+    """A Describe* request's MaxRecords (the default when absent), refused outside
+    [low, high] with InvalidParameterValue as the API does."""
+    max_records = self._get_int_param("MaxRecords")
+    if max_records is None:
+        return default
+    if not low <= max_records <= high:
+        raise InvalidParameterValueException(
+            f"Invalid value for MaxRecords: {max_records}. It must be between {low} and {high}.")
+    return max_records
+
+
 def _cluster_id(c: Any) -> str:
     return c["CacheClusterId"] if isinstance(c, dict) else c.cache_cluster_id
 
@@ -998,13 +1010,7 @@ def _describe_cache_clusters(self: ElastiCacheResponse) -> ActionResult:
     cid = self._get_param("CacheClusterId")
     show = bool(self._get_bool_param("ShowCacheNodeInfo", False))
     not_in_rg = bool(self._get_bool_param("ShowCacheClustersNotInReplicationGroups", False))
-    max_records = self._get_int_param("MaxRecords")
-    if max_records is None:
-        max_records = CLUSTERS_PAGE_DEFAULT
-    if not CLUSTERS_PAGE_MIN <= max_records <= CLUSTERS_PAGE_MAX:
-        raise InvalidParameterValueException(
-            f"Invalid value for MaxRecords: {max_records}. It must be between {CLUSTERS_PAGE_MIN} and "
-            f"{CLUSTERS_PAGE_MAX}.")
+    max_records = _max_records(self, CLUSTERS_PAGE_DEFAULT, CLUSTERS_PAGE_MIN, CLUSTERS_PAGE_MAX)
     managed = [] if not_in_rg else _mgr().cluster_dicts(self.current_account, self.region, cid, show)
     if cid:
         if managed:
@@ -1042,13 +1048,7 @@ GROUPS_PAGE_DEFAULT, GROUPS_PAGE_MIN, GROUPS_PAGE_MAX = 100, 20, 100
 
 
 def _describe_replication_groups(self: ElastiCacheResponse) -> ActionResult:
-    max_records = self._get_int_param("MaxRecords")
-    if max_records is None:
-        max_records = GROUPS_PAGE_DEFAULT
-    if not GROUPS_PAGE_MIN <= max_records <= GROUPS_PAGE_MAX:
-        raise InvalidParameterValueException(
-            f"Invalid value for MaxRecords: {max_records}. It must be between {GROUPS_PAGE_MIN} and "
-            f"{GROUPS_PAGE_MAX}.")
+    max_records = _max_records(self, GROUPS_PAGE_DEFAULT, GROUPS_PAGE_MIN, GROUPS_PAGE_MAX)
     if self._get_param("ReplicationGroupId"):
         return _orig_describe_rg(self)  # by id: moto as is (ReplicationGroupNotFoundFault)
     groups = sorted(self.elasticache_backend.replication_groups.values(),
