@@ -198,7 +198,7 @@ async fn apply_fleet<R: RecordStore>(
         );
         // Logged before it is sent: if this sandbox dies with the request in flight, the
         // log still says what this execution may have written.
-        tracing::info!(zone = %batch.hosted_zone_id, groups = ?batch.groups, changes = batch.changes.len(), "sending fleet change batch");
+        tracing::info!(zone = %batch.hosted_zone_id, groups = ?batch.groups, changes = ?batch.changes.iter().map(Change::to_string).collect::<Vec<_>>(), "sending fleet change batch");
         let sent = records
             .change_batch(&batch.hosted_zone_id, &batch.changes, &comment)
             .await;

@@ -42,6 +42,11 @@ use crate::Tunables;
 pub const CARRY_BUDGET_BYTES: usize =
     replica_dns_core::limits::STEP_FUNCTIONS_PAYLOAD_BYTES * 3 / 8;
 
+/// What the fleet state may take in all, in bytes of JSON: Step Functions' 256 KiB less
+/// room for the Map's reports of the handed-over groups, which replace their runs.
+pub const STATE_BUDGET_BYTES: usize =
+    replica_dns_core::limits::STEP_FUNCTIONS_PAYLOAD_BYTES * 7 / 8;
+
 /// What the fleet states pass along. It starts as the filter's output for
 /// `{"all": true}`; its JSON is documented in `statemachine/README.md`. The ASL's
 /// `FleetNext` Choice reads `fleet.next`, `FleetWait` reads `fleet.waitSeconds`, and the
@@ -221,14 +226,55 @@ impl FleetRun {
         }
     }
 
-    /// Sets where the pass goes next after a step that leaves `carried` as it needs:
-    /// `wanted` while groups remain in the pass, else the end.
+    /// Ends a fleet step: sets where the pass goes next (`wanted` while groups remain
+    /// in the pass, else the end) and makes the state fit what Step Functions passes
+    /// on ([`FleetRun::fit`]).
     pub fn go(&mut self, wanted: FleetNext) {
         self.fleet.next = if self.fleet.in_pass.is_empty() {
             FleetNext::End
         } else {
             wanted
         };
+        self.fit();
+    }
+
+    /// Keeps the state within [`STATE_BUDGET_BYTES`]: a finished group's report lists
+    /// each change it applied (about 1.5 KB for a group whose names were all written),
+    /// so past the budget the largest reports keep, per batch, the number of changes
+    /// and where the full list is (the apply function's log, "sending fleet change
+    /// batch"), instead of the list. Nothing else is dropped.
+    pub fn fit(&mut self) {
+        let size = |run: &FleetRun| serde_json::to_vec(run).map_or(usize::MAX, |b| b.len());
+        let mut total = size(self);
+        if total <= STATE_BUDGET_BYTES {
+            return;
+        }
+        let mut order: Vec<usize> = (0..self.fleet_reports.len()).collect();
+        let report_size = |r: &Report| serde_json::to_vec(r).map_or(usize::MAX, |b| b.len());
+        order.sort_by_key(|&i| std::cmp::Reverse(report_size(&self.fleet_reports[i])));
+        for i in order {
+            if total <= STATE_BUDGET_BYTES {
+                break;
+            }
+            let before = report_size(&self.fleet_reports[i]);
+            for batch in &mut self.fleet_reports[i].applied {
+                if batch.changes.len() > 1 {
+                    let n = batch.changes.len();
+                    batch.changes = vec![format!(
+                        "{n} changes, listed in the apply function's log (\"sending fleet change batch\"): the fleet state keeps within Step Functions' 256 KiB"
+                    )];
+                }
+            }
+            total =
+                total.saturating_sub(before.saturating_sub(report_size(&self.fleet_reports[i])));
+        }
+        if total > STATE_BUDGET_BYTES {
+            tracing::warn!(
+                bytes = total,
+                budget = STATE_BUDGET_BYTES,
+                "the fleet state is over its budget after compacting the reports"
+            );
+        }
     }
 }
 

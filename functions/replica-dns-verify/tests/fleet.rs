@@ -281,12 +281,16 @@ async fn the_fleet_state_of_two_hundred_groups_stays_within_step_functions_paylo
     // 200 groups in one zone, every one with names to create (the initial sync): the
     // runs carried to FleetApply are capped, the rest handed over, and every state the
     // pass hands on stays under 256 KiB.
-    let ids: Vec<String> = (0..200).map(|i| format!("group-{i:03}")).collect();
+    // Ids and names as long as production's tend to be (40-character ids; the reports
+    // list every change, about 1.5 KB per group written).
+    let ids: Vec<String> = (0..200)
+        .map(|i| format!("production-orders-session-cache-{i:03}"))
+        .collect();
     let groups: Vec<serde_json::Value> = ids
         .iter()
         .map(|id| {
-            json!({"replicationGroupId": id, "hostedZoneId": "Z1", "zoneName": "cache.internal.",
-                   "nameTemplate": format!("replica{{n}}.{id}.cache.internal.")})
+            json!({"replicationGroupId": id, "hostedZoneId": "Z1", "zoneName": "cache.internal.example.com.",
+                   "nameTemplate": format!("replica{{n}}.{id}.cache.internal.example.com.")})
         })
         .collect();
     let config =
