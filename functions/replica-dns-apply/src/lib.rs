@@ -16,6 +16,7 @@ use replica_dns_core::config::{Config, GroupConfig};
 use replica_dns_core::metrics::{Metric, PlanFigures};
 use replica_dns_core::plan::fleet::fleet_batches;
 use replica_dns_core::plan::{effect_in_place, Change, ChangeBatch, Plan};
+use replica_dns_core::records::common_apex;
 use replica_dns_lambda::fleet::{FleetNext, FleetRun, SentBatch};
 use replica_dns_lambda::run::{AppliedBatch, Phase, WrittenBy};
 use replica_dns_lambda::startup::group_config;
@@ -205,8 +206,10 @@ async fn apply_fleet<R: RecordStore>(
         let written = match sent {
             Ok(change_id) => Some((Some(change_id), Some(WrittenBy::ThisAttempt))),
             Err(e) if e.kind() == ErrorKind::Conflict => {
+                // Only the names the request changes matter: the subtree they share.
+                let apex = common_apex(batch.changes.iter().map(|c| c.record.name.as_str()));
                 let now = records
-                    .list_records(&batch.hosted_zone_id, None)
+                    .list_records(&batch.hosted_zone_id, Some(apex.as_str()))
                     .await
                     .map_err(|e| {
                         HandlerError::aws(

@@ -65,6 +65,38 @@ pub fn in_subtree(name: &str, apex: &str) -> bool {
             .is_some_and(|head| head.ends_with('.'))
 }
 
+/// The deepest name every one of `names` is at or below (whole labels, normalised):
+/// one listing of it holds every subtree of `names`. `.` when they share no label, or
+/// when there are none.
+pub fn common_apex<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let mut common: Option<Vec<String>> = None;
+    for name in names {
+        let labels: Vec<String> = normalize_name(name)
+            .trim_end_matches('.')
+            .rsplit('.')
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect();
+        common = Some(match common {
+            None => labels,
+            Some(so_far) => so_far
+                .into_iter()
+                .zip(labels)
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a)
+                .collect(),
+        });
+    }
+    match common {
+        Some(labels) if !labels.is_empty() => {
+            let mut apex: Vec<&str> = labels.iter().map(String::as_str).collect();
+            apex.reverse();
+            format!("{}.", apex.join("."))
+        }
+        _ => ".".to_string(),
+    }
+}
+
 impl RecordSet {
     /// A simple (non-weighted) CNAME, as the planner writes it.
     pub fn cname(name: &str, ttl: u32, target: &str) -> Self {
@@ -124,6 +156,39 @@ pub fn names_equal(a: &str, b: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_common_apex_is_the_deepest_shared_whole_label_suffix() {
+        let apex = |names: &[&str]| common_apex(names.iter().copied());
+        assert_eq!(
+            apex(&["orders.cache.internal.", "carts.cache.internal"]),
+            "cache.internal."
+        );
+        assert_eq!(
+            apex(&["a.orders.cache.internal.", "b.orders.cache.internal."]),
+            "orders.cache.internal."
+        );
+        assert_eq!(apex(&["orders.cache.internal."]), "orders.cache.internal.");
+        // Labels, not characters: `xorders` does not share `orders`.
+        assert_eq!(
+            apex(&["orders.internal.", "xorders.internal."]),
+            "internal."
+        );
+        assert_eq!(apex(&["a.example.", "b.internal."]), ".");
+        assert_eq!(apex(&[]), ".");
+        for names in [
+            &["orders.cache.internal.", "b.carts.cache.internal."][..],
+            &[
+                "replica1.s0.x.internal.",
+                "replica2.s0.x.internal.",
+                "x.internal.",
+            ][..],
+        ] {
+            let apex = apex(names);
+            assert!(names.iter().all(|n| in_subtree(&normalize_name(n), &apex)));
+        }
+    }
+
     use super::*;
 
     #[test]

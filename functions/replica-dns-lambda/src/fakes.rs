@@ -174,6 +174,8 @@ pub struct FakeRecords {
     pub before_next_batch: Mutex<Option<ZoneEdit>>,
     /// How many times `list_records` was called.
     pub lists: Mutex<u32>,
+    /// Each `list_records` call's zone and subtree, in order.
+    pub listed: Mutex<Vec<(String, Option<String>)>>,
 }
 
 impl FakeRecords {
@@ -200,9 +202,13 @@ impl RecordStore for FakeRecords {
     async fn list_records(
         &self,
         zone_id: &str,
-        _subtree: Option<&str>,
+        subtree: Option<&str>,
     ) -> Result<Vec<RecordSet>, Error> {
         *self.lists.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.listed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((zone_id.to_string(), subtree.map(str::to_string)));
         Ok(self.records(zone_id))
     }
 

@@ -23,9 +23,10 @@ use std::sync::Mutex;
 use replica_dns_aws::ports::{ChangeStatus, ClusterMembership, GroupSnapshots, MemberStatus};
 use replica_dns_aws::ports::{RecordStore, TopologySource};
 use replica_dns_aws::Error;
+use replica_dns_core::config::Config;
 use replica_dns_core::plan::bare_zone_id;
 use replica_dns_core::plan::Change;
-use replica_dns_core::records::{in_subtree, normalize_name, RecordSet};
+use replica_dns_core::records::{common_apex, in_subtree, normalize_name, RecordSet};
 use replica_dns_core::topology::Topology;
 use serde::{Deserialize, Serialize};
 
@@ -299,19 +300,48 @@ pub struct SentBatch {
     pub change_id: Option<String>,
 }
 
-/// Route 53 reads for one fleet step: each hosted zone is listed once (every page) and
-/// every group's read of its subtree is answered from that listing; each change id's
-/// status is asked once. Writes pass through.
+/// Route 53 reads for one fleet step: each hosted zone is listed once (every page) —
+/// below the deepest name all the pass's groups in it share, so a zone's other records
+/// are not read — and every group's read of its subtree is answered from that listing;
+/// each change id's status is asked once. Writes pass through.
 pub struct FleetRecords<'a, R> {
     inner: &'a R,
+    /// What to list of each zone: the common apex of its groups' subtrees (`None`: the
+    /// whole zone, when a group has no subtree).
+    apexes: HashMap<String, Option<String>>,
     zones: Mutex<HashMap<String, Vec<RecordSet>>>,
     statuses: Mutex<HashMap<String, ChangeStatus>>,
 }
 
 impl<'a, R: RecordStore + Sync> FleetRecords<'a, R> {
-    pub fn new(inner: &'a R) -> Self {
+    /// The reads of the pass's `groups` (configured ids; others are ignored).
+    pub fn new(inner: &'a R, config: &Config, groups: &[String]) -> Self {
+        let mut subtrees: HashMap<String, Vec<Option<String>>> = HashMap::new();
+        for group in config
+            .groups
+            .iter()
+            .filter(|g| groups.contains(&g.replication_group_id))
+        {
+            subtrees
+                .entry(bare_zone_id(&group.hosted_zone_id).to_string())
+                .or_default()
+                .push(group.records_subtree());
+        }
+        let apexes = subtrees
+            .into_iter()
+            .map(|(zone, subtrees)| {
+                let apex = subtrees
+                    .iter()
+                    .map(|s| s.as_deref())
+                    .collect::<Option<Vec<&str>>>()
+                    .map(common_apex)
+                    .filter(|apex| apex != ".");
+                (zone, apex)
+            })
+            .collect();
         FleetRecords {
             inner,
+            apexes,
             zones: Mutex::new(HashMap::new()),
             statuses: Mutex::new(HashMap::new()),
         }
@@ -338,10 +368,24 @@ impl<R: RecordStore + Sync> RecordStore for FleetRecords<'_, R> {
         subtree: Option<&str>,
     ) -> Result<Vec<RecordSet>, Error> {
         let zone = bare_zone_id(zone_id).to_string();
+        let subtree = subtree.map(normalize_name);
+        let listed_apex = self.apexes.get(&zone).cloned().flatten();
+        // A read the zone's listing does not cover (a group not in the pass) is its own.
+        let covered = match (&listed_apex, &subtree) {
+            (None, _) => self.apexes.contains_key(&zone),
+            (Some(apex), Some(wanted)) => in_subtree(wanted, apex),
+            (Some(_), None) => false,
+        };
+        if !covered {
+            return self.inner.list_records(zone_id, subtree.as_deref()).await;
+        }
         let all = match self.cached_zone(&zone) {
             Some(all) => all,
             None => {
-                let all = self.inner.list_records(zone_id, None).await?;
+                let all = self
+                    .inner
+                    .list_records(zone_id, listed_apex.as_deref())
+                    .await?;
                 self.zones
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -349,7 +393,7 @@ impl<R: RecordStore + Sync> RecordStore for FleetRecords<'_, R> {
                 all
             }
         };
-        Ok(match subtree.map(normalize_name) {
+        Ok(match subtree {
             Some(apex) => all
                 .into_iter()
                 .filter(|r| in_subtree(&r.name, &apex))

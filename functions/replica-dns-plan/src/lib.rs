@@ -62,7 +62,7 @@ async fn plan_fleet<T: TopologySource + Sync, R: RecordStore + Sync>(
         )
     })?;
     let topology = FleetTopology::listed(topology, listed);
-    let records = FleetRecords::new(records);
+    let records = FleetRecords::new(records, config, &ids);
     let mut carried_bytes = 0usize;
     for id in ids {
         let run = fleet.fresh_run(&id);

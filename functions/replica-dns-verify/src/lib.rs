@@ -291,7 +291,7 @@ where
     let shared = Deps {
         config: deps.config.clone(),
         topology: FleetTopology::new(&deps.topology, ids.clone()),
-        records: FleetRecords::new(&deps.records),
+        records: FleetRecords::new(&deps.records, &deps.config, &ids),
         probe: &deps.probe,
     };
     let mut pending = false;

@@ -156,8 +156,16 @@ async fn three_groups_in_two_zones_cost_one_listing_per_look_one_read_per_zone_a
             "describe_groups orders,carts,billing"
         ]
     );
-    // Each zone read once by FleetPlan and once by FleetVerify's read-back.
+    // Each zone read once by FleetPlan and once by FleetVerify's read-back, each below
+    // the deepest name its groups share (Z1: orders and carts; Z2: billing alone).
     assert_eq!(lists(&records), 4);
+    let listed = records.listed.lock().unwrap().clone();
+    let z1 = ("Z1".to_string(), Some("cache.internal.".to_string()));
+    let z2 = (
+        "Z2".to_string(),
+        Some("billing.other.internal.".to_string()),
+    );
+    assert_eq!(listed, [z1.clone(), z2.clone(), z1, z2]);
     for report in &fleet.fleet_reports {
         assert_eq!(report.applied.len(), 1, "{report:?}");
         assert!(report.applied[0].change_id.is_some());
