@@ -197,16 +197,6 @@ impl FleetRun {
         self.carried.push(run);
     }
 
-    /// The groups in the pass that travel as ids only.
-    pub fn not_carried(&self) -> Vec<String> {
-        self.fleet
-            .in_pass
-            .iter()
-            .filter(|g| !self.carried.iter().any(|r| &r.replication_group_id == *g))
-            .cloned()
-            .collect()
-    }
-
     /// A step's result for one group, the way every fleet step treats it: a transient
     /// failure fails the fleet step, which the state machine retries whole (each fleet
     /// step is safe to replay); any other failure hands the group over, and the
@@ -345,11 +335,6 @@ impl<'a, R: RecordStore + Sync> FleetRecords<'a, R> {
             zones: Mutex::new(HashMap::new()),
             statuses: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// Forgets what was read: the next read of a zone lists it again (after a write).
-    pub fn forget(&self) {
-        self.zones.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     fn cached_zone(&self, zone: &str) -> Option<Vec<RecordSet>> {
