@@ -103,15 +103,20 @@ struct Measured {
     by_operation: BTreeMap<String, u64>,
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
-    let runs: usize = std::env::args()
-        .skip_while(|a| a != "--runs")
+/// The number after `flag` on the command line, `default` without the flag.
+fn number_arg(flag: &str, default: usize) -> Result<usize> {
+    std::env::args()
+        .skip_while(|a| a != flag)
         .nth(1)
         .map(|n| n.parse())
         .transpose()
-        .context("--runs takes a number")?
-        .unwrap_or(3);
+        .with_context(|| format!("{flag} takes a number"))
+        .map(|n| n.unwrap_or(default))
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let runs = number_arg("--runs", 3)?;
     let stack = Stack::from_env()
         .await
         .context("run the bench inside the local stack: bench/run")?;
@@ -128,20 +133,8 @@ async fn main() -> Result<()> {
         }
     }
     print_report(&all, runs, &stack.bin_dir.display().to_string());
-    let az_groups: usize = std::env::args()
-        .skip_while(|a| a != "--az-groups")
-        .nth(1)
-        .map(|n| n.parse())
-        .transpose()
-        .context("--az-groups takes a number")?
-        .unwrap_or(20);
-    let fleet_groups: usize = std::env::args()
-        .skip_while(|a| a != "--fleet-groups")
-        .nth(1)
-        .map(|n| n.parse())
-        .transpose()
-        .context("--fleet-groups takes a number")?
-        .unwrap_or(10);
+    let az_groups = number_arg("--az-groups", 20)?;
+    let fleet_groups = number_arg("--fleet-groups", 10)?;
     if fleet_groups >= 2 {
         fleet(&stack, fleet_groups, &all).await?;
     }
