@@ -63,10 +63,10 @@ async fn apply<R: RecordStore>(
     let mut written_by_this_run = false;
     for batch in plan.batches.iter().filter(|b| !b.changes.is_empty()) {
         let changes = &batch.changes;
-        let execution_name = run.execution_id.rsplit(':').next().unwrap_or_default();
         let comment = format!(
-            "replica-dns {} {phase} plan, execution {execution_name}",
-            run.replication_group_id
+            "replica-dns {} {phase} plan, execution {}",
+            run.replication_group_id,
+            execution_name(&run.execution_id)
         );
         // Logged before it is sent: if this sandbox dies with the request in flight, the
         // log still says what this execution may have written.
@@ -86,9 +86,7 @@ async fn apply<R: RecordStore>(
                     && batch_already_applied(records, group, &batch.hosted_zone_id, changes)
                         .await? =>
             {
-                if attempt == 0 {
-                    // First attempt, and the SDK never resends a batch: someone else —
-                    // a concurrent replica-dns run for the same event — wrote exactly this.
+                let Some(written_by) = in_place_writer(attempt) else {
                     // Nothing is left to do, and it is not this execution's write.
                     tracing::info!(zone = %batch.hosted_zone_id, %phase, "change batch already in place: a concurrent run applied the same changes");
                     run.warn(format!(
@@ -96,12 +94,10 @@ async fn apply<R: RecordStore>(
                         batch.hosted_zone_id
                     ));
                     continue;
-                }
-                // A retried attempt: an earlier one sent this batch and its answer was
-                // lost (a killed sandbox, a timeout); the records say what it wrote.
+                };
                 tracing::warn!(zone = %batch.hosted_zone_id, %phase, attempt, "change batch rejected as a conflict, but its effect is in place: an earlier attempt's response was lost; reported as applied");
                 written_by_this_run = true;
-                (None, WrittenBy::EarlierAttempt)
+                (None, written_by)
             }
             Err(e) => {
                 if e.kind() == ErrorKind::Conflict {
@@ -128,6 +124,20 @@ async fn apply<R: RecordStore>(
     }
     record_metrics(&mut run, &plan, written_by_this_run, metrics::now_ms());
     Ok(run)
+}
+
+/// The execution's name (the last part of its ARN), for a change batch's comment.
+fn execution_name(execution_id: &str) -> &str {
+    execution_id.rsplit(':').next().unwrap_or_default()
+}
+
+/// Who wrote a batch Route 53 rejected as a conflict but whose effect is in place:
+/// on the first attempt someone else (the SDK never resends a batch, so a concurrent
+/// replica-dns run for the same event wrote exactly this: `None`, not this
+/// execution's write); on a retried attempt an earlier attempt, whose answer was lost
+/// (a killed sandbox, a timeout).
+fn in_place_writer(attempt: u32) -> Option<WrittenBy> {
+    (attempt > 0).then_some(WrittenBy::EarlierAttempt)
 }
 
 /// What the ASL's FleetApply task sends: the fleet state, and `$$.State.RetryCount`.
@@ -184,18 +194,12 @@ async fn apply_fleet<R: RecordStore>(
             Vec::new()
         }
     };
-    let execution_name = fleet
-        .fleet
-        .execution_id
-        .rsplit(':')
-        .next()
-        .unwrap_or_default()
-        .to_string();
     let mut wrote = false;
     for batch in batches {
         let comment = format!(
-            "replica-dns fleet pass, {} group(s), execution {execution_name}",
-            batch.groups.len()
+            "replica-dns fleet pass, {} group(s), execution {}",
+            batch.groups.len(),
+            execution_name(&fleet.fleet.execution_id)
         );
         // Logged before it is sent: if this sandbox dies with the request in flight, the
         // log still says what this execution may have written.
@@ -223,9 +227,7 @@ async fn apply_fleet<R: RecordStore>(
                         fleet.hand_over(id, format!("apply: Route 53 rejected the fleet request for hosted zone {} (a guarded record changed meanwhile): {e}", batch.hosted_zone_id));
                     }
                     None
-                } else if attempt == 0 {
-                    // As for one group: the SDK never resends a batch, so on a first
-                    // attempt someone else wrote exactly this.
+                } else if in_place_writer(attempt).is_none() {
                     for id in &batch.groups {
                         if let Some(run) = fleet
                             .carried
@@ -239,7 +241,7 @@ async fn apply_fleet<R: RecordStore>(
                     Some((None, None))
                 } else {
                     tracing::warn!(zone = %batch.hosted_zone_id, attempt, "fleet change batch rejected as a conflict, but its effect is in place: an earlier attempt's response was lost; reported as applied");
-                    Some((None, Some(WrittenBy::EarlierAttempt)))
+                    Some((None, in_place_writer(attempt)))
                 }
             }
             Err(e) => {
@@ -309,16 +311,6 @@ async fn apply_fleet<R: RecordStore>(
             "apply: interim plan written; it waits for its replaced nodes",
         );
     }
-    fleet.fleet.wait_seconds = if wrote {
-        fleet
-            .carried
-            .iter()
-            .map(|r| r.tunables.verify_poll_seconds)
-            .min()
-            .unwrap_or_default()
-    } else {
-        0
-    };
     fleet.go(if wrote {
         FleetNext::Wait
     } else {

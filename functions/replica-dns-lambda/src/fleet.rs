@@ -30,8 +30,11 @@ use replica_dns_core::records::{common_apex, in_subtree, normalize_name, RecordS
 use replica_dns_core::topology::Topology;
 use serde::{Deserialize, Serialize};
 
+use tracing::Instrument;
+
 use crate::error::{ErrorType, HandlerError};
 use crate::run::{GroupRun, Report};
+use crate::steps::{plan_run, snapshot_run};
 use crate::Tunables;
 
 /// The most the runs carried between fleet states may take, in bytes of JSON: 3/8 of
@@ -50,7 +53,7 @@ pub const STATE_BUDGET_BYTES: usize =
 
 /// What the fleet states pass along. It starts as the filter's output for
 /// `{"all": true}`; its JSON is documented in `statemachine/README.md`. The ASL's
-/// `FleetNext` Choice reads `fleet.next`, `FleetWait` reads `fleet.waitSeconds`, and the
+/// `FleetNext` Choice reads `fleet.next`, `FleetWait` reads `fleet.tunables.verifyPollSeconds`, and the
 /// `Groups` Map iterates `groups` — the handed-over groups — when the pass ends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -84,9 +87,6 @@ pub struct FleetPass {
     /// The groups still in the pass, in configuration order.
     #[serde(default)]
     pub in_pass: Vec<String>,
-    /// Seconds `FleetWait` waits before the next verify look.
-    #[serde(default)]
-    pub wait_seconds: u32,
     /// Groups taken out of the pass, and why, in the order they were.
     #[serde(default)]
     pub handed_over: Vec<HandOver>,
@@ -125,7 +125,6 @@ impl FleetRun {
                 tunables,
                 next: FleetNext::Plan,
                 in_pass: groups,
-                wait_seconds: 0,
                 handed_over: Vec::new(),
                 batches: Vec::new(),
             },
@@ -157,10 +156,9 @@ impl FleetRun {
         tracing::warn!(group_id = %group, %why, "handed over to the per-group pipeline");
         let run = match self.take_carried(group) {
             // The per-group pipeline starts from a fresh snapshot: what it needs of the
-            // carried run is what it did (report, interim period, counters), and the
-            // state stays small.
+            // carried run (which `carry` left without its snapshot) is what it did
+            // (report, interim period, counters), and the state stays small.
             Some(mut run) => {
-                run.topology = None;
                 run.replace_plan(None);
                 run
             }
@@ -195,6 +193,29 @@ impl FleetRun {
         run.topology = None;
         self.take_carried(&run.replication_group_id);
         self.carried.push(run);
+    }
+
+    /// A fresh run of `group` through its own snapshot and plan steps over the pass's
+    /// shared reads (FleetPlan, and FleetVerify for a group that travelled as its id),
+    /// settled as [`FleetRun::settle`] says: `None` when the group was handed over.
+    pub async fn snapshot_and_plan<T: TopologySource, R: RecordStore>(
+        &mut self,
+        group: &str,
+        step_name: &str,
+        config: &Config,
+        topology: &T,
+        records: &R,
+        event_topic_arn: Option<&str>,
+    ) -> Result<Option<GroupRun>, HandlerError> {
+        let run = self.fresh_run(group);
+        let span = crate::group_span!("plan", run);
+        let planned = async {
+            let run = snapshot_run(run, config, topology, event_topic_arn).await?;
+            plan_run(run, config, records).await
+        }
+        .instrument(span)
+        .await;
+        self.settle(group, step_name, planned)
     }
 
     /// A step's result for one group, the way every fleet step treats it: a transient
@@ -337,12 +358,11 @@ impl<'a, R: RecordStore + Sync> FleetRecords<'a, R> {
         }
     }
 
-    fn cached_zone(&self, zone: &str) -> Option<Vec<RecordSet>> {
+    fn is_cached(&self, zone: &str) -> bool {
         self.zones
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(zone)
-            .cloned()
+            .contains_key(zone)
     }
 }
 
@@ -364,27 +384,28 @@ impl<R: RecordStore + Sync> RecordStore for FleetRecords<'_, R> {
         if !covered {
             return self.inner.list_records(zone_id, subtree.as_deref()).await;
         }
-        let all = match self.cached_zone(&zone) {
-            Some(all) => all,
-            None => {
-                let all = self
-                    .inner
-                    .list_records(zone_id, listed_apex.as_deref())
-                    .await?;
-                self.zones
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(zone, all.clone());
-                all
-            }
-        };
-        Ok(match subtree {
-            Some(apex) => all
-                .into_iter()
-                .filter(|r| in_subtree(&r.name, &apex))
-                .collect(),
-            None => all,
-        })
+        if !self.is_cached(&zone) {
+            let listed = self
+                .inner
+                .list_records(zone_id, listed_apex.as_deref())
+                .await?;
+            self.zones
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(zone.clone(), listed);
+        }
+        // Each group's read copies its own records only, not the whole listing.
+        let zones = self.zones.lock().unwrap_or_else(|e| e.into_inner());
+        let all = zones.get(&zone).map(Vec::as_slice).unwrap_or_default();
+        Ok(all
+            .iter()
+            .filter(|r| {
+                subtree
+                    .as_deref()
+                    .is_none_or(|apex| in_subtree(&r.name, apex))
+            })
+            .cloned()
+            .collect())
     }
 
     async fn change_batch(
@@ -434,7 +455,7 @@ impl<'a, T: TopologySource + Sync> FleetTopology<'a, T> {
         }
     }
 
-    /// Serves the snapshots already listed (FleetSnapshot lists them itself, so that a
+    /// Serves the snapshots already listed (FleetPlan lists them itself, so that a
     /// failed listing fails the step instead of one group).
     pub fn listed(inner: &'a T, snapshots: GroupSnapshots) -> Self {
         FleetTopology {

@@ -433,5 +433,18 @@ fn the_fleet_pass_enters_a_fixed_number_of_states_whatever_the_groups() {
         assert_eq!(catch.len(), 1);
         assert_eq!(catch[0]["Next"], "FleetFailed");
     }
-    assert_eq!(states["FleetWait"]["SecondsPath"], "$.fleet.waitSeconds");
+    // The pass's own tunables, which every group's run is given.
+    assert_eq!(
+        states["FleetWait"]["SecondsPath"],
+        "$.fleet.tunables.verifyPollSeconds"
+    );
+    let fleet = serde_json::to_value(FleetRun::start(
+        "t",
+        "e",
+        false,
+        Tunables::default(),
+        vec![],
+    ))
+    .unwrap();
+    assert!(fleet.pointer("/fleet/tunables/verifyPollSeconds").is_some());
 }

@@ -14,7 +14,7 @@ use replica_dns_core::config::Config;
 use replica_dns_lambda::fleet::{
     FleetNext, FleetRecords, FleetRun, FleetTopology, CARRY_BUDGET_BYTES,
 };
-use replica_dns_lambda::steps::{plan_run, render_dry_run, snapshot_run};
+use replica_dns_lambda::steps::{plan_run, render_dry_run};
 use replica_dns_lambda::{group_span, GroupRun, HandlerError};
 use tracing::Instrument;
 
@@ -65,15 +65,10 @@ async fn plan_fleet<T: TopologySource + Sync, R: RecordStore + Sync>(
     let records = FleetRecords::new(records, config, &ids);
     let mut carried_bytes = 0usize;
     for id in ids {
-        let run = fleet.fresh_run(&id);
-        let span = group_span!("plan", run);
-        let planned = async {
-            let run = snapshot_run(run, config, &topology, event_topic_arn).await?;
-            plan_run(run, config, &records).await
-        }
-        .instrument(span)
-        .await;
-        let Some(mut run) = fleet.settle(&id, "plan", planned)? else {
+        let planned = fleet
+            .snapshot_and_plan(&id, "plan", config, &topology, &records, event_topic_arn)
+            .await?;
+        let Some(mut run) = planned else {
             continue;
         };
         if run.dry_run {

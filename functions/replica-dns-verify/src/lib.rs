@@ -31,9 +31,7 @@ use replica_dns_core::topology::Topology;
 use replica_dns_lambda::fleet::{FleetNext, FleetRecords, FleetRun, FleetTopology};
 use replica_dns_lambda::run::{Outcome, Verification, VerifyStatus};
 use replica_dns_lambda::startup::group_config;
-use replica_dns_lambda::steps::{
-    describe_group, group_records, plan_run, plan_to_apply, snapshot_run,
-};
+use replica_dns_lambda::steps::{describe_group, group_records, plan_to_apply};
 use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError, VerifyBudget};
 use tracing::Instrument;
 
@@ -304,16 +302,17 @@ where
         let run = match carried {
             Some(run) => run,
             None => {
-                let run = fleet.fresh_run(&id);
-                let span = group_span!("verify", run);
-                let rebuilt = async {
-                    let run = snapshot_run(run, &shared.config, &shared.topology, event_topic_arn)
-                        .await?;
-                    plan_run(run, &shared.config, &shared.records).await
-                }
-                .instrument(span)
-                .await;
-                let Some(run) = fleet.settle(&id, "verify", rebuilt)? else {
+                let rebuilt = fleet
+                    .snapshot_and_plan(
+                        &id,
+                        "verify",
+                        &shared.config,
+                        &shared.topology,
+                        &shared.records,
+                        event_topic_arn,
+                    )
+                    .await?;
+                let Some(run) = rebuilt else {
                     continue;
                 };
                 if run.changes_planned || run.nodes_pending {
@@ -343,12 +342,6 @@ where
             }
         }
     }
-    fleet.fleet.wait_seconds = fleet
-        .carried
-        .iter()
-        .map(|r| r.tunables.verify_poll_seconds)
-        .min()
-        .unwrap_or_default();
     fleet.go(if pending {
         FleetNext::Wait
     } else {
