@@ -51,7 +51,7 @@ from moto.elasticache.exceptions import (
 from moto.elasticache.models import ReplicationGroup, elasticache_backends
 from moto.elasticache.responses import ElastiCacheResponse
 
-from .procs import NodeSecurity, RedisProcesses, free_port, redis_command
+from .procs import NodePorts, NodeSecurity, RedisProcesses, redis_command
 from .settings import SETTINGS
 from .sns_ext import policy_allows_service_publish
 from .tls import TlsMaterial
@@ -221,6 +221,7 @@ class Group:
 class ElastiCacheManager:
     def __init__(self, procs: RedisProcesses, tls: TlsMaterial | None = None) -> None:
         self.procs = procs
+        self.node_ports = NodePorts()
         self.tls = tls
         self.lock = threading.RLock()
         self.groups: dict[tuple[str, str, str], Group] = {}
@@ -363,7 +364,7 @@ class ElastiCacheManager:
         """A member cluster with the group's notification configuration and, for a TLS
         group, its own server certificate naming its endpoint and the group's primary
         and reader endpoints (the names a client may verify)."""
-        n = Node(cluster_id=cid, address=g.node_address(cid), port=free_port(), az=az, role=role,
+        n = Node(cluster_id=cid, address=g.node_address(cid), port=self.node_ports.take(), az=az, role=role,
                  topic_arn=g.topic_arn, topic_status=g.topic_status)
         if g.transit_encryption:
             assert self.tls is not None, "TLS material missing"

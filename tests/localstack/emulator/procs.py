@@ -74,6 +74,60 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+EPHEMERAL_RANGE_FILE = "/proc/sys/net/ipv4/ip_local_port_range"
+# Node ports are taken from here up to just below the ephemeral range.
+LOWEST_NODE_PORT = 10000
+
+
+def ephemeral_low(path: str = EPHEMERAL_RANGE_FILE) -> int:
+    """The first port of the kernel's ephemeral range (Linux default 32768)."""
+    try:
+        with open(path, encoding="ascii") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+class NodePorts:
+    """Ports for cache nodes, below the kernel's ephemeral range.
+
+    A node's port is fixed when the node is created (DescribeCacheClusters reports it),
+    but its redis-server binds it seconds later (creation, replacement, a failover's
+    restart). A port from bind(0) lies in the ephemeral range, where any outgoing
+    connection in between (the stack makes hundreds a second under load) may take it as
+    its local port; a bench run lost a node to "bind: Address already in use" that way.
+    Outgoing connections never take a port outside that range, so these stay free for
+    the node; a test bind skips ports another program listens on. Each port is handed
+    out once per process."""
+
+    def __init__(self, low: int = LOWEST_NODE_PORT, high: int | None = None) -> None:
+        self.low = low
+        self.high = (ephemeral_low() - 1) if high is None else high
+        self._given: set[int] = set()
+        self._lock = threading.Lock()
+
+    def take(self) -> int:
+        with self._lock:
+            if self.high - self.low < 1000:  # no room under the ephemeral range
+                return free_port()
+            for _ in range(200):
+                port = self.low + int.from_bytes(os.urandom(2), "big") % (self.high - self.low + 1)
+                if port in self._given or not _bindable(port):
+                    continue
+                self._given.add(port)
+                return port
+        raise RuntimeError(f"no free node port in {self.low}-{self.high}")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @dataclass(frozen=True)
 class NodeSecurity:
     """How a node is secured, and so how to talk to it: TLS only (server certificate,
