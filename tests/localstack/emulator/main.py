@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     from werkzeug.serving import make_server
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    from emulator import elasticache_ext, route53_ext, sfn_ext, sns_ext
+    from emulator import elasticache_ext, route53_ext, sfn_ext, sns_ext, speedups
     from emulator.dns_server import DnsServers
     from emulator.procs import RedisProcesses, Spawner
     from emulator.settings import SETTINGS
@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     route53_ext.install()
     sns_ext.install()
     sfn_ext.install()
+    speedups.install()
     from emulator import secretsmanager_ext  # noqa: E402 - AWS status codes for its errors
     secretsmanager_ext.install()
     # The CA of every TLS cache node, generated afresh at each start (RUN_DIR/tls/ca.pem).
