@@ -1168,7 +1168,14 @@ impl Scenario {
     /// The FailoverComplete notifications the emulator published for this group, in
     /// order: (time as seconds since the epoch, the promoted member's cluster id).
     pub async fn failover_notifications(&self) -> Result<Vec<(f64, String)>> {
-        let answer = self.stack.control_get("/elasticache/events").await?;
+        // Only this group's FailoverComplete: the whole list grows with the run.
+        let answer = self
+            .stack
+            .control_get(&format!(
+                "/elasticache/events?sourceId={}&event=ElastiCache:FailoverComplete",
+                self.group_id
+            ))
+            .await?;
         let mut out = Vec::new();
         for e in answer["events"].as_array().cloned().unwrap_or_default() {
             if e["event"] != "ElastiCache:FailoverComplete"

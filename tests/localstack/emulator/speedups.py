@@ -12,9 +12,11 @@ the emulator during `bench/run --az-groups 20` (3,096 samples at 20 Hz):
   each for replica-dns's 31 KB definition, 227 samples (7 %) of the run;
 - moto's server finds a request's backend by listing its own package directory
   (`moto.backends.list_of_moto_modules`: os.listdir plus an isdir per entry, about 200)
-  on every request: 263 samples (8.5 %).
+  on every request: 263 samples (8.5 %);
+- each Lambda Task state builds a new boto3 client to invoke its function (and opens a
+  new connection with it): 116 samples (5 %) in the run after the first two were gone.
 
-Both are memoised here. Neither input changes while the process runs (a definition's
+All three are memoised here. Neither input changes while the process runs (a definition's
 text; moto's installed package), so every answer stays the same.
 """
 
@@ -71,6 +73,51 @@ def list_moto_modules_once() -> None:
     backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
 
 
+# Kept-alive connections of the shared Lambda client (botocore's default is 10; an AZ
+# outage runs 60 executions at once).
+LAMBDA_CLIENT_CONNECTIONS = 64
+
+
+def one_lambda_client_per_region() -> None:
+    """moto's `boto_client_for(region, service, state_credentials)` as the Lambda
+    integration calls it, with one client per (region, service) instead of one per call:
+    the same endpoint (this process), the same Config (no parameter validation, no
+    retries, moto's timeouts; the credentials were ignored by moto too), and a connection
+    pool large enough for concurrent executions. A boto3 client may be shared between
+    threads (boto3 guide, "Multithreading or multiprocessing with clients")."""
+    import boto3
+    from botocore.config import Config
+    from moto.settings import moto_server_port
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    from moto.core.models import botocore_stubber
+
+    original = lambda_eval_utils.boto_client_for
+    clients: dict[tuple[str, str], Any] = {}
+    lock = threading.Lock()
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        if botocore_stubber.enabled:  # moto in-process (not this server): its own path
+            return original(region, service, state_credentials)
+        with lock:
+            client = clients.get((region, service))
+            if client is None:
+                client = boto3.client(
+                    aws_access_key_id="ak", aws_secret_access_key="sk", region_name=region,
+                    service_name=service, endpoint_url=f"http://localhost:{moto_server_port()}",
+                    config=Config(parameter_validation=False,
+                                  retries={"max_attempts": 0, "total_max_attempts": 1},
+                                  connect_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                                  read_timeout=TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS,
+                                  max_pool_connections=LAMBDA_CLIENT_CONNECTIONS))
+                clients[(region, service)] = client
+            return client
+
+    lambda_eval_utils.boto_client_for = boto_client_for
+
+
 def install() -> None:
     parse_each_definition_once()
     list_moto_modules_once()
+    one_lambda_client_per_region()

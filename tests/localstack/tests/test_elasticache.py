@@ -442,3 +442,21 @@ def test_settings_control_api_validates_its_input(emulator):
     status, body = emulator.control("POST", "/settings", {"node_replace_seconds": 3})
     assert status == 200 and body["node_replace_seconds"] == 3.0
     assert emulator.control("GET", "/settings")[1]["node_replace_seconds"] == 3.0
+
+
+def test_events_can_be_asked_for_one_source_and_one_event(emulator):
+    """Control API (not AWS): GET /elasticache/events?sourceId=&event= keeps only the
+    recorded notifications of that source and that event name."""
+    ec = emulator.client("elasticache")
+    first, second = create(ec, None, n=2), create(ec, None, n=2)
+    wait_until(lambda: describe(ec, first)["Status"] == "available" and describe(ec, second)["Status"] == "available",
+               timeout=30)
+    _, everything = emulator.control("GET", "/elasticache/events")
+    mine = [e for e in everything["events"]
+            if e["sourceId"] == f"{first}-002" and e["event"] == "ElastiCache:CacheClusterProvisioningComplete"]
+    assert len(mine) == 1, everything
+    _, one = emulator.control("GET", f"/elasticache/events?sourceId={first}-002"
+                                     "&event=ElastiCache:CacheClusterProvisioningComplete")
+    assert one["events"] == mine
+    _, by_source = emulator.control("GET", f"/elasticache/events?sourceId={second}-001")
+    assert by_source["events"] and all(e["sourceId"] == f"{second}-001" for e in by_source["events"])
