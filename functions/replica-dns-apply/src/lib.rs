@@ -227,7 +227,10 @@ async fn apply_fleet<R: RecordStore>(
                         fleet.hand_over(id, format!("apply: Route 53 rejected the fleet request for hosted zone {} (a guarded record changed meanwhile): {e}", batch.hosted_zone_id));
                     }
                     None
-                } else if in_place_writer(attempt).is_none() {
+                } else if let Some(written_by) = in_place_writer(attempt) {
+                    tracing::warn!(zone = %batch.hosted_zone_id, attempt, "fleet change batch rejected as a conflict, but its effect is in place: an earlier attempt's response was lost; reported as applied");
+                    Some((None, Some(written_by)))
+                } else {
                     for id in &batch.groups {
                         if let Some(run) = fleet
                             .carried
@@ -239,9 +242,6 @@ async fn apply_fleet<R: RecordStore>(
                     }
                     // Not this execution's write: nothing to report as applied.
                     Some((None, None))
-                } else {
-                    tracing::warn!(zone = %batch.hosted_zone_id, attempt, "fleet change batch rejected as a conflict, but its effect is in place: an earlier attempt's response was lost; reported as applied");
-                    Some((None, in_place_writer(attempt)))
                 }
             }
             Err(e) => {

@@ -208,7 +208,11 @@ impl FleetRun {
         event_topic_arn: Option<&str>,
     ) -> Result<Option<GroupRun>, HandlerError> {
         let run = self.fresh_run(group);
-        let span = crate::group_span!("plan", run);
+        // Named after the calling step, as the per-group steps' spans are.
+        let span = match step_name {
+            "verify" => crate::group_span!("verify", run),
+            _ => crate::group_span!("plan", run),
+        };
         let planned = async {
             let run = snapshot_run(run, config, topology, event_topic_arn).await?;
             plan_run(run, config, records).await
