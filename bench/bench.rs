@@ -272,11 +272,7 @@ async fn az_outage(stack: &Stack, groups: usize, all: &[Vec<Measured>]) -> Resul
         .count();
     // The pipeline's ListExecutions (excluded with the bench's own reads) from the logs;
     // the groups were only synced before the outage, which lists nothing.
-    let listed: usize = report
-        .scenarios
-        .iter()
-        .map(|s| s.log_lines_containing("await-nodes", LISTED))
-        .sum();
+    let listed: usize = report.scenarios.iter().map(|s| pipeline_listings(s)).sum();
     let calls: u64 = report
         .calls
         .iter()
@@ -403,8 +399,21 @@ impl Own {
     }
 }
 
-/// What await-nodes logs once per ListExecutions check (its supersede check).
-const LISTED: &str = "running executions listed";
+/// What a function logs once per ListExecutions check (its supersede check).
+const LISTED: &str = replica_dns_core::supersede::LISTED_LOG;
+
+/// The pipeline's ListExecutions so far: the [`LISTED`] lines of every function that
+/// lists (core `ports::FUNCTION_PORTS`: snapshot and await-nodes).
+fn pipeline_listings(s: &Scenario) -> usize {
+    replica_dns_core::ports::FUNCTION_PORTS
+        .iter()
+        .filter(|f| {
+            f.operations
+                .contains(&replica_dns_core::ports::PortOperation::RunningExecutions)
+        })
+        .map(|f| s.log_lines_containing(f.function, LISTED))
+        .sum()
+}
 
 /// Runs `cause`, waits until the pipeline is idle, and reads what it cost.
 async fn measure<F, Fut>(s: &Scenario, cause: F) -> Result<Measured>
@@ -413,7 +422,7 @@ where
     Fut: std::future::Future<Output = Result<Option<f64>>>,
 {
     let before: Vec<String> = s.executions().await?.into_iter().map(|e| e.arn).collect();
-    let listed_before = s.log_lines_containing("await-nodes", LISTED);
+    let listed_before = pipeline_listings(s);
     let own = Own::default();
     s.stack.control_post("/calls/reset", &json!({})).await?;
     let time_to_safe = cause(own.clone()).await?;
@@ -448,8 +457,8 @@ where
         m.by_operation.insert(key.clone(), n);
     }
     // ListExecutions is also the bench's own read (excluded above): the pipeline's are
-    // counted from await-nodes' log, one line per check.
-    let listed = (s.log_lines_containing("await-nodes", LISTED) - listed_before) as u64;
+    // counted from the listing functions' logs, one line per check.
+    let listed = (pipeline_listings(s) - listed_before) as u64;
     if listed > 0 {
         m.calls += listed;
         m.by_operation

@@ -52,7 +52,7 @@ export const DEFINITION_PLACEHOLDERS: Record<(typeof STEP_FUNCTIONS)[number], st
 /** The AWS calls a function may make; each maps to one IAM statement below. */
 export type Capability =
   | 'startExecution' // states:StartExecution on this state machine
-  | 'listRunningExecutions' // states:ListExecutions on this state machine (await-nodes: a newer execution took over?)
+  | 'listRunningExecutions' // states:ListExecutions on this state machine (snapshot, await-nodes: a newer execution took over?)
   | 'describeGroups' // elasticache:DescribeReplicationGroups on the configured groups
   | 'listGroups' // elasticache:DescribeReplicationGroups listing (no id): every group of the account (the fleet pass)
   | 'listMembers' // elasticache:DescribeCacheClusters listing (no id): every cluster of the account
@@ -72,8 +72,10 @@ export const FUNCTION_CAPABILITIES: Record<FunctionName, readonly Capability[]> 
   // belongs to, so that a cluster of an unmanaged group is recognised and skipped.
   filter: ['lookupAnyCluster'],
   // A snapshot lists the account's clusters (one paginated DescribeCacheClusters, not
-  // one call per member) and keeps the group's; await-nodes ends with a snapshot.
-  snapshot: ['describeGroups', 'listMembers'],
+  // one call per member) and keeps the group's; await-nodes ends with a snapshot. Before
+  // an SNS-started run's first snapshot it asks whether a newer execution for the group
+  // runs (core supersede).
+  snapshot: ['describeGroups', 'listMembers', 'listRunningExecutions'],
   // It also stops when a newer execution for its group runs (core supersede).
   'await-nodes': ['describeGroups', 'listMembers', 'listRunningExecutions'],
   // The fleet pass ({"all": true}) plans every group from one listing of the fleet's

@@ -18,14 +18,12 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use replica_dns_aws::ports::{ExecutionLister, MemberStatus, TopologySource};
-use replica_dns_aws::sfn::state_machine_of;
 use replica_dns_core::config::Config;
-use replica_dns_core::metrics::{ExecutionOutcome, Metric};
 use replica_dns_core::supersede::superseded_by;
-use replica_dns_lambda::run::Outcome;
+use replica_dns_lambda::handover::{running_executions, supersede};
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::describe_group;
-use replica_dns_lambda::{group_span, metrics, GroupRun, HandlerError};
+use replica_dns_lambda::{group_span, GroupRun, HandlerError};
 use tracing::Instrument;
 
 /// Seconds since the Unix epoch (the clock is read here, in `main`'s closure, so the
@@ -54,19 +52,7 @@ pub async fn handle<T: TopologySource, E: ExecutionLister>(
 
 /// The name of the newest running execution that took this run's group over, if any.
 async fn newer_execution<E: ExecutionLister>(run: &GroupRun, executions: &E) -> Option<String> {
-    let state_machine = state_machine_of(&run.execution_id)?;
-    let running = match executions.running_executions(&state_machine).await {
-        Ok(running) => {
-            // One line per ListExecutions check: the bench counts the pipeline's calls of
-            // an API its own reads use too from these lines.
-            tracing::info!(running = running.len(), "running executions listed");
-            running
-        }
-        Err(error) => {
-            tracing::warn!(%error, "could not list running executions; going on without the supersede check");
-            return None;
-        }
-    };
+    let running = running_executions(run, executions).await?;
     let members: Vec<&str> = run
         .topology
         .iter()
@@ -79,26 +65,6 @@ async fn newer_execution<E: ExecutionLister>(run: &GroupRun, executions: &E) -> 
         &running,
     )
     .map(|e| e.name.clone())
-}
-
-/// Ends the run as superseded by `newer`. Names may still be interim: the period this
-/// run measured is reported now (the newer run measures its own from its plan).
-fn supersede(mut run: GroupRun, newer: String) -> GroupRun {
-    tracing::info!(superseded_by = %newer, "a newer execution for the group took over: stopping");
-    run.nodes_pending = false;
-    run.report.outcome = Outcome::Superseded;
-    run.report.superseded_by = Some(newer);
-    run.report.conflict_retries = run.counters.conflicts;
-    run.report.resync_rounds = run.counters.resyncs;
-    metrics::execution_ended(&run.replication_group_id, ExecutionOutcome::Superseded);
-    if let Some(seconds) = run.end_interim(metrics::now_ms()) {
-        metrics::record(
-            &run.replication_group_id,
-            Metric::InterimRoutingSeconds,
-            seconds,
-        );
-    }
-    run
 }
 
 async fn await_nodes<T: TopologySource, E: ExecutionLister>(
@@ -182,6 +148,7 @@ mod tests {
     use replica_dns_core::topology::{Role, Topology};
     use replica_dns_lambda::fakes::{FakeExecutions, FakeTopology};
     use replica_dns_lambda::fixtures::{self, config, member};
+    use replica_dns_lambda::run::Outcome;
     use replica_dns_lambda::Tunables;
 
     fn topology(replica_status: &str) -> Topology {

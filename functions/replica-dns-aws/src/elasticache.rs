@@ -39,6 +39,37 @@ pub struct ElastiCacheTopology {
 }
 
 impl ElastiCacheTopology {
+    /// One DescribeReplicationGroups filtered by id: the group's topology as it lists
+    /// it (members and roles, statuses not yet known).
+    async fn described_group(&self, group_id: &str) -> Result<Topology, Error> {
+        let output = self
+            .client
+            .describe_replication_groups()
+            .replication_group_id(group_id)
+            .send()
+            .await
+            .map_err(|err| Error::from_sdk(DESCRIBE_GROUPS, err))?;
+        let group = match output.replication_groups() {
+            [] => {
+                return Err(Error::NotFound {
+                    what: "replication group",
+                    id: group_id.to_owned(),
+                })
+            }
+            [group] => group,
+            groups => {
+                return Err(Error::InvalidField {
+                    operation: DESCRIBE_GROUPS,
+                    field: "ReplicationGroups",
+                    value: format!("{} groups", groups.len()),
+                    context: format!("filtered by ReplicationGroupId {group_id:?}"),
+                    reason: "a filtered describe must return exactly one group",
+                })
+            }
+        };
+        topology_from_group(group, group_id)
+    }
+
     pub fn new(client: aws_sdk_elasticache::Client) -> Self {
         Self { client }
     }
@@ -174,34 +205,19 @@ impl TopologySource for ElastiCacheTopology {
     /// was created between the two calls, say) is asked for by id, so that a member is
     /// left out only on ElastiCache's explicit `CacheClusterNotFound`.
     async fn describe_group(&self, group_id: &str) -> Result<Topology, Error> {
-        let output = self
-            .client
-            .describe_replication_groups()
-            .replication_group_id(group_id)
-            .send()
-            .await
-            .map_err(|err| Error::from_sdk(DESCRIBE_GROUPS, err))?;
-        let group = match output.replication_groups() {
-            [] => {
-                return Err(Error::NotFound {
-                    what: "replication group",
-                    id: group_id.to_owned(),
-                })
-            }
-            [group] => group,
-            groups => {
-                return Err(Error::InvalidField {
-                    operation: DESCRIBE_GROUPS,
-                    field: "ReplicationGroups",
-                    value: format!("{} groups", groups.len()),
-                    context: format!("filtered by ReplicationGroupId {group_id:?}"),
-                    reason: "a filtered describe must return exactly one group",
-                })
-            }
-        };
-        let topology = topology_from_group(group, group_id)?;
+        let topology = self.described_group(group_id).await?;
         let listed = self.group_clusters(group_id).await?;
         self.with_member_status(topology, listed).await
+    }
+
+    /// One DescribeReplicationGroups: the members as the group lists them.
+    async fn member_ids(&self, group_id: &str) -> Result<Vec<String>, Error> {
+        let topology = self.described_group(group_id).await?;
+        Ok(topology
+            .members
+            .into_iter()
+            .map(|m| m.cache_cluster_id)
+            .collect())
     }
 
     /// The fleet path: every replication group in pages of 100 (DescribeReplicationGroups

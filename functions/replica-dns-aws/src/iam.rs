@@ -29,6 +29,8 @@ pub fn actions(operation: PortOperation) -> &'static [&'static str] {
             "elasticache:DescribeReplicationGroups",
             "elasticache:DescribeCacheClusters",
         ],
+        // ElastiCacheTopology::member_ids: DescribeReplicationGroups of that group.
+        PortOperation::MemberIds => &["elasticache:DescribeReplicationGroups"],
         // One DescribeCacheClusters of that cluster.
         PortOperation::MemberStatus | PortOperation::GroupOfCluster => {
             &["elasticache:DescribeCacheClusters"]
@@ -88,6 +90,14 @@ mod tests {
     fn the_filter_may_only_describe_clusters() {
         let table = function_actions();
         assert_eq!(table["filter"], ["elasticache:DescribeCacheClusters"]);
+        assert_eq!(
+            table["snapshot"],
+            [
+                "elasticache:DescribeCacheClusters",
+                "elasticache:DescribeReplicationGroups",
+                "states:ListExecutions"
+            ]
+        );
         assert_eq!(
             table["verify"],
             [

@@ -80,6 +80,24 @@ pub trait TopologySource {
         }
     }
 
+    /// The cache cluster ids of a group's members, without their statuses: the filter
+    /// asks it to learn whether a newer execution's cluster is one of them (core
+    /// `supersede`). The ElastiCache adapter answers from one DescribeReplicationGroups;
+    /// this default takes a whole snapshot.
+    fn member_ids(&self, group_id: &str) -> impl Future<Output = Result<Vec<String>, Error>> + Send
+    where
+        Self: Sync,
+    {
+        async move {
+            let topology = self.describe_group(group_id).await?;
+            Ok(topology
+                .members
+                .into_iter()
+                .map(|m| m.cache_cluster_id)
+                .collect())
+        }
+    }
+
     /// The status of one member only (await-nodes polls just the members it still waits
     /// for, instead of a whole snapshot per poll).
     fn member_status(
@@ -280,6 +298,13 @@ impl<T: TopologySource + Sync> TopologySource for &T {
         Self: Sync,
     {
         (**self).describe_groups(group_ids)
+    }
+
+    fn member_ids(&self, group_id: &str) -> impl Future<Output = Result<Vec<String>, Error>> + Send
+    where
+        Self: Sync,
+    {
+        (**self).member_ids(group_id)
     }
 
     fn member_status(

@@ -41,6 +41,16 @@ impl SfnExecutions {
     pub fn new(client: aws_sdk_sfn::Client) -> Self {
         Self { client }
     }
+
+    /// For a call that only saves work (the filter's supersede check, on the path to the
+    /// first write): one attempt, no retry. A throttled or failed listing then costs no
+    /// back-off delay; the caller goes on as if nothing newer ran.
+    pub fn single_attempt(config: &aws_config::SdkConfig) -> Self {
+        let conf = aws_sdk_sfn::config::Builder::from(config)
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(1))
+            .build();
+        Self::new(aws_sdk_sfn::Client::from_conf(conf))
+    }
 }
 
 impl ExecutionStarter for SfnExecutions {

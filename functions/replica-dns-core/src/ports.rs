@@ -26,6 +26,8 @@ pub enum PortOperation {
     DescribeGroup,
     /// `TopologySource::describe_groups`: the fleet pass's listing of every group
     DescribeGroups,
+    /// `TopologySource::member_ids`
+    MemberIds,
     /// `TopologySource::member_status`
     MemberStatus,
     /// `TopologySource::group_of_cluster`
@@ -46,9 +48,10 @@ pub enum PortOperation {
 
 impl PortOperation {
     /// Every operation, for tables that must cover them all.
-    pub const ALL: [PortOperation; 10] = [
+    pub const ALL: [PortOperation; 11] = [
         PortOperation::DescribeGroup,
         PortOperation::DescribeGroups,
+        PortOperation::MemberIds,
         PortOperation::MemberStatus,
         PortOperation::GroupOfCluster,
         PortOperation::ListRecords,
@@ -64,6 +67,7 @@ impl PortOperation {
         match self {
             PortOperation::DescribeGroup
             | PortOperation::DescribeGroups
+            | PortOperation::MemberIds
             | PortOperation::MemberStatus
             | PortOperation::GroupOfCluster => Port::TopologySource,
             PortOperation::ListRecords
@@ -105,9 +109,15 @@ pub const FUNCTION_PORTS: &[FunctionPorts] = &[
         function: "filter",
         operations: &[PortOperation::GroupOfCluster],
     },
+    // Before an SNS-started run's first snapshot: the running executions and, when a
+    // newer one may be for a member, the group's members (core `supersede`).
     FunctionPorts {
         function: "snapshot",
-        operations: &[PortOperation::DescribeGroup],
+        operations: &[
+            PortOperation::DescribeGroup,
+            PortOperation::RunningExecutions,
+            PortOperation::MemberIds,
+        ],
     },
     // A full snapshot first, then only the members still waited for; the running
     // executions, to stop when a newer one for the group took over (core `supersede`).

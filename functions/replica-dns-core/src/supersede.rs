@@ -21,11 +21,22 @@
 //! yet means this one goes on (calls spent, nothing lost); one listed as running that has
 //! just ended still took its snapshots after this one's events, so stopping stays right.
 //!
+//! Two steps ask. Snapshot asks before an SNS-started run's first snapshot: a run whose
+//! group (or its own source, or another member) a newer execution names stops there,
+//! having spent one ListExecutions and at most one DescribeReplicationGroups (issue 10
+//! item 2: one failover's burst of notifications then costs about one pipeline, not one
+//! each). Await-nodes asks again while it waits for replaced nodes, since notifications
+//! keep coming after a failover.
+//!
 //! Pure: the caller lists the running executions (Step Functions ListExecutions).
 
 use serde::{Deserialize, Serialize};
 
 use crate::event::execution_source;
+
+/// What a step logs once per ListExecutions check: the bench counts the pipeline's calls
+/// of an API its own reads use too from these lines.
+pub const LISTED_LOG: &str = "running executions listed";
 
 /// One running execution of the state machine, as ListExecutions reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,10 +75,91 @@ pub fn superseded_by<'r>(
         })
 }
 
+/// The source an execution's name carries (`<source id>--<MessageId>`, the trigger's
+/// naming), read from its ARN (`…:execution:<state machine>:<name>`). `None` for a
+/// manual run: only SNS-started executions take part in superseding.
+pub fn source_of_execution(execution_arn: &str) -> Option<&str> {
+    let (_, name) = execution_arn.rsplit_once(':')?;
+    execution_source(name)
+}
+
+/// Whether a newer execution names a cache cluster that, by ElastiCache's naming
+/// (`<group>-NNN`), may be a member of `group_id`: only then is it worth describing the
+/// group to learn its members (one DescribeReplicationGroups). The name only decides
+/// whether to ask; membership itself comes from the group's description, so a cluster
+/// named otherwise costs a missed hand-over (calls), never a wrong one.
+pub fn newer_may_name_a_member(
+    own_arn: &str,
+    group_id: &str,
+    running: &[RunningExecution],
+) -> bool {
+    let Some(own) = running.iter().find(|e| e.execution_arn == own_arn) else {
+        return false;
+    };
+    running
+        .iter()
+        .filter(|e| e.started_ms > own.started_ms)
+        .filter_map(|e| execution_source(&e.name))
+        .any(|source| crate::event::member_by_naming_convention(source, group_id))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_source_comes_from_the_name_in_the_arn() {
+        assert_eq!(source_of_execution(OWN), Some("orders"));
+        assert_eq!(
+            source_of_execution("arn:aws:states:us-east-1:1:execution:sm:orders-002--m9"),
+            Some("orders-002")
+        );
+        assert_eq!(
+            source_of_execution("arn:aws:states:us-east-1:1:execution:sm:replica-dns-cli-all-17"),
+            None
+        );
+        assert_eq!(source_of_execution("no-arn"), None);
+    }
+
+    #[test]
+    fn only_a_newer_execution_named_like_a_member_is_worth_asking_about() {
+        let cases: [(&str, Vec<RunningExecution>, bool); 5] = [
+            ("alone", vec![running("orders--m1", 10)], false),
+            (
+                "a newer one for a member by name",
+                vec![running("orders--m1", 10), running("orders-003--m2", 20)],
+                true,
+            ),
+            (
+                "an older one for a member",
+                vec![running("orders--m1", 10), running("orders-003--m2", 5)],
+                false,
+            ),
+            (
+                "newer ones of other groups, a manual run",
+                vec![
+                    running("orders--m1", 10),
+                    running("orders-eu-001--m2", 20),
+                    running("billing-001--m3", 20),
+                    running("replica-dns-cli-all-17", 30),
+                ],
+                false,
+            ),
+            (
+                "ourselves not listed",
+                vec![running("orders-003--m2", 20)],
+                false,
+            ),
+        ];
+        for (why, list, expected) in cases {
+            assert_eq!(
+                newer_may_name_a_member(OWN, "orders", &list),
+                expected,
+                "{why}"
+            );
+        }
+    }
 
     fn running(name: &str, started_ms: i64) -> RunningExecution {
         RunningExecution {

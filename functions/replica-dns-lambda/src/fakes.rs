@@ -128,6 +128,28 @@ impl TopologySource for FakeTopology {
             })
     }
 
+    /// Recorded as `member_ids <group>`: one DescribeReplicationGroups in the adapter.
+    async fn member_ids(&self, group_id: &str) -> Result<Vec<String>, Error> {
+        self.record("member_ids", group_id);
+        if let Some(error) = self.next_failure() {
+            return Err(error);
+        }
+        self.groups
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(group_id)
+            .map(|t| {
+                t.members
+                    .iter()
+                    .map(|m| m.cache_cluster_id.clone())
+                    .collect()
+            })
+            .ok_or_else(|| Error::NotFound {
+                what: "replication group",
+                id: group_id.into(),
+            })
+    }
+
     async fn member_status(&self, cache_cluster_id: &str) -> Result<MemberStatus, Error> {
         self.record("member_status", cache_cluster_id);
         if let Some(error) = self.next_failure() {

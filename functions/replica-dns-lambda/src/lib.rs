@@ -14,6 +14,7 @@ pub mod fakes;
 #[cfg(feature = "fakes")]
 pub mod fixtures;
 pub mod fleet;
+pub mod handover;
 pub mod metrics;
 mod ports_check;
 pub mod run;

@@ -63,6 +63,11 @@ pub async fn plan_run<R: RecordStore>(
     records: &R,
 ) -> Result<GroupRun, HandlerError> {
     let group = group_config(config, &run.replication_group_id)?;
+    // A run the snapshot step ended as superseded has nothing to plan: the state
+    // machine's PlanOutcome reports it.
+    if crate::handover::is_superseded(&run) {
+        return Ok(run);
+    }
     let topology = run.require_topology()?.clone();
     let current = group_records(records, group).await?;
     let plan = plan_to_apply(config, group, topology, current)?;

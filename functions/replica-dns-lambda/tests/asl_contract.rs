@@ -324,6 +324,16 @@ fn the_paths_enter_the_states_the_cost_figures_assume() {
     );
     let one_poll = walk_group(&[fresh.clone(), planned.clone(), planned, pending, converged]);
     assert_eq!(one_poll.len() - happy.len(), 3, "{one_poll:?}");
+    // Issue 10 item 2: a run a newer execution took over before its first snapshot (the
+    // snapshot step ended it, the plan step passed it through) goes straight to its
+    // report.
+    let mut handed_over = fresh.clone();
+    handed_over["report"]["outcome"] = serde_json::json!("superseded");
+    let superseded = walk_group(&[handed_over.clone(), handed_over]);
+    assert_eq!(
+        superseded,
+        ["Snapshot", "Plan", "PlanOutcome", "GroupReport"]
+    );
     // Issue 10 item 3: nothing to change ≤ 6 per group, the happy path ≤ 12.
     assert!(unchanged.len() <= 6 && happy.len() + 3 <= 12);
 }

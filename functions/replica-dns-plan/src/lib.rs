@@ -120,6 +120,19 @@ mod tests {
         run
     }
 
+    /// A run the snapshot step handed over to a newer execution has no snapshot: plan
+    /// passes it through untouched, reading nothing (the ASL's PlanOutcome reports it).
+    #[tokio::test]
+    async fn a_superseded_run_passes_through_without_reading_records() {
+        let mut run = replica_dns_lambda::fixtures::group_run("orders");
+        run.report.outcome = replica_dns_lambda::run::Outcome::Superseded;
+        run.report.superseded_by = Some("orders--newer".into());
+        let records = FakeRecords::default();
+        let out = handle(run.clone(), &config(), &records).await.unwrap();
+        assert_eq!(out, run);
+        assert_eq!(*records.lists.lock().unwrap(), 0);
+    }
+
     #[tokio::test]
     async fn empty_zone_plans_one_slot_per_replica() {
         let run = run_with(vec![
