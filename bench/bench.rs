@@ -409,7 +409,7 @@ fn pipeline_listings(s: &Scenario) -> usize {
         .iter()
         .filter(|f| {
             f.operations
-                .contains(&replica_dns_core::ports::PortOperation::RunningExecutions)
+                .contains(&replica_dns_core::ports::PortOperation::ListedExecutions)
         })
         .map(|f| s.log_lines_containing(f.function, LISTED))
         .sum()

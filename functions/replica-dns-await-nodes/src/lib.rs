@@ -8,9 +8,9 @@
 //!
 //! It also stops an execution whose group a newer execution took over (core
 //! `supersede`): on its first poll, before any ElastiCache call, and once the awaited
-//! members look ready, before the state machine would plan again. Both checks are one
-//! ListExecutions; a failed check is logged and the run goes on (the check saves calls,
-//! it is never a reason to fail).
+//! members look ready by their status, before the full snapshot the state machine would
+//! plan again from. Both checks are one ListExecutions; a failed check is logged and the
+//! run goes on (the check saves calls, it is never a reason to fail).
 //!
 //! It does not plan: once nothing is pending the state machine plans again from the
 //! snapshot taken here.
@@ -20,7 +20,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use replica_dns_aws::ports::{ExecutionLister, MemberStatus, TopologySource};
 use replica_dns_core::config::Config;
 use replica_dns_core::supersede::superseded_by;
-use replica_dns_lambda::handover::{running_executions, supersede};
+use replica_dns_lambda::handover::{recent_executions, supersede};
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::describe_group;
 use replica_dns_lambda::{group_span, GroupRun, HandlerError};
@@ -52,7 +52,7 @@ pub async fn handle<T: TopologySource, E: ExecutionLister>(
 
 /// The name of the newest running execution that took this run's group over, if any.
 async fn newer_execution<E: ExecutionLister>(run: &GroupRun, executions: &E) -> Option<String> {
-    let running = running_executions(run, executions).await?;
+    let running = recent_executions(run, executions).await?;
     let members: Vec<&str> = run
         .topology
         .iter()
@@ -97,8 +97,16 @@ async fn await_nodes<T: TopologySource, E: ExecutionLister>(
         }
     }
     if still.is_empty() {
-        // Every awaited member looks ready: the full snapshot the next plan starts from
-        // decides (a member ready by its status may still lack its endpoint).
+        // Every awaited member looks ready. A newer execution that took the group over
+        // (running, or already done: a replaced node's CacheNodeReplaceComplete often
+        // finishes the job first) ends this run before it snapshots again.
+        if !first_poll {
+            if let Some(newer) = newer_execution(&run, executions).await {
+                return Ok(supersede(run, newer));
+            }
+        }
+        // Otherwise the full snapshot the next plan starts from decides (a member ready
+        // by its status may still lack its endpoint).
         let snapshot = describe_group(topology, &run.replication_group_id).await?;
         still = run
             .awaiting
@@ -112,11 +120,6 @@ async fn await_nodes<T: TopologySource, E: ExecutionLister>(
             .cloned()
             .collect();
         run.topology = Some(snapshot);
-        if still.is_empty() && !first_poll {
-            if let Some(newer) = newer_execution(&run, executions).await {
-                return Ok(supersede(run, newer));
-            }
-        }
     }
     run.nodes_pending = !still.is_empty();
     run.await_deadline_exceeded = run.nodes_pending && now >= deadline;
@@ -144,7 +147,7 @@ async fn await_nodes<T: TopologySource, E: ExecutionLister>(
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use replica_dns_core::supersede::RunningExecution;
+    use replica_dns_core::supersede::ListedExecution;
     use replica_dns_core::topology::{Role, Topology};
     use replica_dns_lambda::fakes::{FakeExecutions, FakeTopology};
     use replica_dns_lambda::fixtures::{self, config, member};
@@ -163,13 +166,14 @@ mod tests {
 
     const SM: &str = "arn:aws:states:us-east-1:123456789012:stateMachine:replica-dns";
 
-    fn execution(name: &str, started_ms: i64) -> RunningExecution {
-        RunningExecution {
+    fn execution(name: &str, started_ms: i64) -> ListedExecution {
+        ListedExecution {
             name: name.into(),
             execution_arn: format!(
                 "arn:aws:states:us-east-1:123456789012:execution:replica-dns:{name}"
             ),
             started_ms,
+            ended: false,
         }
     }
 
@@ -343,6 +347,27 @@ mod tests {
         let out = handle(run, &config(), &ready, &newer, 1000).await.unwrap();
         assert_eq!(out.report.outcome, Outcome::Superseded);
         assert_eq!(newer.asked.lock().unwrap().len(), 1);
+    }
+
+    /// The replaced node's CacheNodeReplaceComplete starts an execution once the node is
+    /// back; it often finishes the job before this one's next look. Ended successfully,
+    /// it still took its snapshots after this run's events: this run stops instead of
+    /// planning and verifying again.
+    #[tokio::test]
+    async fn a_newer_execution_that_already_succeeded_takes_over_too() {
+        let mut run = waiting_run();
+        run.await_deadline_epoch = Some(2000);
+        // The members are those of the snapshot the run planned from.
+        run.topology = Some(topology("modifying"));
+        let mut done = execution("orders-002--m2", 20);
+        done.ended = true;
+        let newer = FakeExecutions::with([execution("orders--m1", 10), done]);
+        let ready = FakeTopology::with([topology("available")]);
+        let out = handle(run, &config(), &ready, &newer, 1000).await.unwrap();
+        assert_eq!(out.report.outcome, Outcome::Superseded);
+        assert_eq!(out.report.superseded_by.as_deref(), Some("orders-002--m2"));
+        // Asked before the full snapshot: only the awaited member's status was read.
+        assert_eq!(ready.calls(), ["member_status orders-002"]);
     }
 
     #[tokio::test]

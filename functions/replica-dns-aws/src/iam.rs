@@ -40,8 +40,8 @@ pub fn actions(operation: PortOperation) -> &'static [&'static str] {
         PortOperation::ChangeStatus => &["route53:GetChange"],
         PortOperation::StartExecution => &["states:StartExecution"],
         PortOperation::SecretString => &["secretsmanager:GetSecretValue"],
-        // SfnExecutions::running_executions: ListExecutions (statusFilter RUNNING).
-        PortOperation::RunningExecutions => &["states:ListExecutions"],
+        // SfnExecutions::recent_executions: ListExecutions (newest first).
+        PortOperation::ListedExecutions => &["states:ListExecutions"],
     }
 }
 

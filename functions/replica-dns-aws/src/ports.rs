@@ -41,7 +41,7 @@ use std::future::Future;
 use replica_dns_core::plan::Change;
 use replica_dns_core::records::RecordSet;
 use replica_dns_core::security::SecretText;
-use replica_dns_core::supersede::RunningExecution;
+use replica_dns_core::supersede::ListedExecution;
 use replica_dns_core::topology::{Member, Topology};
 
 use crate::error::Error;
@@ -219,14 +219,17 @@ pub trait ExecutionStarter {
     ) -> impl Future<Output = Result<StartOutcome, Error>> + Send;
 }
 
-/// Lists a state machine's running executions (Step Functions `ListExecutions`), so an
+/// Lists a state machine's recent executions (Step Functions `ListExecutions`), so an
 /// older execution can see that a newer one for its group took over (core `supersede`).
 pub trait ExecutionLister {
-    /// Every RUNNING execution of `state_machine_arn` (all pages).
-    fn running_executions(
+    /// The executions of `state_machine_arn` that are running or ended successfully,
+    /// newest first, down to at least `own_execution_arn` (the asking execution: what
+    /// started before it cannot take over from it).
+    fn recent_executions(
         &self,
         state_machine_arn: &str,
-    ) -> impl Future<Output = Result<Vec<RunningExecution>, Error>> + Send;
+        own_execution_arn: &str,
+    ) -> impl Future<Output = Result<Vec<ListedExecution>, Error>> + Send;
 }
 
 /// Where an execution stands (Step Functions `DescribeExecution`).

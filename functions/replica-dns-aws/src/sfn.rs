@@ -11,14 +11,18 @@ use crate::ports::{
     ExecutionLister, ExecutionStarter, ExecutionState, ExecutionStatus, ExecutionWatcher,
     StartOutcome,
 };
-use replica_dns_core::supersede::RunningExecution;
+use replica_dns_core::supersede::ListedExecution;
 
 const START: &str = "StartExecution";
 const DESCRIBE: &str = "DescribeExecution";
 const LIST: &str = "ListExecutions";
-/// ListExecutions' largest page (API reference, ListExecutions `maxResults`: "The
-/// default is 100 and the maximum allowed page size is 1000").
-const LIST_PAGE: i32 = 1000;
+/// ListExecutions' page for the recent executions: the default (API reference,
+/// ListExecutions `maxResults`: "The default is 100 and the maximum allowed page size is
+/// 1000"). The executions newer than the asking one fit in it but under a burst of
+/// more than 100 notifications at once.
+const RECENT_PAGE: i32 = 100;
+/// At most this many pages per listing (1,000 executions).
+const RECENT_PAGES: usize = 10;
 
 /// Execution names come from the core's one rule (an SNS MessageId, a UUID, is used as
 /// is; anything else is made valid deterministically), re-exported here because the
@@ -107,33 +111,52 @@ impl ExecutionWatcher for SfnExecutions {
 }
 
 impl ExecutionLister for SfnExecutions {
-    async fn running_executions(
+    /// ListExecutions without a status filter: "Results are sorted by time, with the
+    /// most recent execution first" (API reference, ListExecutions,
+    /// <https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html>),
+    /// so the executions that started after the asking one come before it, on the first
+    /// page as a rule. Pages of [`RECENT_PAGE`] until it is seen, at most
+    /// [`RECENT_PAGES`] (the listing is eventually consistent: the asking execution may be
+    /// missing, and the history holds 90 days of executions). Running and succeeded ones
+    /// are kept; failed, timed-out and aborted ones left out.
+    async fn recent_executions(
         &self,
         state_machine_arn: &str,
-    ) -> Result<Vec<RunningExecution>, Error> {
-        let mut running = Vec::new();
+        own_execution_arn: &str,
+    ) -> Result<Vec<ListedExecution>, Error> {
+        let mut listed = Vec::new();
         let mut token: Option<String> = None;
-        loop {
+        for _ in 0..RECENT_PAGES {
             let page = self
                 .client
                 .list_executions()
                 .state_machine_arn(state_machine_arn)
-                .status_filter(SdkStatus::Running)
-                .max_results(LIST_PAGE)
+                .max_results(RECENT_PAGE)
                 .set_next_token(token.take())
                 .send()
                 .await
                 .map_err(|e| Error::from_sdk(LIST, e))?;
-            running.extend(page.executions().iter().map(|e| RunningExecution {
-                name: e.name().to_owned(),
-                execution_arn: e.execution_arn().to_owned(),
-                started_ms: e.start_date().to_millis().unwrap_or_default(),
-            }));
+            let mut seen_own = false;
+            for e in page.executions() {
+                let ended = match e.status() {
+                    SdkStatus::Running => false,
+                    SdkStatus::Succeeded => true,
+                    _ => continue,
+                };
+                seen_own |= e.execution_arn() == own_execution_arn;
+                listed.push(ListedExecution {
+                    name: e.name().to_owned(),
+                    execution_arn: e.execution_arn().to_owned(),
+                    started_ms: e.start_date().to_millis().unwrap_or_default(),
+                    ended,
+                });
+            }
             match page.next_token() {
-                Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-                _ => return Ok(running),
+                Some(next) if !next.is_empty() && !seen_own => token = Some(next.to_owned()),
+                _ => return Ok(listed),
             }
         }
+        Ok(listed)
     }
 }
 

@@ -42,8 +42,8 @@ pub enum PortOperation {
     StartExecution,
     /// `SecretSource::secret_string`
     SecretString,
-    /// `ExecutionLister::running_executions`
-    RunningExecutions,
+    /// `ExecutionLister::recent_executions`
+    ListedExecutions,
 }
 
 impl PortOperation {
@@ -59,7 +59,7 @@ impl PortOperation {
         PortOperation::ChangeStatus,
         PortOperation::StartExecution,
         PortOperation::SecretString,
-        PortOperation::RunningExecutions,
+        PortOperation::ListedExecutions,
     ];
 
     /// The port whose method this is.
@@ -75,7 +75,7 @@ impl PortOperation {
             | PortOperation::ChangeStatus => Port::RecordStore,
             PortOperation::StartExecution => Port::ExecutionStarter,
             PortOperation::SecretString => Port::SecretSource,
-            PortOperation::RunningExecutions => Port::ExecutionLister,
+            PortOperation::ListedExecutions => Port::ExecutionLister,
         }
     }
 }
@@ -115,7 +115,7 @@ pub const FUNCTION_PORTS: &[FunctionPorts] = &[
         function: "snapshot",
         operations: &[
             PortOperation::DescribeGroup,
-            PortOperation::RunningExecutions,
+            PortOperation::ListedExecutions,
             PortOperation::MemberIds,
         ],
     },
@@ -126,7 +126,7 @@ pub const FUNCTION_PORTS: &[FunctionPorts] = &[
         operations: &[
             PortOperation::DescribeGroup,
             PortOperation::MemberStatus,
-            PortOperation::RunningExecutions,
+            PortOperation::ListedExecutions,
         ],
     },
     // The fleet pass's plan takes its snapshots from one listing of every group (and

@@ -20,6 +20,11 @@
 //! reflect very recent updates and changes" (API reference). A newer execution not listed
 //! yet means this one goes on (calls spent, nothing lost); one listed as running that has
 //! just ended still took its snapshots after this one's events, so stopping stays right.
+//! A newer one that already ended successfully counts too: a replaced node's
+//! CacheNodeReplaceComplete execution often finishes the job while the failover's
+//! execution still waits for that node. One that ended as superseded itself handed over
+//! to a still newer one, so the chain ends at an execution that did the work. Failed
+//! ones do not count (the failure pages someone; the drift check repairs).
 //!
 //! Two steps ask. Snapshot asks before an SNS-started run's first snapshot: a run whose
 //! group (or its own source, or another member) a newer execution names stops there,
@@ -36,30 +41,37 @@ use crate::event::execution_source;
 
 /// What a step logs once per ListExecutions check: the bench counts the pipeline's calls
 /// of an API its own reads use too from these lines.
-pub const LISTED_LOG: &str = "running executions listed";
+pub const LISTED_LOG: &str = "recent executions listed";
 
-/// One running execution of the state machine, as ListExecutions reports it.
+/// One execution of the state machine, as ListExecutions reports it: running, or ended
+/// successfully. Failed, timed-out and aborted ones are not listed: they may not have
+/// handled anything.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RunningExecution {
+pub struct ListedExecution {
     pub name: String,
     pub execution_arn: String,
     /// `startDate`, in milliseconds since the Unix epoch.
     pub started_ms: i64,
+    /// Whether it has already ended (SUCCEEDED) rather than running.
+    #[serde(default)]
+    pub ended: bool,
 }
 
-/// The newest running execution that takes over from the execution `own_arn` for the
+/// The newest listed execution that takes over from the execution `own_arn` for the
 /// group `group_id` (whose cache clusters are `member_ids`): one that started strictly
-/// later and whose name's source is the group or one of its members. `None` when there
-/// is none, or when `own_arn` is not among `running` (nothing is known about our start).
+/// later and whose name's source is the group or one of its members, running or already
+/// ended successfully (its snapshots came after our events all the same). `None` when
+/// there is none, or when `own_arn` is not among `running` (nothing is known about our
+/// start).
 /// Executions that started in the same millisecond supersede neither: both go on, which
 /// costs calls but loses nothing.
 pub fn superseded_by<'r>(
     own_arn: &str,
     group_id: &str,
     member_ids: &[&str],
-    running: &'r [RunningExecution],
-) -> Option<&'r RunningExecution> {
+    running: &'r [ListedExecution],
+) -> Option<&'r ListedExecution> {
     let own = running.iter().find(|e| e.execution_arn == own_arn)?;
     running
         .iter()
@@ -88,11 +100,7 @@ pub fn source_of_execution(execution_arn: &str) -> Option<&str> {
 /// group to learn its members (one DescribeReplicationGroups). The name only decides
 /// whether to ask; membership itself comes from the group's description, so a cluster
 /// named otherwise costs a missed hand-over (calls), never a wrong one.
-pub fn newer_may_name_a_member(
-    own_arn: &str,
-    group_id: &str,
-    running: &[RunningExecution],
-) -> bool {
+pub fn newer_may_name_a_member(own_arn: &str, group_id: &str, running: &[ListedExecution]) -> bool {
     let Some(own) = running.iter().find(|e| e.execution_arn == own_arn) else {
         return false;
     };
@@ -124,7 +132,7 @@ mod tests {
 
     #[test]
     fn only_a_newer_execution_named_like_a_member_is_worth_asking_about() {
-        let cases: [(&str, Vec<RunningExecution>, bool); 5] = [
+        let cases: [(&str, Vec<ListedExecution>, bool); 5] = [
             ("alone", vec![running("orders--m1", 10)], false),
             (
                 "a newer one for a member by name",
@@ -161,11 +169,12 @@ mod tests {
         }
     }
 
-    fn running(name: &str, started_ms: i64) -> RunningExecution {
-        RunningExecution {
+    fn running(name: &str, started_ms: i64) -> ListedExecution {
+        ListedExecution {
             name: name.into(),
             execution_arn: format!("arn:aws:states:us-east-1:1:execution:sm:{name}"),
             started_ms,
+            ended: false,
         }
     }
 
@@ -173,7 +182,7 @@ mod tests {
 
     #[test]
     fn a_newer_execution_for_the_group_or_one_of_its_members_takes_over() {
-        let cases: [(&str, Vec<RunningExecution>, Option<&str>); 7] = [
+        let cases: [(&str, Vec<ListedExecution>, Option<&str>); 7] = [
             ("alone", vec![running("orders--m1", 10)], None),
             (
                 "a newer one for the group",

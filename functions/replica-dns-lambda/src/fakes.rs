@@ -17,7 +17,7 @@ use replica_dns_core::plan::{apply_changes, Change};
 use replica_dns_core::ports::{function_ports, Port};
 use replica_dns_core::records::RecordSet;
 use replica_dns_core::security::SecretText;
-use replica_dns_core::supersede::RunningExecution;
+use replica_dns_core::supersede::ListedExecution;
 use replica_dns_core::topology::Topology;
 
 fn conflict(message: String) -> Error {
@@ -286,7 +286,7 @@ impl RecordStore for FakeRecords {
 /// The running executions ListExecutions would list, or a failure.
 #[derive(Default)]
 pub struct FakeExecutions {
-    pub running: Mutex<Vec<RunningExecution>>,
+    pub running: Mutex<Vec<ListedExecution>>,
     /// Errors the next calls return, in order.
     pub fail_next: Mutex<Vec<Error>>,
     /// State machine ARNs asked about, in order.
@@ -294,7 +294,7 @@ pub struct FakeExecutions {
 }
 
 impl FakeExecutions {
-    pub fn with(running: impl IntoIterator<Item = RunningExecution>) -> Self {
+    pub fn with(running: impl IntoIterator<Item = ListedExecution>) -> Self {
         let fake = Self::default();
         fake.running
             .lock()
@@ -305,10 +305,11 @@ impl FakeExecutions {
 }
 
 impl ExecutionLister for FakeExecutions {
-    async fn running_executions(
+    async fn recent_executions(
         &self,
         state_machine_arn: &str,
-    ) -> Result<Vec<RunningExecution>, Error> {
+        _own_execution_arn: &str,
+    ) -> Result<Vec<ListedExecution>, Error> {
         self.asked
             .lock()
             .unwrap_or_else(|e| e.into_inner())

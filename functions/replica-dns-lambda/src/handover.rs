@@ -10,21 +10,25 @@
 use replica_dns_aws::ports::ExecutionLister;
 use replica_dns_aws::sfn::state_machine_of;
 use replica_dns_core::metrics::{ExecutionOutcome, Metric};
-use replica_dns_core::supersede::{RunningExecution, LISTED_LOG};
+use replica_dns_core::supersede::{ListedExecution, LISTED_LOG};
 
 use crate::run::Outcome;
 use crate::{metrics, GroupRun};
 
-/// The state machine's running executions (one ListExecutions, every page), or `None`
-/// when the run's ARN names no state machine or the listing failed.
-pub async fn running_executions<E: ExecutionLister>(
+/// The state machine's executions running or ended successfully since the run's own
+/// started (one ListExecutions, newest first), or `None` when the run's ARN names no
+/// state machine or the listing failed.
+pub async fn recent_executions<E: ExecutionLister>(
     run: &GroupRun,
     executions: &E,
-) -> Option<Vec<RunningExecution>> {
+) -> Option<Vec<ListedExecution>> {
     let state_machine = state_machine_of(&run.execution_id)?;
-    match executions.running_executions(&state_machine).await {
+    match executions
+        .recent_executions(&state_machine, &run.execution_id)
+        .await
+    {
         Ok(running) => {
-            tracing::info!(running = running.len(), "{LISTED_LOG}");
+            tracing::info!(listed = running.len(), "{LISTED_LOG}");
             Some(running)
         }
         Err(error) => {

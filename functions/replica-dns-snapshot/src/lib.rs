@@ -16,7 +16,7 @@
 use replica_dns_aws::ports::{ExecutionLister, TopologySource};
 use replica_dns_core::config::Config;
 use replica_dns_core::supersede::{newer_may_name_a_member, source_of_execution, superseded_by};
-use replica_dns_lambda::handover::{running_executions, supersede};
+use replica_dns_lambda::handover::{recent_executions, supersede};
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::snapshot_run;
 use replica_dns_lambda::{group_span, GroupRun, HandlerError};
@@ -58,7 +58,7 @@ async fn newer_execution<T: TopologySource + Sync, E: ExecutionLister>(
     let own = run.execution_id.as_str();
     let source = source_of_execution(own)?;
     let group = run.replication_group_id.as_str();
-    let running = running_executions(run, executions).await?;
+    let running = recent_executions(run, executions).await?;
     if let Some(newer) = superseded_by(own, group, &[source], &running) {
         return Some(newer.name.clone());
     }
@@ -80,7 +80,7 @@ async fn newer_execution<T: TopologySource + Sync, E: ExecutionLister>(
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
-    use replica_dns_core::supersede::RunningExecution;
+    use replica_dns_core::supersede::ListedExecution;
     use replica_dns_core::topology::Role;
     use replica_dns_lambda::fakes::{throttled, FakeExecutions, FakeTopology};
     use replica_dns_lambda::fixtures::{config, group_run as run, member, topology};
@@ -236,11 +236,12 @@ mod tests {
 
     const SM_EXEC: &str = "arn:aws:states:us-east-1:123456789012:execution:replica-dns:";
 
-    fn listed(name: &str, started_ms: i64) -> RunningExecution {
-        RunningExecution {
+    fn listed(name: &str, started_ms: i64) -> ListedExecution {
+        ListedExecution {
             name: name.into(),
             execution_arn: format!("{SM_EXEC}{name}"),
             started_ms,
+            ended: false,
         }
     }
 
@@ -260,7 +261,7 @@ mod tests {
         type Case<'a> = (
             &'a str,
             &'a str,
-            Vec<RunningExecution>,
+            Vec<ListedExecution>,
             Option<&'a str>,
             Vec<&'a str>,
         );
