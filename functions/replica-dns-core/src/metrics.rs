@@ -141,7 +141,7 @@ impl Metric {
                 "How long names were routed interim in an execution, from the first interim plan to the final batch (or the end of the execution); emitted by apply, verify or await-nodes."
             }
             Metric::Executions => {
-                "A group's part of an execution that ended, by Outcome (Converged, Unchanged, DryRun, Superseded: a newer execution for the group took over); emitted by verify, apply or await-nodes. Failed executions are AWS/States ExecutionsFailed."
+                "A group's part of an execution that ended, by Outcome (Converged, Unchanged, DryRun, Superseded: a newer execution for the group took over); emitted by verify, apply, snapshot or await-nodes. Failed executions are AWS/States ExecutionsFailed."
             }
         }
     }

@@ -78,6 +78,24 @@ impl FakeTopology {
             .push(format!("{call} {id}"));
     }
 
+    /// A group's topology as the fake holds it, the call recorded (and failed when a
+    /// failure is queued).
+    fn answer(&self, call: &str, group_id: &str) -> Result<Topology, Error> {
+        self.record(call, group_id);
+        if let Some(error) = self.next_failure() {
+            return Err(error);
+        }
+        self.groups
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(group_id)
+            .cloned()
+            .ok_or_else(|| Error::NotFound {
+                what: "replication group",
+                id: group_id.into(),
+            })
+    }
+
     pub fn set(&self, topology: Topology) {
         self.groups
             .lock()
@@ -113,41 +131,17 @@ impl TopologySource for FakeTopology {
     }
 
     async fn describe_group(&self, group_id: &str) -> Result<Topology, Error> {
-        self.record("describe_group", group_id);
-        if let Some(error) = self.next_failure() {
-            return Err(error);
-        }
-        self.groups
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(group_id)
-            .cloned()
-            .ok_or_else(|| Error::NotFound {
-                what: "replication group",
-                id: group_id.into(),
-            })
+        self.answer("describe_group", group_id)
     }
 
     /// Recorded as `member_ids <group>`: one DescribeReplicationGroups in the adapter.
     async fn member_ids(&self, group_id: &str) -> Result<Vec<String>, Error> {
-        self.record("member_ids", group_id);
-        if let Some(error) = self.next_failure() {
-            return Err(error);
-        }
-        self.groups
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(group_id)
-            .map(|t| {
-                t.members
-                    .iter()
-                    .map(|m| m.cache_cluster_id.clone())
-                    .collect()
-            })
-            .ok_or_else(|| Error::NotFound {
-                what: "replication group",
-                id: group_id.into(),
-            })
+        let topology = self.answer("member_ids", group_id)?;
+        Ok(topology
+            .members
+            .into_iter()
+            .map(|m| m.cache_cluster_id)
+            .collect())
     }
 
     async fn member_status(&self, cache_cluster_id: &str) -> Result<MemberStatus, Error> {
