@@ -70,7 +70,9 @@ export const FUNCTION_CAPABILITIES: Record<FunctionName, readonly Capability[]> 
   trigger: ['startExecution'],
   // An event may name any cache cluster on the topic; the filter asks which group it
   // belongs to, so that a cluster of an unmanaged group is recognised and skipped.
-  filter: ['lookupAnyCluster'],
+  // A cluster named after a configured group (`<group>-NNN`) is looked up in that
+  // group's member list first (DescribeReplicationGroups on the configured groups only).
+  filter: ['lookupAnyCluster', 'describeGroups'],
   // A snapshot lists the account's clusters (one paginated DescribeCacheClusters, not
   // one call per member) and keeps the group's; await-nodes ends with a snapshot. Before
   // an SNS-started run's first snapshot it asks whether a newer execution for the group

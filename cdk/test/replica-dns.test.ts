@@ -566,7 +566,7 @@ function templateCycle(resources: Record<string, unknown>): string[] {
 describe('least privilege', () => {
   test.each([
     ['trigger', ['states:StartExecution']],
-    ['filter', ['elasticache:DescribeCacheClusters']],
+    ['filter', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups']],
     ['snapshot', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'states:ListExecutions']],
     ['await-nodes', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'states:ListExecutions']],
     ['plan', ['elasticache:DescribeCacheClusters', 'elasticache:DescribeReplicationGroups', 'route53:ListResourceRecordSets']],

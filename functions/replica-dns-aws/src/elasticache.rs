@@ -205,19 +205,19 @@ impl TopologySource for ElastiCacheTopology {
     /// was created between the two calls, say) is asked for by id, so that a member is
     /// left out only on ElastiCache's explicit `CacheClusterNotFound`.
     async fn describe_group(&self, group_id: &str) -> Result<Topology, Error> {
-        let topology = self.described_group(group_id).await?;
-        let listed = self.group_clusters(group_id).await?;
-        self.with_member_status(topology, listed).await
+        let described = self.described_group(group_id).await?;
+        self.complete_snapshot(described).await
     }
 
     /// One DescribeReplicationGroups: the members as the group lists them.
-    async fn member_ids(&self, group_id: &str) -> Result<Vec<String>, Error> {
-        let topology = self.described_group(group_id).await?;
-        Ok(topology
-            .members
-            .into_iter()
-            .map(|m| m.cache_cluster_id)
-            .collect())
+    async fn describe_members(&self, group_id: &str) -> Result<Topology, Error> {
+        self.described_group(group_id).await
+    }
+
+    /// One DescribeCacheClusters listing (and a member it does not show asked for by id).
+    async fn complete_snapshot(&self, described: Topology) -> Result<Topology, Error> {
+        let listed = self.group_clusters(&described.replication_group_id).await?;
+        self.with_member_status(described, listed).await
     }
 
     /// The fleet path: every replication group in pages of 100 (DescribeReplicationGroups

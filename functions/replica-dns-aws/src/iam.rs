@@ -29,8 +29,10 @@ pub fn actions(operation: PortOperation) -> &'static [&'static str] {
             "elasticache:DescribeReplicationGroups",
             "elasticache:DescribeCacheClusters",
         ],
-        // ElastiCacheTopology::member_ids: DescribeReplicationGroups of that group.
-        PortOperation::MemberIds => &["elasticache:DescribeReplicationGroups"],
+        // ElastiCacheTopology::describe_members: DescribeReplicationGroups of that group;
+        // complete_snapshot: the DescribeCacheClusters listing.
+        PortOperation::DescribeMembers => &["elasticache:DescribeReplicationGroups"],
+        PortOperation::CompleteSnapshot => &["elasticache:DescribeCacheClusters"],
         // One DescribeCacheClusters of that cluster.
         PortOperation::MemberStatus | PortOperation::GroupOfCluster => {
             &["elasticache:DescribeCacheClusters"]
@@ -87,9 +89,15 @@ mod tests {
     }
 
     #[test]
-    fn the_filter_may_only_describe_clusters() {
+    fn the_filter_may_only_describe_clusters_and_configured_groups() {
         let table = function_actions();
-        assert_eq!(table["filter"], ["elasticache:DescribeCacheClusters"]);
+        assert_eq!(
+            table["filter"],
+            [
+                "elasticache:DescribeCacheClusters",
+                "elasticache:DescribeReplicationGroups"
+            ]
+        );
         assert_eq!(
             table["snapshot"],
             [

@@ -80,22 +80,31 @@ pub trait TopologySource {
         }
     }
 
-    /// The cache cluster ids of a group's members, without their statuses: the filter
-    /// asks it to learn whether a newer execution's cluster is one of them (core
-    /// `supersede`). The ElastiCache adapter answers from one DescribeReplicationGroups;
-    /// this default takes a whole snapshot.
-    fn member_ids(&self, group_id: &str) -> impl Future<Output = Result<Vec<String>, Error>> + Send
+    /// The group as DescribeReplicationGroups lists it: its members and their roles,
+    /// their statuses not yet known. With [`TopologySource::complete_snapshot`] it is
+    /// [`TopologySource::describe_group`] in two halves, so that a step can decide on the
+    /// members (is a newer execution's cluster one of them?) before paying for the rest.
+    /// This default takes a whole snapshot.
+    fn describe_members(
+        &self,
+        group_id: &str,
+    ) -> impl Future<Output = Result<Topology, Error>> + Send
     where
         Self: Sync,
     {
-        async move {
-            let topology = self.describe_group(group_id).await?;
-            Ok(topology
-                .members
-                .into_iter()
-                .map(|m| m.cache_cluster_id)
-                .collect())
-        }
+        self.describe_group(group_id)
+    }
+
+    /// The rest of a snapshot of a group [`TopologySource::describe_members`] described:
+    /// each member's status. This default takes a whole snapshot again.
+    fn complete_snapshot(
+        &self,
+        described: Topology,
+    ) -> impl Future<Output = Result<Topology, Error>> + Send
+    where
+        Self: Sync,
+    {
+        async move { self.describe_group(&described.replication_group_id).await }
     }
 
     /// The status of one member only (await-nodes polls just the members it still waits
@@ -303,11 +312,24 @@ impl<T: TopologySource + Sync> TopologySource for &T {
         (**self).describe_groups(group_ids)
     }
 
-    fn member_ids(&self, group_id: &str) -> impl Future<Output = Result<Vec<String>, Error>> + Send
+    fn describe_members(
+        &self,
+        group_id: &str,
+    ) -> impl Future<Output = Result<Topology, Error>> + Send
     where
         Self: Sync,
     {
-        (**self).member_ids(group_id)
+        (**self).describe_members(group_id)
+    }
+
+    fn complete_snapshot(
+        &self,
+        described: Topology,
+    ) -> impl Future<Output = Result<Topology, Error>> + Send
+    where
+        Self: Sync,
+    {
+        (**self).complete_snapshot(described)
     }
 
     fn member_status(

@@ -26,8 +26,10 @@ pub enum PortOperation {
     DescribeGroup,
     /// `TopologySource::describe_groups`: the fleet pass's listing of every group
     DescribeGroups,
-    /// `TopologySource::member_ids`
-    MemberIds,
+    /// `TopologySource::describe_members`
+    DescribeMembers,
+    /// `TopologySource::complete_snapshot`
+    CompleteSnapshot,
     /// `TopologySource::member_status`
     MemberStatus,
     /// `TopologySource::group_of_cluster`
@@ -48,10 +50,11 @@ pub enum PortOperation {
 
 impl PortOperation {
     /// Every operation, for tables that must cover them all.
-    pub const ALL: [PortOperation; 11] = [
+    pub const ALL: [PortOperation; 12] = [
         PortOperation::DescribeGroup,
         PortOperation::DescribeGroups,
-        PortOperation::MemberIds,
+        PortOperation::DescribeMembers,
+        PortOperation::CompleteSnapshot,
         PortOperation::MemberStatus,
         PortOperation::GroupOfCluster,
         PortOperation::ListRecords,
@@ -67,7 +70,8 @@ impl PortOperation {
         match self {
             PortOperation::DescribeGroup
             | PortOperation::DescribeGroups
-            | PortOperation::MemberIds
+            | PortOperation::DescribeMembers
+            | PortOperation::CompleteSnapshot
             | PortOperation::MemberStatus
             | PortOperation::GroupOfCluster => Port::TopologySource,
             PortOperation::ListRecords
@@ -104,19 +108,26 @@ pub const FUNCTION_PORTS: &[FunctionPorts] = &[
         function: "trigger",
         operations: &[PortOperation::StartExecution],
     },
-    // An event may name any cache cluster; the filter asks which group it belongs to.
+    // An event may name any cache cluster; the filter asks which group it belongs to:
+    // the configured group its name says (`<group>-NNN`), described, whose member list
+    // decides (the snapshot then completes that description), else the cluster itself.
     FunctionPorts {
         function: "filter",
-        operations: &[PortOperation::GroupOfCluster],
+        operations: &[
+            PortOperation::DescribeMembers,
+            PortOperation::GroupOfCluster,
+        ],
     },
     // Before an SNS-started run's first snapshot: the running executions and, when a
-    // newer one may be for a member, the group's members (core `supersede`).
+    // newer one may be for a member, the group's members (core `supersede`); a snapshot
+    // completes a description the filter or that check took.
     FunctionPorts {
         function: "snapshot",
         operations: &[
             PortOperation::DescribeGroup,
             PortOperation::ListedExecutions,
-            PortOperation::MemberIds,
+            PortOperation::DescribeMembers,
+            PortOperation::CompleteSnapshot,
         ],
     },
     // A full snapshot first, then only the members still waited for; the running

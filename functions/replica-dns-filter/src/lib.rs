@@ -6,16 +6,25 @@
 //! `event::resolve`); this step strips the tunables, looks up which replication group
 //! each named cache cluster belongs to (DescribeCacheClusters, exact membership), and
 //! words the reason. It never touches DNS.
+//!
+//! A cluster named as ElastiCache names a group's members (`<group>-NNN`) is looked up
+//! in that configured group: one DescribeReplicationGroups, whose member list decides
+//! exactly (the name only chooses which group to ask). The description travels to the
+//! snapshot step, which completes it instead of describing the group again, and whose
+//! hand-over check reads its member list. A cluster named otherwise, or not among that
+//! group's members, is looked up by itself (DescribeCacheClusters).
 
 use std::collections::HashMap;
 
 use replica_dns_aws::ports::{ClusterMembership, TopologySource};
+use replica_dns_aws::ErrorKind;
 use replica_dns_core::config::Config;
 use replica_dns_core::event::{
-    ids_to_look_up, json_type, resolve, NoOp, NoOpReason, Origin, Request, ResyncTarget,
-    SkippedEvent,
+    ids_to_look_up, json_type, member_by_naming_convention, resolve, NoOp, NoOpReason, Origin,
+    Request, ResyncTarget, SkippedEvent,
 };
 use replica_dns_core::ids::{check_id, shown, IdKind};
+use replica_dns_core::topology::Topology;
 use replica_dns_lambda::fleet::{FleetPass, FleetRun};
 use replica_dns_lambda::{GroupRun, HandlerError, Tunables};
 use serde::{Deserialize, Serialize};
@@ -87,7 +96,7 @@ pub struct FilterRequest {
 }
 
 /// Decides which groups the execution runs for.
-pub async fn handle<T: TopologySource>(
+pub async fn handle<T: TopologySource + Sync>(
     request: FilterRequest,
     config: &Config,
     topology: &T,
@@ -96,7 +105,7 @@ pub async fn handle<T: TopologySource>(
     filter(request, config, topology).instrument(span).await
 }
 
-async fn filter<T: TopologySource>(
+async fn filter<T: TopologySource + Sync>(
     request: FilterRequest,
     config: &Config,
     topology: &T,
@@ -132,7 +141,12 @@ async fn filter<T: TopologySource>(
     };
 
     let mut membership: HashMap<String, Option<String>> = HashMap::new();
+    let mut described: HashMap<String, Topology> = HashMap::new();
     for id in ids_to_look_up(&parsed, config) {
+        if let Some(group) = member_by_its_name(&id, config, topology, &mut described).await? {
+            membership.insert(id, Some(group));
+            continue;
+        }
         let answer = topology
             .group_of_cluster(&id)
             .await
@@ -211,6 +225,7 @@ async fn filter<T: TopologySource>(
                 tunables,
             );
             run.notified_at = notified_at.clone();
+            run.described = described.remove(group);
             run
         })
         .collect();
@@ -229,6 +244,44 @@ async fn filter<T: TopologySource>(
         skipped: resolution.skipped,
         skipped_more: resolution.skipped_more,
     })
+}
+
+/// The configured group whose member `id` is, when its name says which group to ask
+/// (`<group>-NNN`) and that group's member list has it. Each group is described once and
+/// kept in `described` for its run. `None`: ask the cluster itself. A group ElastiCache
+/// does not know is `None` too (the cluster's own lookup says where it belongs).
+async fn member_by_its_name<T: TopologySource + Sync>(
+    id: &str,
+    config: &Config,
+    topology: &T,
+    described: &mut HashMap<String, Topology>,
+) -> Result<Option<String>, HandlerError> {
+    let Some(group) = config
+        .groups
+        .iter()
+        .map(|g| g.replication_group_id.as_str())
+        .find(|g| member_by_naming_convention(id, g))
+    else {
+        return Ok(None);
+    };
+    if !described.contains_key(group) {
+        match topology.describe_members(group).await {
+            Ok(topology) => {
+                described.insert(group.to_owned(), topology);
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(HandlerError::aws(
+                    format!("describing replication group {group} to find cache cluster {id}"),
+                    e,
+                ))
+            }
+        }
+    }
+    let member = described
+        .get(group)
+        .is_some_and(|t| t.members.iter().any(|m| m.cache_cluster_id == id));
+    Ok(member.then(|| group.to_owned()))
 }
 
 /// How many of a message's events the reason names; every group run carries the
@@ -346,6 +399,86 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(out.groups[0].replication_group_id, "orders");
+    }
+
+    /// A cluster named `<group>-NNN` after a configured group is looked up in that
+    /// group's member list (one DescribeReplicationGroups, carried to the snapshot);
+    /// membership is exact: a cluster named so but listed elsewhere, or a group
+    /// ElastiCache does not know, falls back to the cluster's own lookup.
+    #[tokio::test]
+    async fn a_cluster_named_after_a_configured_group_is_found_in_its_member_list() {
+        // (cluster, calls, group run, whether the run carries the group's description).
+        // A cluster ElastiCache no longer knows still resyncs the group its name says
+        // (core resolve: a deleted member's event).
+        let cases: [(&str, Vec<&str>, Option<&str>, bool); 5] = [
+            (
+                "orders-002",
+                vec!["describe_members orders"],
+                Some("orders"),
+                true,
+            ),
+            (
+                "orders-009",
+                vec!["describe_members orders", "group_of_cluster orders-009"],
+                Some("orders"),
+                true,
+            ),
+            (
+                "orders-003",
+                vec!["describe_members orders", "group_of_cluster orders-003"],
+                None,
+                false,
+            ),
+            (
+                "carts-001",
+                vec!["describe_members carts", "group_of_cluster carts-001"],
+                Some("carts"),
+                false,
+            ),
+            ("other-001", vec!["group_of_cluster other-001"], None, false),
+        ];
+        for (id, calls, group, carried) in cases {
+            let fake = FakeTopology::with([
+                topology("orders", &["orders-001", "orders-002"]),
+                topology("other", &["other-001", "orders-003"]),
+            ]);
+            let request = FilterRequest {
+                input: sns(&format!(r#"{{"ElastiCache:FailoverComplete":"{id}"}}"#)),
+                execution_id: "e".into(),
+            };
+            let out = handle(request, &config(), &fake).await.unwrap();
+            assert_eq!(fake.calls(), calls, "{id}");
+            let groups: Vec<&str> = out
+                .groups
+                .iter()
+                .map(|g| g.replication_group_id.as_str())
+                .collect();
+            assert_eq!(groups, group.into_iter().collect::<Vec<_>>(), "{id}");
+            let described = out.groups.first().and_then(|g| g.described.as_ref());
+            assert_eq!(described.is_some(), carried, "{id}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failing_member_list_is_transient_like_the_lookup() {
+        let fake = fake();
+        fake.fail_next
+            .lock()
+            .unwrap()
+            .push(replica_dns_lambda::fakes::throttled(
+                "DescribeReplicationGroups",
+            ));
+        let request = FilterRequest {
+            input: sns(r#"{"ElastiCache:FailoverComplete":"orders-002"}"#),
+            execution_id: "e".into(),
+        };
+        let err = handle(request, &config(), &fake).await.unwrap_err();
+        assert_eq!(err.error_type().as_str(), "ReplicaDns.Transient");
+        assert!(
+            err.message_chain().contains("orders-002"),
+            "{}",
+            err.message_chain()
+        );
     }
 
     #[tokio::test]

@@ -134,14 +134,15 @@ impl TopologySource for FakeTopology {
         self.answer("describe_group", group_id)
     }
 
-    /// Recorded as `member_ids <group>`: one DescribeReplicationGroups in the adapter.
-    async fn member_ids(&self, group_id: &str) -> Result<Vec<String>, Error> {
-        let topology = self.answer("member_ids", group_id)?;
-        Ok(topology
-            .members
-            .into_iter()
-            .map(|m| m.cache_cluster_id)
-            .collect())
+    /// Recorded as `describe_members <group>`: one DescribeReplicationGroups in the
+    /// adapter (the fake answers the whole topology it holds).
+    async fn describe_members(&self, group_id: &str) -> Result<Topology, Error> {
+        self.answer("describe_members", group_id)
+    }
+
+    /// Recorded as `complete_snapshot <group>`: the DescribeCacheClusters listing.
+    async fn complete_snapshot(&self, described: Topology) -> Result<Topology, Error> {
+        self.answer("complete_snapshot", &described.replication_group_id)
     }
 
     async fn member_status(&self, cache_cluster_id: &str) -> Result<MemberStatus, Error> {

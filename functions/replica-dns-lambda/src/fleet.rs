@@ -198,7 +198,7 @@ impl FleetRun {
     /// A fresh run of `group` through its own snapshot and plan steps over the pass's
     /// shared reads (FleetPlan, and FleetVerify for a group that travelled as its id),
     /// settled as [`FleetRun::settle`] says: `None` when the group was handed over.
-    pub async fn snapshot_and_plan<T: TopologySource, R: RecordStore>(
+    pub async fn snapshot_and_plan<T: TopologySource + Sync, R: RecordStore>(
         &mut self,
         group: &str,
         step_name: &str,

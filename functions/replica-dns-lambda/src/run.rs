@@ -191,6 +191,11 @@ pub struct GroupRun {
     /// Latest snapshot (snapshot, await-nodes, verify).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topology: Option<Topology>,
+    /// The group as DescribeReplicationGroups listed it, member statuses not yet known:
+    /// the filter's answer when it resolved a cluster's group from the group's member
+    /// list. The first snapshot completes it instead of describing the group again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub described: Option<Topology>,
     /// The planner's output, serialised (plan); apply and verify read it back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<Plan>,
@@ -244,6 +249,7 @@ impl GroupRun {
             tunables,
             counters: Counters::default(),
             topology: None,
+            described: None,
             plan: None,
             changes_planned: false,
             nodes_pending: false,

@@ -22,14 +22,22 @@ use crate::{metrics, GroupRun};
 /// members still unavailable into `run.awaiting`, and a warning (and the
 /// `TopicNotActive` metric) when notifications may not reach replica-dns. It starts
 /// every (re-)plan round, so it clears what the previous round left.
-pub async fn snapshot_run<T: TopologySource>(
+pub async fn snapshot_run<T: TopologySource + Sync>(
     mut run: GroupRun,
     config: &Config,
     topology: &T,
     event_topic_arn: Option<&str>,
 ) -> Result<GroupRun, HandlerError> {
     group_config(config, &run.replication_group_id)?;
-    let snapshot = describe_group(topology, &run.replication_group_id).await?;
+    let snapshot = match run.described.take() {
+        Some(described) => topology.complete_snapshot(described).await.map_err(|e| {
+            HandlerError::aws(
+                format!("describing replication group {}", run.replication_group_id),
+                e,
+            )
+        })?,
+        None => describe_group(topology, &run.replication_group_id).await?,
+    };
     run.note_unavailable(&snapshot);
     // Issue 8 item 2: a topic ElastiCache cannot publish to fails silently; say so in
     // the report (once) and as a metric the alarm watches.

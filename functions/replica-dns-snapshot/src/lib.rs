@@ -16,6 +16,7 @@
 use replica_dns_aws::ports::{ExecutionLister, TopologySource};
 use replica_dns_core::config::Config;
 use replica_dns_core::supersede::{newer_may_name_a_member, source_of_execution, superseded_by};
+use replica_dns_core::topology::Topology;
 use replica_dns_lambda::handover::{recent_executions, supersede};
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::snapshot_run;
@@ -34,9 +35,12 @@ pub async fn handle<T: TopologySource + Sync, E: ExecutionLister>(
 ) -> Result<GroupRun, HandlerError> {
     let span = group_span!("snapshot", run);
     async move {
+        let mut run = run;
         group_config(config, &run.replication_group_id)?;
-        if let Some(newer) = newer_execution(&run, topology, executions).await {
-            return Ok(supersede(run, newer));
+        match handover(&run, topology, executions).await {
+            Handover::To(newer) => return Ok(supersede(run, newer)),
+            Handover::NoneDescribed(described) => run.described = Some(described),
+            Handover::None => {}
         }
         snapshot_run(run, config, topology, event_topic_arn).await
     }
@@ -44,36 +48,63 @@ pub async fn handle<T: TopologySource + Sync, E: ExecutionLister>(
     .await
 }
 
-/// The newest running execution that took the group over, asked before the first
-/// snapshot of an SNS-started run only. The run's own source is a member (the filter
-/// resolved it to this group), so a newer execution for it decides without a lookup.
-async fn newer_execution<T: TopologySource + Sync, E: ExecutionLister>(
+/// What the check before the first snapshot found.
+enum Handover {
+    /// This newer execution took the group over.
+    To(String),
+    /// None did; the check described the group to know its members, and the snapshot
+    /// completes that description instead of describing the group again.
+    NoneDescribed(Topology),
+    /// None did (or the run does not ask).
+    None,
+}
+
+/// The newest execution that took the group over, asked before the first snapshot of an
+/// SNS-started run only. The run's own source is a member (the filter resolved it to
+/// this group), and so is every member of a description the filter took: a newer
+/// execution for one of them decides without a lookup.
+async fn handover<T: TopologySource + Sync, E: ExecutionLister>(
     run: &GroupRun,
     topology: &T,
     executions: &E,
-) -> Option<String> {
+) -> Handover {
     if run.topology.is_some() {
-        return None;
+        return Handover::None;
     }
     let own = run.execution_id.as_str();
-    let source = source_of_execution(own)?;
+    let Some(source) = source_of_execution(own) else {
+        return Handover::None;
+    };
     let group = run.replication_group_id.as_str();
-    let running = recent_executions(run, executions).await?;
-    if let Some(newer) = superseded_by(own, group, &[source], &running) {
-        return Some(newer.name.clone());
+    let Some(running) = recent_executions(run, executions).await else {
+        return Handover::None;
+    };
+    let mut known = vec![source];
+    known.extend(members_of(run.described.as_ref()));
+    if let Some(newer) = superseded_by(own, group, &known, &running) {
+        return Handover::To(newer.name.clone());
     }
-    if !newer_may_name_a_member(own, group, &running) {
-        return None;
+    if run.described.is_some() || !newer_may_name_a_member(own, group, &running) {
+        return Handover::None;
     }
-    let members = match topology.member_ids(group).await {
-        Ok(members) => members,
+    let described = match topology.describe_members(group).await {
+        Ok(described) => described,
         Err(error) => {
             tracing::warn!(%error, "could not list the group's members; going on without the supersede check");
-            return None;
+            return Handover::None;
         }
     };
-    let members: Vec<&str> = members.iter().map(String::as_str).collect();
-    superseded_by(own, group, &members, &running).map(|e| e.name.clone())
+    match superseded_by(own, group, &members_of(Some(&described)), &running) {
+        Some(newer) => Handover::To(newer.name.clone()),
+        None => Handover::NoneDescribed(described),
+    }
+}
+
+fn members_of(described: Option<&Topology>) -> Vec<&str> {
+    described
+        .iter()
+        .flat_map(|t| t.members.iter().map(|m| m.cache_cluster_id.as_str()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -292,14 +323,14 @@ mod tests {
                 "orders--a",
                 vec![listed("orders--a", 10), listed("orders-001--b", 20)],
                 Some("orders-001--b"),
-                vec!["member_ids orders"],
+                vec!["describe_members orders"],
             ),
             (
                 "named like a member but not one: snapshots",
                 "orders--a",
                 vec![listed("orders--a", 10), listed("orders-009--b", 20)],
                 None,
-                vec!["member_ids orders", "describe_group orders"],
+                vec!["describe_members orders", "complete_snapshot orders"],
             ),
             (
                 "older ones, other groups' and manual runs: snapshots",
@@ -398,8 +429,33 @@ mod tests {
         assert!(out.topology.is_some());
         assert_eq!(
             topology.calls(),
-            ["member_ids orders", "describe_group orders"]
+            ["describe_members orders", "describe_group orders"]
         );
+    }
+
+    /// The filter described the group to resolve a cluster's event: the snapshot
+    /// completes that description (no second DescribeReplicationGroups), and its member
+    /// list decides a hand-over without a lookup.
+    #[tokio::test]
+    async fn a_description_the_filter_took_is_completed_and_its_members_decide() {
+        let mut run = run_of("orders-002--a");
+        run.described = Some(fake().describe_group("orders").await.unwrap());
+        let topology = fake();
+        let alone = FakeExecutions::with([listed("orders-002--a", 10)]);
+        let out = handle(run.clone(), &config(), &topology, &alone, None)
+            .await
+            .unwrap();
+        assert_eq!(topology.calls(), ["complete_snapshot orders"]);
+        assert!(out.topology.is_some() && out.described.is_none());
+
+        let topology = fake();
+        let newer =
+            FakeExecutions::with([listed("orders-002--a", 10), listed("orders-001--b", 20)]);
+        let out = handle(run, &config(), &topology, &newer, None)
+            .await
+            .unwrap();
+        assert_eq!(out.report.superseded_by.as_deref(), Some("orders-001--b"));
+        assert!(topology.calls().is_empty(), "{:?}", topology.calls());
     }
 }
 
