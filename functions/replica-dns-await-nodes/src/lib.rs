@@ -20,6 +20,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use replica_dns_aws::ports::{ExecutionLister, MemberStatus, TopologySource};
 use replica_dns_core::config::Config;
 use replica_dns_core::supersede::superseded_by;
+use replica_dns_core::topology::Topology;
 use replica_dns_lambda::handover::{recent_executions, supersede};
 use replica_dns_lambda::startup::group_config;
 use replica_dns_lambda::steps::describe_group;
@@ -53,11 +54,7 @@ pub async fn handle<T: TopologySource, E: ExecutionLister>(
 /// The name of the newest running execution that took this run's group over, if any.
 async fn newer_execution<E: ExecutionLister>(run: &GroupRun, executions: &E) -> Option<String> {
     let running = recent_executions(run, executions).await?;
-    let members: Vec<&str> = run
-        .topology
-        .iter()
-        .flat_map(|t| t.members.iter().map(|m| m.cache_cluster_id.as_str()))
-        .collect();
+    let members: Vec<&str> = run.topology.iter().flat_map(Topology::member_ids).collect();
     superseded_by(
         &run.execution_id,
         &run.replication_group_id,

@@ -72,10 +72,7 @@ pub fn superseded_by<'r>(
     member_ids: &[&str],
     running: &'r [ListedExecution],
 ) -> Option<&'r ListedExecution> {
-    let own = running.iter().find(|e| e.execution_arn == own_arn)?;
-    running
-        .iter()
-        .filter(|e| e.started_ms > own.started_ms)
+    newer_than(own_arn, running)?
         .filter(|e| {
             execution_source(&e.name)
                 .is_some_and(|source| source == group_id || member_ids.contains(&source))
@@ -101,14 +98,21 @@ pub fn source_of_execution(execution_arn: &str) -> Option<&str> {
 /// whether to ask; membership itself comes from the group's description, so a cluster
 /// named otherwise costs a missed hand-over (calls), never a wrong one.
 pub fn newer_may_name_a_member(own_arn: &str, group_id: &str, running: &[ListedExecution]) -> bool {
-    let Some(own) = running.iter().find(|e| e.execution_arn == own_arn) else {
-        return false;
-    };
-    running
-        .iter()
-        .filter(|e| e.started_ms > own.started_ms)
-        .filter_map(|e| execution_source(&e.name))
-        .any(|source| crate::event::member_by_naming_convention(source, group_id))
+    newer_than(own_arn, running).is_some_and(|newer| {
+        newer
+            .filter_map(|e| execution_source(&e.name))
+            .any(|source| crate::event::member_by_naming_convention(source, group_id))
+    })
+}
+
+/// The listed executions that started strictly later than `own_arn`; `None` when it is
+/// not listed (nothing is known about its start).
+fn newer_than<'r>(
+    own_arn: &str,
+    listed: &'r [ListedExecution],
+) -> Option<impl Iterator<Item = &'r ListedExecution>> {
+    let own = listed.iter().find(|e| e.execution_arn == own_arn)?;
+    Some(listed.iter().filter(move |e| e.started_ms > own.started_ms))
 }
 
 #[cfg(test)]

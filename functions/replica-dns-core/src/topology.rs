@@ -193,6 +193,11 @@ impl Topology {
         self.members.iter().filter(|m| !m.is_available()).collect()
     }
 
+    /// The members' cache cluster ids, in the group's order.
+    pub fn member_ids(&self) -> impl Iterator<Item = &str> {
+        self.members.iter().map(|m| m.cache_cluster_id.as_str())
+    }
+
     /// Exact membership test by cache cluster id (never a prefix match: `grp-1` must not
     /// claim `grp-10-001`).
     pub fn has_member(&self, cache_cluster_id: &str) -> bool {

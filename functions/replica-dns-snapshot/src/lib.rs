@@ -102,8 +102,8 @@ async fn handover<T: TopologySource + Sync, E: ExecutionLister>(
 
 fn members_of(described: Option<&Topology>) -> Vec<&str> {
     described
-        .iter()
-        .flat_map(|t| t.members.iter().map(|m| m.cache_cluster_id.as_str()))
+        .into_iter()
+        .flat_map(Topology::member_ids)
         .collect()
 }
 
