@@ -98,6 +98,50 @@ async fn the_fleet_pass_writes_a_zone_s_groups_in_one_request_and_verifies_each(
     s.teardown().await.unwrap();
 }
 
+/// `fleetGroupsPerRound` (and, at fleet scale, the size of what one state may carry)
+/// splits the pass into rounds: each writes its groups in one request per zone and
+/// verifies them before the next round plans the rest from a fresh listing. The state
+/// machine loops FleetVerify -> FleetNext -> FleetPlan; nothing is handed over.
+#[tokio::test]
+async fn the_fleet_pass_writes_round_by_round_when_a_round_holds_fewer_groups() {
+    let s = fleet_scenario("fleetround").await;
+    let e = run_execution(&s, json!({"all": true, "fleetGroupsPerRound": 2})).await;
+    assert_succeeded(&s, &e);
+    let output = e.output.clone().unwrap();
+    assert!(
+        outcomes(&output).iter().all(|(_, o)| o == "converged"),
+        "{output}"
+    );
+    assert_eq!(outcomes(&output).len(), 3, "{output}");
+    assert_eq!(output["groups"], json!([]), "nothing handed over: {output}");
+    let rounds: Vec<(u64, Vec<String>)> = output["fleet"]["batches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let groups = b["groups"].as_array().unwrap();
+            (
+                b["round"].as_u64().unwrap(),
+                groups
+                    .iter()
+                    .map(|g| g.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rounds,
+        [
+            (1, vec![s.group_id.clone(), s.siblings[0].clone()]),
+            (2, vec![s.siblings[1].clone()])
+        ],
+        "{output}"
+    );
+    assert_eq!(output["fleet"]["round"], 2);
+    all_converged(&s).await;
+    s.teardown().await.unwrap();
+}
+
 #[tokio::test]
 async fn a_group_waiting_for_a_replaced_node_is_handed_to_the_per_group_pipeline() {
     let s = fleet_scenario("fleethand").await;

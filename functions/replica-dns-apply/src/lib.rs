@@ -260,6 +260,7 @@ async fn apply_fleet<R: RecordStore>(
             continue;
         };
         fleet.fleet.batches.push(SentBatch {
+            round: fleet.fleet.round,
             hosted_zone_id: batch.hosted_zone_id.clone(),
             groups: batch.groups.clone(),
             changes: batch.changes.len(),

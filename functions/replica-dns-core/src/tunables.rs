@@ -27,6 +27,10 @@ pub struct Tunables {
     pub max_conflict_retries: u32,
     /// Re-plans when verification finds the records or the topology moved on.
     pub max_resync_rounds: u32,
+    /// Most groups one round of the fleet pass (`{"all": true}`) writes before it
+    /// verifies them; the rest are planned again in the next round. Lower it to roll a
+    /// change out a few groups at a time. The size of the fleet state caps a round too.
+    pub fleet_groups_per_round: u32,
 }
 
 impl Default for Tunables {
@@ -38,56 +42,75 @@ impl Default for Tunables {
             max_verify_polls: 30,
             max_conflict_retries: 3,
             max_resync_rounds: 3,
+            fleet_groups_per_round: FLEET_GROUPS_PER_ROUND_LIMIT,
         }
     }
 }
+
+/// The highest `fleetGroupsPerRound`, and its default: no cap but the fleet state's size.
+pub const FLEET_GROUPS_PER_ROUND_LIMIT: u32 = 1000;
 
 /// One tunable: its name in an execution input, its bounds and where it lives in
 /// [`Tunables`]. The bounds keep a typo (`waitSeconds: 15000`) from parking an execution
 /// for hours, and a Wait state needs at least 1 s.
 struct Field {
     name: &'static str,
+    /// What the number counts, for the message when it is not a whole number.
+    unit: &'static str,
     lowest: u32,
     highest: u32,
     slot: fn(&mut Tunables) -> &mut u32,
 }
 
-const FIELDS: [Field; 6] = [
+const FIELDS: [Field; 7] = [
     Field {
         name: "waitSeconds",
+        unit: "seconds",
         lowest: 1,
         highest: 3600,
         slot: |t| &mut t.wait_seconds,
     },
     Field {
         name: "awaitDeadlineSeconds",
+        unit: "seconds",
         lowest: 1,
         highest: 86_400,
         slot: |t| &mut t.await_deadline_seconds,
     },
     Field {
         name: "verifyPollSeconds",
+        unit: "seconds",
         lowest: 1,
         highest: 600,
         slot: |t| &mut t.verify_poll_seconds,
     },
     Field {
         name: "maxVerifyPolls",
+        unit: "attempts",
         lowest: 1,
         highest: 1000,
         slot: |t| &mut t.max_verify_polls,
     },
     Field {
         name: "maxConflictRetries",
+        unit: "attempts",
         lowest: 0,
         highest: 20,
         slot: |t| &mut t.max_conflict_retries,
     },
     Field {
         name: "maxResyncRounds",
+        unit: "attempts",
         lowest: 0,
         highest: 20,
         slot: |t| &mut t.max_resync_rounds,
+    },
+    Field {
+        name: "fleetGroupsPerRound",
+        unit: "groups",
+        lowest: 1,
+        highest: FLEET_GROUPS_PER_ROUND_LIMIT,
+        slot: |t| &mut t.fleet_groups_per_round,
     },
 ];
 
@@ -191,11 +214,7 @@ impl Field {
     fn read(&self, value: &Value) -> Result<u32, TunableError> {
         let whole = value.as_u64().ok_or_else(|| TunableError::NotANumber {
             name: self.name,
-            unit: if self.name.ends_with("Seconds") {
-                "seconds"
-            } else {
-                "attempts"
-            },
+            unit: self.unit,
             found: shown(&value.to_string()),
         })?;
         match u32::try_from(whole) {
@@ -256,7 +275,8 @@ mod tests {
     fn every_field_is_read_into_its_own_place() {
         let mut input = object(json!({
             "waitSeconds": 2, "awaitDeadlineSeconds": 3, "verifyPollSeconds": 4,
-            "maxVerifyPolls": 5, "maxConflictRetries": 6, "maxResyncRounds": 7
+            "maxVerifyPolls": 5, "maxConflictRetries": 6, "maxResyncRounds": 7,
+            "fleetGroupsPerRound": 8
         }));
         let tunables = Tunables::take_from(&mut input).unwrap();
         assert_eq!(
@@ -268,6 +288,7 @@ mod tests {
                 max_verify_polls: 5,
                 max_conflict_retries: 6,
                 max_resync_rounds: 7,
+                fleet_groups_per_round: 8,
             }
         );
         assert!(input.is_empty());
@@ -291,6 +312,14 @@ mod tests {
             (
                 json!({"verifyPollSeconds": 1.5}),
                 "verifyPollSeconds must be a whole number of seconds",
+            ),
+            (
+                json!({"fleetGroupsPerRound": "all"}),
+                "fleetGroupsPerRound must be a whole number of groups",
+            ),
+            (
+                json!({"fleetGroupsPerRound": 0}),
+                "fleetGroupsPerRound must be between 1 and 1000, found 0",
             ),
         ] {
             let err = Tunables::take_from(&mut object(input)).unwrap_err();
@@ -325,7 +354,8 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "unknown field `waitSecond`; expected any of waitSeconds, awaitDeadlineSeconds, \
-             verifyPollSeconds, maxVerifyPolls, maxConflictRetries, maxResyncRounds"
+             verifyPollSeconds, maxVerifyPolls, maxConflictRetries, maxResyncRounds, \
+             fleetGroupsPerRound"
         );
         let err = Tunables::check_defaults(&json!([1])).unwrap_err();
         assert!(

@@ -16,6 +16,12 @@
 //! something the next step needs (changes to write, a write to verify). Plan and verify
 //! take their own snapshots from one listing ([`FleetTopology`]) and read each zone
 //! once ([`FleetRecords`]), running each group's own step logic over those shared reads.
+//!
+//! The runs to write are what grows with the fleet, so the pass goes in *rounds*: a
+//! round carries as many groups with changes as fit ([`CARRY_BUDGET_BYTES`], and the
+//! `fleetGroupsPerRound` tunable), writes and verifies them, and the next round plans
+//! the rest again from a fresh listing. A first sync of G groups costs about G / 30
+//! rounds of a few calls each, instead of handing the overflow to the per-group Map.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -42,7 +48,8 @@ use crate::Tunables;
 /// about 40 groups with names to write (2.5 KB each), leaving the rest for the reports
 /// (250–600 bytes per group) and the handed-over runs (about 660 bytes each): 200
 /// groups fit whatever mix of them (tests/fleet.rs in replica-dns-verify). A group past
-/// it is handed over: the per-group pipeline carries one group per state.
+/// it waits for the pass's next round ([`FleetPass::next_round`]); only a group that
+/// alone would exceed it is handed over to the per-group pipeline.
 pub const CARRY_BUDGET_BYTES: usize =
     replica_dns_core::limits::STEP_FUNCTIONS_PAYLOAD_BYTES * 3 / 8;
 
@@ -90,9 +97,21 @@ pub struct FleetPass {
     /// Groups taken out of the pass, and why, in the order they were.
     #[serde(default)]
     pub handed_over: Vec<HandOver>,
+    /// Which round of the pass this is, from 1. A round writes what fits (the carry
+    /// budget, `fleetGroupsPerRound`) and verifies it; the groups that did not fit
+    /// wait in [`FleetPass::next_round`] and are planned again from a fresh listing.
+    #[serde(default = "first_round")]
+    pub round: u32,
+    /// Groups with changes that this round could not carry, in configuration order.
+    #[serde(default)]
+    pub next_round: Vec<String>,
     /// The Route 53 requests the pass sent.
     #[serde(default)]
     pub batches: Vec<SentBatch>,
+}
+
+fn first_round() -> u32 {
+    1
 }
 
 /// Where the pass goes next (the ASL's `FleetNext` Choice matches these strings).
@@ -126,6 +145,8 @@ impl FleetRun {
                 next: FleetNext::Plan,
                 in_pass: groups,
                 handed_over: Vec::new(),
+                round: 1,
+                next_round: Vec::new(),
                 batches: Vec::new(),
             },
             carried: Vec::new(),
@@ -169,6 +190,19 @@ impl FleetRun {
             replication_group_id: group.to_string(),
             why,
         });
+    }
+
+    /// Leaves `group` to the next round: this round carries as much as it may, and the
+    /// next one plans the group again from a fresh listing (its plan now would be stale
+    /// by then, and carrying it is what does not fit).
+    pub fn defer(&mut self, group: &str, why: &str) {
+        let Some(position) = self.fleet.in_pass.iter().position(|g| g == group) else {
+            return;
+        };
+        self.fleet.in_pass.remove(position);
+        self.take_carried(group);
+        tracing::info!(group_id = %group, round = self.fleet.round, %why, "left to the fleet pass's next round");
+        self.fleet.next_round.push(group.to_string());
     }
 
     /// Ends `group` in the pass with `report`.
@@ -243,13 +277,22 @@ impl FleetRun {
     }
 
     /// Ends a fleet step: sets where the pass goes next (`wanted` while groups remain
-    /// in the pass, else the end) and makes the state fit what Step Functions passes
-    /// on ([`FleetRun::fit`]).
+    /// in this round; when the round is over, the next round's plan, or the end) and
+    /// makes the state fit what Step Functions passes on ([`FleetRun::fit`]).
     pub fn go(&mut self, wanted: FleetNext) {
-        self.fleet.next = if self.fleet.in_pass.is_empty() {
+        self.fleet.next = if !self.fleet.in_pass.is_empty() {
+            wanted
+        } else if self.fleet.next_round.is_empty() {
             FleetNext::End
         } else {
-            wanted
+            self.fleet.in_pass = std::mem::take(&mut self.fleet.next_round);
+            self.fleet.round += 1;
+            tracing::info!(
+                round = self.fleet.round,
+                groups = self.fleet.in_pass.len(),
+                "the fleet pass starts its next round"
+            );
+            FleetNext::Plan
         };
         self.fit();
     }
@@ -307,6 +350,9 @@ pub struct HandOver {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SentBatch {
+    /// The pass's round that sent it ([`FleetPass::round`]).
+    #[serde(default = "first_round")]
+    pub round: u32,
     pub hosted_zone_id: String,
     pub groups: Vec<String>,
     pub changes: usize,

@@ -433,6 +433,33 @@ fn the_fleet_pass_enters_a_fixed_number_of_states_whatever_the_groups() {
             ]
         );
     }
+    // A pass in two rounds: FleetVerify ends the first with fleet.next = plan, and
+    // FleetNext goes back to FleetPlan; each round enters the states of one resync.
+    let two_rounds = walk_top(&[
+        at(FleetNext::Plan, 40),
+        at(FleetNext::Apply, 20),
+        at(FleetNext::Wait, 20),
+        at(FleetNext::Plan, 20),
+        at(FleetNext::Apply, 20),
+        at(FleetNext::Wait, 20),
+        at(FleetNext::End, 0),
+    ]);
+    let round = [
+        "FleetPlan",
+        "FleetNext",
+        "FleetApply",
+        "FleetNext",
+        "FleetWait",
+        "FleetVerify",
+        "FleetNext",
+    ];
+    let expected: Vec<&str> = ["Filter", "FleetNext"]
+        .into_iter()
+        .chain(round)
+        .chain(round)
+        .chain(["Groups"])
+        .collect();
+    assert_eq!(two_rounds, expected);
     // A per-group execution (no `fleet` in the filter's output) goes straight to the Map.
     let per_group = walk_top(&[serde_json::json!({"noop": false, "reason": "t", "groups": []})]);
     assert_eq!(per_group, ["Filter", "FleetNext", "Groups"]);

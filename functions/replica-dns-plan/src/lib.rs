@@ -31,9 +31,10 @@ pub async fn handle<R: RecordStore>(
 /// The fleet pass's plan: one listing of every group's topology (calls by pages, not by
 /// groups), each hosted zone read once, and each group's own snapshot and plan steps
 /// over those reads. A dry-run group ends here with its rendered plan; a group with
-/// changes is carried to FleetApply; a group with nothing to change goes on to
-/// FleetVerify as its id; a group waiting for replaced nodes with nothing to write, or
-/// whose step failed, is handed over to the per-group pipeline.
+/// changes is carried to FleetApply, or left to the pass's next round when this round
+/// carries all it may (the carry budget, `fleetGroupsPerRound`); a group with nothing
+/// to change goes on to FleetVerify as its id; a group waiting for replaced nodes with
+/// nothing to write, or whose step failed, is handed over to the per-group pipeline.
 pub async fn handle_fleet<T: TopologySource + Sync, R: RecordStore + Sync>(
     fleet: FleetRun,
     config: &Config,
@@ -76,8 +77,19 @@ async fn plan_fleet<T: TopologySource + Sync, R: RecordStore + Sync>(
             fleet.finish(&id, run.report);
         } else if run.changes_planned {
             let size = serde_json::to_vec(&run).map_or(usize::MAX, |b| b.len());
-            if carried_bytes.saturating_add(size) > CARRY_BUDGET_BYTES {
+            let per_round = run.tunables.fleet_groups_per_round;
+            let over_budget = carried_bytes.saturating_add(size) > CARRY_BUDGET_BYTES;
+            let round_full = fleet.carried.len() >= per_round as usize;
+            if fleet.carried.is_empty() && over_budget {
+                // Alone over the budget: no round could carry it.
                 fleet.hand_over(&id, format!("plan: its {size} bytes of changes would take the fleet state past its {CARRY_BUDGET_BYTES}-byte budget"));
+            } else if over_budget {
+                fleet.defer(&id, &format!("its {size} bytes of changes would take this round past the {CARRY_BUDGET_BYTES}-byte carry budget"));
+            } else if round_full {
+                fleet.defer(
+                    &id,
+                    &format!("this round writes {per_round} groups (fleetGroupsPerRound)"),
+                );
             } else {
                 carried_bytes += size;
                 fleet.carry(run);
@@ -96,7 +108,9 @@ async fn plan_fleet<T: TopologySource + Sync, R: RecordStore + Sync>(
     };
     fleet.go(next);
     tracing::info!(
+        round = fleet.fleet.round,
         carried = fleet.carried.len(),
+        next_round = fleet.fleet.next_round.len(),
         handed_over = fleet.fleet.handed_over.len(),
         next = ?fleet.fleet.next,
         "fleet planned"

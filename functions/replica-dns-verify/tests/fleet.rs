@@ -77,25 +77,39 @@ fn batches(records: &FakeRecords) -> Vec<(String, usize)> {
         .collect()
 }
 
-/// Runs FleetPlan, then FleetApply and FleetVerify as `fleet.next` says, until the
-/// pass ends (at most `looks` verify looks).
+/// Runs FleetPlan, then FleetApply, FleetVerify and the next rounds' FleetPlan as
+/// `fleet.next` says, until the pass ends.
 async fn pass(
     fleet: FleetRun,
     config: &Config,
     elasticache: &FakeTopology,
     records: &FakeRecords,
 ) -> FleetRun {
-    let mut fleet = replica_dns_plan::handle_fleet(fleet, config, elasticache, records, None)
-        .await
-        .unwrap();
+    pass_watching(fleet, config, elasticache, records, |_| {}).await
+}
+
+/// [`pass`], showing `watch` the state each step hands on.
+async fn pass_watching(
+    mut fleet: FleetRun,
+    config: &Config,
+    elasticache: &FakeTopology,
+    records: &FakeRecords,
+    mut watch: impl FnMut(&FleetRun),
+) -> FleetRun {
     let deps = Deps {
         config: config.clone(),
         topology: elasticache,
         records,
         probe: NoProbe,
     };
-    for _ in 0..5 {
+    fleet.fleet.next = FleetNext::Plan;
+    for _ in 0..1000 {
         fleet = match fleet.fleet.next {
+            FleetNext::Plan => {
+                replica_dns_plan::handle_fleet(fleet, config, elasticache, records, None)
+                    .await
+                    .unwrap()
+            }
             FleetNext::Apply => {
                 replica_dns_apply::handle_fleet(FleetApplyRequest { fleet, attempt: 0 }, records)
                     .await
@@ -107,8 +121,8 @@ async fn pass(
                     .unwrap()
             }
             FleetNext::End => return fleet,
-            FleetNext::Plan => panic!("the pass never plans twice"),
         };
+        watch(&fleet);
     }
     panic!("the pass did not end: {fleet:?}")
 }
@@ -284,13 +298,10 @@ async fn a_dry_run_renders_every_plan_and_writes_nothing() {
     assert_eq!(fleet.fleet.next, FleetNext::End);
 }
 
-#[tokio::test]
-async fn the_fleet_state_of_two_hundred_groups_stays_within_step_functions_payload_limit() {
-    // 200 groups in one zone, every one with names to create (the initial sync): the
-    // runs carried to FleetApply are capped, the rest handed over, and every state the
-    // pass hands on stays under 256 KiB.
-    // Ids and names as long as production's tend to be (40-character ids; the reports
-    // list every change, about 1.5 KB per group written).
+/// 200 groups in one zone, every one with names to create (the initial sync), ids and
+/// names as long as production's tend to be (40-character ids; the reports list every
+/// change, about 1.5 KB per group written).
+fn two_hundred_groups() -> (Vec<String>, Config) {
     let ids: Vec<String> = (0..200)
         .map(|i| format!("production-orders-session-cache-{i:03}"))
         .collect();
@@ -303,26 +314,108 @@ async fn the_fleet_state_of_two_hundred_groups_stays_within_step_functions_paylo
         .collect();
     let config =
         Config::from_json(&json!({"ownerId": "test", "groups": groups}).to_string()).unwrap();
+    (ids, config)
+}
+
+#[tokio::test]
+async fn an_initial_sync_of_two_hundred_groups_writes_them_all_in_rounds_within_the_payload_limit()
+{
+    // The runs one round carries are capped by size; the groups past it wait for the
+    // next round, which plans them again: none is handed to the per-group pipeline,
+    // every state stays under 256 KiB, and each round costs a listing for its plan and
+    // one for its verify look, one read of the zone each, and one request.
+    let (ids, config) = two_hundred_groups();
     let elasticache = FakeTopology::with(ids.iter().map(|id| group(id, "available")));
     let records = FakeRecords::default();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let mut largest = 0;
+    let ended = pass_watching(start(&refs), &config, &elasticache, &records, |fleet| {
+        largest = largest.max(serde_json::to_vec(fleet).unwrap().len());
+    })
+    .await;
+    assert!(
+        largest <= replica_dns_core::limits::STEP_FUNCTIONS_PAYLOAD_BYTES,
+        "{largest} bytes"
+    );
+    assert!(
+        ended.groups.is_empty(),
+        "handed over: {:?}",
+        ended.fleet.handed_over
+    );
+    assert_eq!(ended.fleet_reports.len(), 200);
+    assert!(ended
+        .fleet_reports
+        .iter()
+        .all(|r| r.outcome == Outcome::Converged && r.applied.len() == 1));
+    let rounds = ended.fleet.round as usize;
+    assert!((2..=10).contains(&rounds), "{rounds} rounds");
+    // One request per round, each group in exactly one of them.
+    assert_eq!(batches(&records).len(), rounds);
+    let mut written: Vec<&String> = ended.fleet.batches.iter().flat_map(|b| &b.groups).collect();
+    written.sort();
+    assert_eq!(written, ids.iter().collect::<Vec<_>>());
+    assert_eq!(
+        ended
+            .fleet
+            .batches
+            .iter()
+            .map(|b| b.round as usize)
+            .collect::<Vec<_>>(),
+        (1..=rounds).collect::<Vec<_>>()
+    );
+    assert_eq!(lists(&records) as usize, 2 * rounds);
+    assert_eq!(
+        elasticache.calls().len(),
+        2 * rounds,
+        "{:?}",
+        elasticache.calls()
+    );
+}
 
-    let planned =
-        replica_dns_plan::handle_fleet(start(&refs), &config, &elasticache, &records, None)
-            .await
-            .unwrap();
-    let size = serde_json::to_vec(&planned).unwrap().len();
-    assert!(
-        size <= replica_dns_core::limits::STEP_FUNCTIONS_PAYLOAD_BYTES,
-        "{size} bytes"
+#[tokio::test]
+async fn fleet_groups_per_round_writes_a_few_groups_at_a_time_and_verifies_each_round() {
+    // orders and carts share Z1: with one group per round each gets its own request,
+    // sent only after the round before it verified.
+    let elasticache = three_groups_available();
+    let records = FakeRecords::default();
+    let mut fleet = start(&GROUPS);
+    fleet.fleet.tunables.fleet_groups_per_round = 1;
+    let mut steps = Vec::new();
+    let ended = pass_watching(fleet, &config(), &elasticache, &records, |f| {
+        steps.push((f.fleet.round, f.fleet.next));
+    })
+    .await;
+    assert_eq!(
+        outcomes(&ended),
+        GROUPS.map(|g| (g.to_string(), Outcome::Converged))
     );
-    assert!(!planned.carried.is_empty());
-    assert_eq!(planned.carried.len() + planned.groups.len(), 200);
-    let ended = pass(start(&refs), &config, &elasticache, &FakeRecords::default()).await;
-    let size = serde_json::to_vec(&ended).unwrap().len();
-    assert!(
-        size <= replica_dns_core::limits::STEP_FUNCTIONS_PAYLOAD_BYTES,
-        "{size} bytes at the end of the pass"
+    assert!(ended.groups.is_empty());
+    assert_eq!(
+        ended
+            .fleet
+            .batches
+            .iter()
+            .map(|b| (b.round, b.groups.clone()))
+            .collect::<Vec<_>>(),
+        [
+            (1, vec!["orders".to_string()]),
+            (2, vec!["carts".to_string()]),
+            (3, vec!["billing".to_string()])
+        ]
     );
-    assert_eq!(ended.fleet_reports.len() + ended.groups.len(), 200);
+    use FleetNext::*;
+    assert_eq!(
+        steps,
+        [
+            (1, Apply),
+            (1, Wait),
+            (2, Plan),
+            (2, Apply),
+            (2, Wait),
+            (3, Plan),
+            (3, Apply),
+            (3, Wait),
+            (3, End)
+        ]
+    );
 }
