@@ -46,11 +46,13 @@ use crate::Tunables;
 
 /// The most the runs carried between fleet states may take, in bytes of JSON: 3/8 of
 /// Step Functions' 256 KiB per state ([`replica_dns_core::limits::STEP_FUNCTIONS_PAYLOAD_BYTES`]),
-/// about 40 groups with names to write (2.5 KB each), leaving the rest for the reports
-/// (250–600 bytes per group) and the handed-over runs (about 660 bytes each): 200
-/// groups fit whatever mix of them (tests/fleet.rs in replica-dns-verify). A group past
-/// it waits for the pass's next round ([`FleetPass::next_round`]); only a group that
-/// alone would exceed it is handed over to the per-group pipeline.
+/// about 20 groups of 1 primary + 2 replicas with names to write (a carried run is
+/// about 4.8 KB: its plan lists each change per group and per zone batch), leaving the
+/// rest for the reports (250–1,900 bytes per group, compacted past
+/// [`STATE_BUDGET_BYTES`]) and the handed-over runs (about 660 bytes each): an initial
+/// sync of 200 groups stays within 256 KiB (tests/fleet.rs in replica-dns-verify). A
+/// group past it waits for the pass's next round ([`FleetPass::next_round`]); only a
+/// group that alone would exceed it is handed over to the per-group pipeline.
 pub const CARRY_BUDGET_BYTES: usize =
     replica_dns_core::limits::STEP_FUNCTIONS_PAYLOAD_BYTES * 3 / 8;
 
