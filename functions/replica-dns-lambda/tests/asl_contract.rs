@@ -393,6 +393,25 @@ fn the_fleet_pass_enters_a_fixed_number_of_states_whatever_the_groups() {
         entered.push(state);
         entered
     };
+    // One round of a pass that writes, and the states from Filter through `rounds` to
+    // the Groups Map.
+    let round = [
+        "FleetPlan",
+        "FleetNext",
+        "FleetApply",
+        "FleetNext",
+        "FleetWait",
+        "FleetVerify",
+        "FleetNext",
+    ];
+    let through = |rounds: &[&[&str]]| -> Vec<String> {
+        ["Filter", "FleetNext"]
+            .into_iter()
+            .chain(rounds.iter().flat_map(|r| r.iter().copied()))
+            .chain(["Groups"])
+            .map(str::to_string)
+            .collect()
+    };
     for groups in [2, 200] {
         let drift = walk_top(&[
             at(FleetNext::Plan, groups),
@@ -417,21 +436,7 @@ fn the_fleet_pass_enters_a_fixed_number_of_states_whatever_the_groups() {
             at(FleetNext::Wait, groups),
             at(FleetNext::End, 0),
         ]);
-        assert_eq!(
-            resync,
-            [
-                "Filter",
-                "FleetNext",
-                "FleetPlan",
-                "FleetNext",
-                "FleetApply",
-                "FleetNext",
-                "FleetWait",
-                "FleetVerify",
-                "FleetNext",
-                "Groups"
-            ]
-        );
+        assert_eq!(resync, through(&[&round]));
     }
     // A pass in two rounds: FleetVerify ends the first with fleet.next = plan, and
     // FleetNext goes back to FleetPlan; each round enters the states of one resync.
@@ -444,22 +449,7 @@ fn the_fleet_pass_enters_a_fixed_number_of_states_whatever_the_groups() {
         at(FleetNext::Wait, 20),
         at(FleetNext::End, 0),
     ]);
-    let round = [
-        "FleetPlan",
-        "FleetNext",
-        "FleetApply",
-        "FleetNext",
-        "FleetWait",
-        "FleetVerify",
-        "FleetNext",
-    ];
-    let expected: Vec<&str> = ["Filter", "FleetNext"]
-        .into_iter()
-        .chain(round)
-        .chain(round)
-        .chain(["Groups"])
-        .collect();
-    assert_eq!(two_rounds, expected);
+    assert_eq!(two_rounds, through(&[&round, &round]));
     // A per-group execution (no `fleet` in the filter's output) goes straight to the Map.
     let per_group = walk_top(&[serde_json::json!({"noop": false, "reason": "t", "groups": []})]);
     assert_eq!(per_group, ["Filter", "FleetNext", "Groups"]);

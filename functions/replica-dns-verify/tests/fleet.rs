@@ -102,7 +102,6 @@ async fn pass_watching(
         records,
         probe: NoProbe,
     };
-    fleet.fleet.next = FleetNext::Plan;
     for _ in 0..1000 {
         fleet = match fleet.fleet.next {
             FleetNext::Plan => {
