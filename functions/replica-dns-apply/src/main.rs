@@ -11,7 +11,7 @@ use replica_dns_lambda::startup::config_from_env;
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
     let config = started(config_from_env()).await?;
-    let aws = replica_dns_aws::Adapters::from_env().await;
+    let aws = started(replica_dns_aws::Adapters::from_env().await).await?;
     let records = aws.records;
     serve_with_fleet(
         "the apply request {\"run\": GroupRun, \"attempt\"} (statemachine/README.md)",

@@ -8,7 +8,7 @@
 //! A Lambda loads the AWS configuration once at cold start and keeps the adapters:
 //! ```no_run
 //! # async fn demo() {
-//! let aws = replica_dns_aws::Adapters::from_env().await;
+//! let aws = replica_dns_aws::Adapters::from_env().await.expect("a usable AWS_CA_BUNDLE");
 //! // handler(event, &aws.topology, &aws.records) — generic over the port traits.
 //! # }
 //! ```
@@ -25,7 +25,8 @@
 //! default features off and enables only `default-https-client` + `rt-tokio`
 //! (aws-config: also `behavior-version-latest`; its `sso` and `credentials-process`
 //! providers are left out, Lambdas get credentials from the environment). The one stack
-//! is rustls 0.23 with aws-lc-rs, the SDK's own default and its tested path.
+//! is rustls 0.23 with aws-lc-rs, the SDK's own default and its tested path. What it
+//! trusts, and when it builds its TLS configuration, is [`tls`]'s.
 
 pub mod elasticache;
 pub mod error;
@@ -35,6 +36,7 @@ pub mod route53;
 pub mod secretsmanager;
 pub mod setup;
 pub mod sfn;
+pub mod tls;
 
 pub use error::{Error, ErrorKind};
 pub use ports::{
@@ -60,9 +62,10 @@ pub struct Adapters {
 impl Adapters {
     /// Loads region, credentials and endpoint overrides from the environment (the
     /// standard AWS chain) once, and builds every client from it. Building a client does
-    /// no I/O, so a Lambda that uses one adapter pays nothing for the others.
-    pub async fn from_env() -> Self {
-        Self::from_config(&load_config().await)
+    /// no I/O, so a Lambda that uses one adapter pays nothing for the others. Fails only
+    /// on an unusable `AWS_CA_BUNDLE` ([`tls`]).
+    pub async fn from_env() -> Result<Self, setup::SetupError> {
+        Ok(Self::from_config(&load_config().await?))
     }
 
     /// Builds the adapters from an already loaded configuration.
@@ -82,12 +85,16 @@ impl Adapters {
 
 /// The shared AWS configuration: `aws_config::defaults(BehaviorVersion::latest())`,
 /// which honours `AWS_REGION`, the credential chain and `AWS_ENDPOINT_URL*`, plus
-/// [`timeouts`].
-pub async fn load_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+/// [`timeouts`] and [`tls::https_client`] trusting the public roots and the bundle
+/// `AWS_CA_BUNDLE` names, which is read and checked here.
+pub async fn load_config() -> Result<SdkConfig, setup::SetupError> {
+    let extra =
+        tls::CaBundle::from_env_value(std::env::var(tls::AWS_CA_BUNDLE_ENV).ok().as_deref())?;
+    Ok(aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(timeouts())
+        .http_client(tls::https_client(extra))
         .load()
-        .await
+        .await)
 }
 
 /// Per-attempt and per-operation timeouts. The SDK sets none by default (only connect),

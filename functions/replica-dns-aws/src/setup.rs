@@ -23,6 +23,9 @@ pub enum SetupError {
         #[source]
         source: crate::error::BoxError,
     },
+    /// `AWS_CA_BUNDLE` names a file that is not a usable PEM bundle.
+    #[error("AWS_CA_BUNDLE: {0}")]
+    CaBundle(#[from] crate::tls::CaBundleError),
 }
 
 /// Checks that a region is set and that the credential chain yields credentials.

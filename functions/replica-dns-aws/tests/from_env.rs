@@ -1,6 +1,7 @@
 //! `Adapters::from_env` against a loopback HTTP server: the endpoint comes from the
 //! standard `AWS_ENDPOINT_URL_*` variables alone (what the local stack relies on), with
-//! no endpoint code of ours. Own test binary, because it sets process environment.
+//! no endpoint code of ours; and an unusable `AWS_CA_BUNDLE` refused at start. Own test
+//! binary, because it sets process environment.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
@@ -48,7 +49,17 @@ async fn endpoint_region_and_credentials_come_from_the_environment() {
         std::env::set_var(key, value);
     }
 
-    let aws = Adapters::from_env().await;
+    // An AWS_CA_BUNDLE that cannot be used fails the start with the variable and the
+    // path, before any call (tls.rs); unset, the public roots alone are trusted.
+    std::env::set_var("AWS_CA_BUNDLE", "/nonexistent/corporate-ca.pem");
+    let err = Adapters::from_env().await.unwrap_err().to_string();
+    assert!(
+        err.starts_with("AWS_CA_BUNDLE: cannot read /nonexistent/corporate-ca.pem: "),
+        "{err}"
+    );
+    std::env::remove_var("AWS_CA_BUNDLE");
+
+    let aws = Adapters::from_env().await.unwrap();
     let records = aws.records.list_records("Z1", None).await.unwrap();
 
     let head = server.await.unwrap();

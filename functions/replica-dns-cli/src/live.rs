@@ -90,7 +90,7 @@ pub fn failed(what: impl Into<String>) -> impl FnOnce(replica_dns_aws::Error) ->
 /// Loads the AWS configuration from the environment (as the Lambdas do) and checks it
 /// has a region and credentials before any call is made.
 pub async fn connect() -> Result<Adapters, AwsFailure> {
-    let config = replica_dns_aws::load_config().await;
+    let config = replica_dns_aws::load_config().await?;
     setup::check(&config).await?;
     Ok(Adapters::from_config(&config))
 }

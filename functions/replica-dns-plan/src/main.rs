@@ -10,7 +10,7 @@ use replica_dns_plan::{handle, handle_fleet};
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
     let config = started(config_from_env()).await?;
-    let aws = replica_dns_aws::Adapters::from_env().await;
+    let aws = started(replica_dns_aws::Adapters::from_env().await).await?;
     let (records, topology) = (aws.records, aws.topology);
     let event_topic_arn = event_topic_arn_from_env();
     serve_with_fleet(

@@ -12,7 +12,7 @@ use replica_dns_snapshot::handle;
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
     let config = started(config_from_env()).await?;
-    let sdk = replica_dns_aws::load_config().await;
+    let sdk = started(replica_dns_aws::load_config().await).await?;
     let topology = replica_dns_aws::Adapters::from_config(&sdk).topology;
     let executions = replica_dns_aws::sfn::SfnExecutions::single_attempt(&sdk);
     let event_topic_arn = replica_dns_lambda::startup::event_topic_arn_from_env();

@@ -8,7 +8,9 @@ use replica_dns_trigger::{handle, Trigger};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
-    let starter = replica_dns_aws::Adapters::from_env().await.executions;
+    let starter = started(replica_dns_aws::Adapters::from_env().await)
+        .await?
+        .executions;
     let trigger = started(Trigger::from_env(starter)).await?;
     serve("an SNS event ({\"Records\": [{\"Sns\": …}]})", |event| {
         handle(event, &trigger)

@@ -12,7 +12,7 @@ use replica_dns_verify::{handle, handle_fleet, Deps};
 async fn main() -> Result<(), Error> {
     tracing::init_default_subscriber();
     let config = started(config_from_env()).await?;
-    let aws = replica_dns_aws::Adapters::from_env().await;
+    let aws = started(replica_dns_aws::Adapters::from_env().await).await?;
     let probe = started(DnsRoleProbe::from_env(aws.secrets)).await?;
     let deps = Deps {
         config,
