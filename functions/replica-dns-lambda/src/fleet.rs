@@ -31,6 +31,7 @@ use replica_dns_aws::ports::{ChangeStatus, ClusterMembership, GroupSnapshots, Me
 use replica_dns_aws::ports::{RecordStore, TopologySource};
 use replica_dns_aws::Error;
 use replica_dns_core::config::Config;
+use replica_dns_core::output::compacted_list;
 use replica_dns_core::plan::bare_zone_id;
 use replica_dns_core::plan::Change;
 use replica_dns_core::records::{common_apex, in_subtree, normalize_name, RecordSet};
@@ -40,7 +41,7 @@ use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 use crate::error::{ErrorType, HandlerError};
-use crate::run::{GroupRun, Report};
+use crate::run::{GroupRun, Outcome, Report};
 use crate::steps::{plan_run, snapshot_run};
 use crate::Tunables;
 
@@ -78,9 +79,44 @@ pub struct FleetRun {
     /// The reports of the groups the pass finished, in the order they finished.
     #[serde(default)]
     pub fleet_reports: Vec<Report>,
+    /// Finished groups whose reports were folded into counts to keep the state within
+    /// its budget ([`FleetRun::compact_reports`]); absent until one is.
+    #[serde(default, skip_serializing_if = "FleetTally::is_empty")]
+    pub fleet_tally: FleetTally,
     /// The handed-over groups' runs, for the per-group pipeline.
     #[serde(default)]
     pub groups: Vec<GroupRun>,
+}
+
+/// How many finished groups' reports the pass folded into counts, by outcome. Only
+/// plain reports are folded — converged or unchanged, no warning, no conflict re-plan or
+/// resync round — oldest first; each one is in the log line "fleet group finished" of
+/// the function that finished it (verify, or plan for a dry-run).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FleetTally {
+    #[serde(default)]
+    pub converged: u32,
+    #[serde(default)]
+    pub unchanged: u32,
+}
+
+impl FleetTally {
+    pub fn is_empty(&self) -> bool {
+        self.converged == 0 && self.unchanged == 0
+    }
+
+    /// Counts `report` if it is plain enough to fold (see the type's docs).
+    fn fold(&mut self, report: &Report) -> bool {
+        let plain =
+            report.warnings.is_empty() && report.conflict_retries == 0 && report.resync_rounds == 0;
+        match report.outcome {
+            Outcome::Converged if plain => self.converged += 1,
+            Outcome::Unchanged if plain => self.unchanged += 1,
+            _ => return false,
+        }
+        true
+    }
 }
 
 /// The pass's identity and progress.
@@ -154,6 +190,7 @@ impl FleetRun {
             },
             carried: Vec::new(),
             fleet_reports: Vec::new(),
+            fleet_tally: FleetTally::default(),
             groups: Vec::new(),
         }
     }
@@ -209,9 +246,13 @@ impl FleetRun {
     }
 
     /// Ends `group` in the pass with `report`.
+    /// The whole report is logged: the state may later keep it compacted, or only count
+    /// it ([`FleetRun::compact_reports`]).
     pub fn finish(&mut self, group: &str, report: Report) {
         self.fleet.in_pass.retain(|g| g != group);
         self.take_carried(group);
+        let json = serde_json::to_string(&report).unwrap_or_default();
+        tracing::info!(group_id = %group, outcome = ?report.outcome, report = %json, "fleet group finished");
         self.fleet_reports.push(report);
     }
 
@@ -300,36 +341,9 @@ impl FleetRun {
         self.fit();
     }
 
-    /// Keeps the state within [`STATE_BUDGET_BYTES`]: a finished group's report lists
-    /// each change it applied (about 1.5 KB for a group whose names were all written),
-    /// so past the budget the largest reports keep, per batch, the number of changes
-    /// and where the full list is (the apply function's log, "sending fleet change
-    /// batch"), instead of the list. Nothing else is dropped.
+    /// Keeps the state within [`STATE_BUDGET_BYTES`] ([`FleetRun::compact_reports`]).
     pub fn fit(&mut self) {
-        let size = |run: &FleetRun| serde_json::to_vec(run).map_or(usize::MAX, |b| b.len());
-        let mut total = size(self);
-        if total <= STATE_BUDGET_BYTES {
-            return;
-        }
-        let mut order: Vec<usize> = (0..self.fleet_reports.len()).collect();
-        let report_size = |r: &Report| serde_json::to_vec(r).map_or(usize::MAX, |b| b.len());
-        order.sort_by_key(|&i| std::cmp::Reverse(report_size(&self.fleet_reports[i])));
-        for i in order {
-            if total <= STATE_BUDGET_BYTES {
-                break;
-            }
-            let before = report_size(&self.fleet_reports[i]);
-            for batch in &mut self.fleet_reports[i].applied {
-                if batch.changes.len() > 1 {
-                    let n = batch.changes.len();
-                    batch.changes = vec![format!(
-                        "{n} changes, listed in the apply function's log (\"sending fleet change batch\"): the fleet state keeps within Step Functions' 256 KiB"
-                    )];
-                }
-            }
-            total =
-                total.saturating_sub(before.saturating_sub(report_size(&self.fleet_reports[i])));
-        }
+        let total = self.compact_reports(STATE_BUDGET_BYTES);
         if total > STATE_BUDGET_BYTES {
             tracing::warn!(
                 bytes = total,
@@ -338,6 +352,75 @@ impl FleetRun {
             );
         }
     }
+
+    /// The bytes of runs this round may carry: [`CARRY_BUDGET_BYTES`], or what the state
+    /// has left under [`STATE_BUDGET_BYTES`] once the finished groups' reports are
+    /// compacted, if that is less. The reports are what accumulates over the rounds (an
+    /// initial sync of 300 groups reached 304 KB when every round carried the full
+    /// budget); with this, later rounds carry fewer groups instead, and a group is handed
+    /// to the per-group pipeline only once the reports leave no room for it.
+    pub fn carry_room(&mut self) -> usize {
+        let held = self.compact_reports(STATE_BUDGET_BYTES - CARRY_BUDGET_BYTES);
+        STATE_BUDGET_BYTES
+            .saturating_sub(held)
+            .min(CARRY_BUDGET_BYTES)
+    }
+
+    /// Shrinks the finished groups' reports until the whole state takes at most `target`
+    /// bytes of JSON; returns its size. Each report is whole in the log line "fleet
+    /// group finished" ([`FleetRun::finish`]), so the state may keep less:
+    /// 1. largest first, a report's batches keep the number of their changes and of
+    ///    their reasons instead of the lists (a group whose names were all written lists
+    ///    about 1.5 KB of them; compacted, about 470 bytes with 40-character ids);
+    /// 2. then, oldest first, plain reports are folded into [`FleetRun::fleet_tally`].
+    ///
+    /// Reports with warnings, conflicts, resyncs or another outcome are kept.
+    pub fn compact_reports(&mut self, target: usize) -> usize {
+        let mut total = json_size(self);
+        if total <= target {
+            return total;
+        }
+        let mut order: Vec<usize> = (0..self.fleet_reports.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(json_size(&self.fleet_reports[i])));
+        for i in order {
+            if total <= target {
+                return total;
+            }
+            let before = json_size(&self.fleet_reports[i]);
+            for batch in &mut self.fleet_reports[i].applied {
+                if batch.changes.len() > 1 {
+                    let n = batch.changes.len();
+                    batch.changes = vec![compacted_list(n, "changes")];
+                }
+                if batch.why.len() > 1 {
+                    let n = batch.why.len();
+                    batch.why = vec![compacted_list(n, "reasons")];
+                }
+            }
+            total = total.saturating_sub(before.saturating_sub(json_size(&self.fleet_reports[i])));
+        }
+        if total <= target {
+            return total;
+        }
+        let tally_before = json_size(&self.fleet_tally);
+        let mut kept = Vec::with_capacity(self.fleet_reports.len());
+        for report in std::mem::take(&mut self.fleet_reports) {
+            if total > target && self.fleet_tally.fold(&report) {
+                // The report and the comma before it.
+                total = total.saturating_sub(json_size(&report) + 1);
+            } else {
+                kept.push(report);
+            }
+        }
+        self.fleet_reports = kept;
+        // The tally's own bytes (`"fleetTally":{…}` when it first appears).
+        total + json_size(&self.fleet_tally).saturating_sub(tally_before) + 14
+    }
+}
+
+/// Bytes of `value` as JSON, as Step Functions counts a state's data.
+fn json_size(value: &impl Serialize) -> usize {
+    serde_json::to_vec(value).map_or(usize::MAX, |b| b.len())
 }
 
 /// A group the pass leaves to the per-group pipeline.

@@ -64,6 +64,9 @@ async fn plan_fleet<T: TopologySource + Sync, R: RecordStore + Sync>(
     })?;
     let topology = FleetTopology::listed(topology, listed);
     let records = FleetRecords::new(records, config, &ids);
+    // What this round may carry: the carry budget, or less once the finished groups'
+    // reports fill the state (fleet.rs `carry_room`).
+    let room = fleet.carry_room();
     let mut carried_bytes = 0usize;
     for id in ids {
         let planned = fleet
@@ -78,13 +81,14 @@ async fn plan_fleet<T: TopologySource + Sync, R: RecordStore + Sync>(
         } else if run.changes_planned {
             let size = serde_json::to_vec(&run).map_or(usize::MAX, |b| b.len());
             let per_round = run.tunables.fleet_groups_per_round;
-            let over_budget = carried_bytes.saturating_add(size) > CARRY_BUDGET_BYTES;
+            let over_budget = carried_bytes.saturating_add(size) > room;
             let round_full = fleet.carried.len() >= per_round as usize;
             if fleet.carried.is_empty() && over_budget {
-                // Alone over the budget: no round could carry it.
-                fleet.hand_over(&id, format!("plan: its {size} bytes of changes would take the fleet state past its {CARRY_BUDGET_BYTES}-byte budget"));
+                // No round could carry it: alone over the carry budget, or the state
+                // has no room left for it.
+                fleet.hand_over(&id, format!("plan: its {size} bytes of changes would take the fleet state past its budget ({room} of {CARRY_BUDGET_BYTES} bytes left to carry)"));
             } else if over_budget {
-                fleet.defer(&id, &format!("its {size} bytes of changes would take this round past the {CARRY_BUDGET_BYTES}-byte carry budget"));
+                fleet.defer(&id, &format!("its {size} bytes of changes would take this round past the {room} bytes it may carry"));
             } else if round_full {
                 fleet.defer(
                     &id,

@@ -166,7 +166,7 @@ pub fn render(followed: &Followed) -> String {
         let changes: usize = applied
             .iter()
             .filter_map(|a| a.get("changes").and_then(Value::as_array))
-            .map(Vec::len)
+            .map(|list| replica_dns_core::output::list_count(list))
             .sum();
         out.push_str(&format!(
             "{}: {} ({} batch(es), {} change(s) applied)\n",
@@ -198,6 +198,12 @@ pub fn render(followed: &Followed) -> String {
                 out.push('\n');
             }
         }
+    }
+    let (converged, unchanged) = replica_dns_core::output::folded_groups(&output);
+    if converged + unchanged > 0 {
+        out.push_str(&format!(
+            "and {converged} more group(s) converged, {unchanged} unchanged: counted only, to keep the fleet state within 256 KiB (each report is in the log line \"fleet group finished\")\n"
+        ));
     }
     out
 }
@@ -249,6 +255,28 @@ mod tests {
              orders: converged (1 batch(es), 2 change(s) applied)\n  replica1: repaired\n  warning: a warning\n"
         );
         assert_eq!(json(&f)["output"]["groups"][0]["outcome"], "converged");
+    }
+
+    #[test]
+    fn a_large_fleet_pass_shows_compacted_change_counts_and_the_folded_groups() {
+        let compacted = replica_dns_core::output::compacted_list(4, "changes");
+        let out = json!({"noop": false, "reason": "manual resync of all groups",
+            "fleetReports": [{"replicationGroupId": "orders", "outcome": "converged",
+                "applied": [{"phase": "final", "changes": [compacted], "why": []}]}],
+            "fleetTally": {"converged": 480, "unchanged": 0},
+            "groups": []});
+        let text = render(&followed(
+            ExecutionStatus::Succeeded,
+            Some(&out.to_string()),
+        ));
+        assert!(
+            text.contains("orders: converged (1 batch(es), 4 change(s) applied)\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("and 480 more group(s) converged, 0 unchanged: counted only, to keep the fleet state within 256 KiB (each report is in the log line \"fleet group finished\")\n"),
+            "{text}"
+        );
     }
 
     #[test]
