@@ -228,7 +228,7 @@ async fn fleet(stack: &Stack, groups: usize, all: &[Vec<Measured>]) -> Result<()
     // The pass's history grows with its rounds, not with the groups (no Map iteration
     // per group): a round writes what one state can carry.
     println!(
-        "scale on paper, fleet pass: {} history events for {groups} groups in sync ({} round), {} for their initial sync ({} rounds, about {:.0} events a round); the bound is Step Functions' 256 KiB state (the finished groups' reports), not the 25,000 events",
+        "scale on paper, fleet pass: {} history events for {groups} groups in sync ({} round), {} for their initial sync ({} rounds, about {:.0} events a round); the bound is the groups' ids in the 256 KiB state (near 2,500 groups; finished reports fold into counts), not the 25,000 events",
         drift.history_events,
         drift.fleet_rounds,
         sync.history_events,
@@ -255,6 +255,8 @@ async fn az_outage(stack: &Stack, groups: usize, all: &[Vec<Measured>]) -> Resul
             within: Duration::from_secs(10),
             route53_requests_per_second: 10.0,
             route53_request_burst: 50.0,
+            sfn_list_executions_per_second: 5.0,
+            sfn_list_executions_burst: 200.0,
         },
     )
     .await?;
@@ -290,7 +292,7 @@ async fn az_outage(stack: &Stack, groups: usize, all: &[Vec<Measured>]) -> Resul
     let single = all
         .get(1)
         .and_then(|runs| median(runs.iter().map(|m| m.calls as f64).collect()));
-    println!("\nAZ outage: {groups} groups (1 primary + 2 replicas) fail over within 10 s, Route 53 throttled at 10 requests/s, burst 50 (AWS's account bucket)");
+    println!("\nAZ outage: {groups} groups (1 primary + 2 replicas) fail over within 10 s, Route 53 throttled at 10 requests/s, burst 50 (AWS's account bucket), ListExecutions at 5/s, bucket 200 (AWS, us-east-1)");
     println!(
         "  time to safe: p50 {} s, p99 {} s (targets 5 s / 15 s); never safe: {never_safe}",
         percentile(0.5).map_or("-".into(), |v| format!("{v:.2}")),
@@ -298,9 +300,10 @@ async fn az_outage(stack: &Stack, groups: usize, all: &[Vec<Measured>]) -> Resul
     );
     println!("  executions: {executions}, failed: {failed}; names left on a primary: {on_primary}");
     println!(
-        "  calls: {calls} in all, {per_group:.1} per group (one failover of 1+5 above: {}); Route 53 requests refused with Throttling: {}",
+        "  calls: {calls} in all, {per_group:.1} per group (one failover of 1+5 above: {}); Route 53 requests refused with Throttling: {}; ListExecutions refused: {}",
         single.map_or("-".into(), |v| format!("{v:.0}")),
-        report.throttled()
+        report.throttled(),
+        report.list_executions_throttled()
     );
     for g in report.groups.iter().filter(|g| !g.failed.is_empty()) {
         eprintln!("  {}: {:?}", g.group_id, g.failed);

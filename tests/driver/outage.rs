@@ -2,7 +2,8 @@
 //! within a few seconds while the emulator throttles Route 53 the way AWS throttles an
 //! account (one token bucket for every Route 53 API request of the account; the emulator's
 //! `route53_requests_per_second` and `route53_request_burst`, see
-//! tests/localstack/emulator/route53_throttle.py for the AWS documentation it follows).
+//! tests/localstack/emulator/route53_throttle.py for the AWS documentation it follows),
+//! and Step Functions ListExecutions as AWS throttles it (sfn_throttle.py).
 //!
 //! One function, two users: the bench prints its figures (time to safe, calls per group),
 //! an end-to-end test asserts what must hold whatever the timing (no failed execution, no
@@ -29,6 +30,10 @@ pub struct Outage {
     /// Route 53 requests per second for the account (AWS today: 10, burst 50).
     pub route53_requests_per_second: f64,
     pub route53_request_burst: f64,
+    /// Step Functions ListExecutions per second for the account (AWS: 5, bucket 200, in
+    /// us-east-1, us-west-2 and eu-west-1; tests/localstack/emulator/sfn_throttle.py).
+    pub sfn_list_executions_per_second: f64,
+    pub sfn_list_executions_burst: f64,
 }
 
 /// How one group came through.
@@ -51,7 +56,7 @@ pub struct GroupOutcome {
 pub struct OutageReport {
     pub groups: Vec<GroupOutcome>,
     /// Every AWS call the emulator counted from the first TestFailover until idle
-    /// (`service:Operation`, throttled Route 53 requests as `route53:<Operation>:throttled`),
+    /// (`service:Operation`, throttled requests as `service:<Operation>:throttled`),
     /// the driver's own TestFailover calls included.
     pub calls: BTreeMap<String, u64>,
     /// The scenarios, still up, for checks after the outage; tear them down with
@@ -62,9 +67,18 @@ pub struct OutageReport {
 impl OutageReport {
     /// Route 53 requests the emulator refused with `Throttling`.
     pub fn throttled(&self) -> u64 {
+        self.throttled_of("route53:")
+    }
+
+    /// Step Functions ListExecutions the emulator refused with `ThrottlingException`.
+    pub fn list_executions_throttled(&self) -> u64 {
+        self.throttled_of("states:ListExecutions:")
+    }
+
+    fn throttled_of(&self, prefix: &str) -> u64 {
         self.calls
             .iter()
-            .filter(|(k, _)| k.ends_with(":throttled"))
+            .filter(|(k, _)| k.starts_with(prefix) && k.ends_with(":throttled"))
             .map(|(_, n)| n)
             .sum()
     }
@@ -127,11 +141,15 @@ pub async fn run(stack: &Stack, outage: &Outage) -> Result<OutageReport> {
         .set_emulator_settings(&json!({
             "route53_requests_per_second": outage.route53_requests_per_second,
             "route53_request_burst": outage.route53_request_burst,
+            "sfn_list_executions_per_second": outage.sfn_list_executions_per_second,
+            "sfn_list_executions_burst": outage.sfn_list_executions_burst,
         }))
         .await?;
     let result = fail_over_all(stack, outage, &scenarios).await;
     stack
-        .set_emulator_settings(&json!({"route53_requests_per_second": 0.0}))
+        .set_emulator_settings(
+            &json!({"route53_requests_per_second": 0.0, "sfn_list_executions_per_second": 0.0}),
+        )
         .await?;
     let (groups, calls) = result?;
     Ok(OutageReport {

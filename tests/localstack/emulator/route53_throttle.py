@@ -28,71 +28,17 @@ PriorRequestNotComplete.
 
 from __future__ import annotations
 
-import os
-import re
-import threading
-import time
 import uuid
 
 from .settings import SETTINGS
+from .throttle import TokenBuckets
 
-_ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
-
-
-def account_of(headers: dict[str, str], authorization: str | None) -> str:
-    """The account of a request, as moto decides it (MOTO_ACCOUNT_ID, the
-    x-moto-account-id header, the account owning the access key, else the default)."""
-    if "MOTO_ACCOUNT_ID" in os.environ:
-        return os.environ["MOTO_ACCOUNT_ID"]
-    if headers.get("x-moto-account-id"):
-        return headers["x-moto-account-id"]
-    m = _ACCESS_KEY.search(authorization or "")
-    from moto.iam.models import get_account_id_from
-
-    return get_account_id_from(m.group(1) if m else "")
-
-
-class TokenBuckets:
-    """One bucket per account; a bucket starts full, and all start full again after
-    every settings update that sets `route53_requests_per_second` or
-    `route53_request_burst` (even to the same value), so each test that turns
-    throttling on starts from full buckets."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._generation: int | None = None
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def take(self, account: str, now: float | None = None) -> bool:
-        """True if the request may proceed (a token was taken), False if throttled."""
-        rate = SETTINGS.route53_requests_per_second
-        if rate <= 0:
-            return True
-        burst = SETTINGS.route53_request_burst
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            if self._generation != SETTINGS.generation:
-                self._generation = SETTINGS.generation
-                self._buckets.clear()
-            tokens, last = self._buckets.get(account, (burst, now))
-            tokens = min(burst, tokens + (now - last) * rate)
-            allowed = tokens >= 1.0
-            if allowed:
-                tokens -= 1.0
-            self._buckets[account] = (tokens, now)
-            return allowed
-
-
-BUCKETS = TokenBuckets()
+BUCKETS = TokenBuckets(lambda: SETTINGS.route53_requests_per_second, lambda: SETTINGS.route53_request_burst)
 
 
 def refuse(x_moto_account_id: str | None, authorization: str | None) -> bool:
-    """Whether this Route 53 request is throttled (takes a token from its account's
-    bucket otherwise); always False while throttling is off."""
-    if SETTINGS.route53_requests_per_second <= 0:
-        return False
-    account = account_of({"x-moto-account-id": x_moto_account_id or ""}, authorization)
-    return not BUCKETS.take(account)
+    """Whether this Route 53 request is throttled; always False while throttling is off."""
+    return BUCKETS.refuse(x_moto_account_id, authorization)
 
 
 def throttling_response() -> tuple[str, list[tuple[str, str]], bytes]:

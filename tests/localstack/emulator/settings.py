@@ -10,6 +10,10 @@ import math
 import threading
 from dataclasses import dataclass, field, fields
 
+# Settings of the throttling token buckets (throttle.py): unitless, and a change refills
+# every bucket.
+_THROTTLE_KEYS = ("route53_request", "sfn_list_executions")
+
 
 @dataclass
 class Settings:
@@ -30,11 +34,16 @@ class Settings:
     route53_requests_per_second: float = 0.0
     # Route 53 bucket capacity (the burst); AWS's account bucket holds 50.
     route53_request_burst: float = 50.0
+    # Step Functions ListExecutions throttling (sfn_throttle.py): refill per second per
+    # account, 0 = off (the default); AWS: 5 in us-east-1, us-west-2, eu-west-1, else 2.
+    sfn_list_executions_per_second: float = 0.0
+    # Its bucket capacity; AWS: 200 in those three Regions, else 100.
+    sfn_list_executions_burst: float = 200.0
     # Where Lambda Invoke and SNS `lambda` deliveries go (None: answer 502/drop).
     lambda_host_url: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-    # Incremented by every update that sets a route53_request* key (route53_throttle
-    # refills its buckets when it changes).
+    # Incremented by every update that sets a throttling key (throttle.py refills its
+    # buckets when it changes).
     _generation: int = field(default=0, repr=False, compare=False)
 
     @property
@@ -56,15 +65,15 @@ class Settings:
                         raise ValueError("lambda_host_url must be a string or null")
                     setattr(self, key, value.rstrip("/") if value else None)
                     continue
-                unit = "" if key.startswith("route53_request") else " of seconds"
+                unit = "" if key.startswith(_THROTTLE_KEYS) else " of seconds"
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
                         or value < 0:
                     raise ValueError(f"{key} must be a non-negative number{unit}")
-                if key == "route53_request_burst" and value < 1:
-                    raise ValueError("route53_request_burst must be at least 1 (a bucket below one token "
+                if key in ("route53_request_burst", "sfn_list_executions_burst") and value < 1:
+                    raise ValueError(f"{key} must be at least 1 (a bucket below one token "
                                      "would refuse every request)")
                 setattr(self, key, float(value))
-            if any(key.startswith("route53_request") for key in values):
+            if any(key.startswith(_THROTTLE_KEYS) for key in values):
                 self._generation += 1
         return self.public()
 

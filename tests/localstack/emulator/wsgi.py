@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
 from . import lambda_client
-from . import route53_throttle
+from . import route53_throttle, sfn_throttle
 from .calls import CALLS, UnknownScope
 from .faults import FAULTS, Rule, haystacks, recognise
 from .settings import SETTINGS
@@ -56,11 +56,16 @@ class FrontApp:
         raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or path).split("?", 1)[0]
         authorization = environ.get("HTTP_AUTHORIZATION")
         service, operation = recognise(method, path, query, environ.get("HTTP_X_AMZ_TARGET"), body, authorization)
-        throttled = service == "route53" and route53_throttle.refuse(environ.get("HTTP_X_MOTO_ACCOUNT_ID"),
-                                                                     authorization)
-        CALLS.record(CALLS.key(service, operation, throttled), lambda: haystacks(path, query, body) + [raw_path])
-        if throttled:
-            status, headers, out = route53_throttle.throttling_response()
+        account_header = environ.get("HTTP_X_MOTO_ACCOUNT_ID")
+        throttler = None
+        if service == "route53" and route53_throttle.refuse(account_header, authorization):
+            throttler = route53_throttle
+        elif service == "states" and sfn_throttle.refuse(operation, account_header, authorization):
+            throttler = sfn_throttle
+        CALLS.record(CALLS.key(service, operation, throttler is not None),
+                     lambda: haystacks(path, query, body) + [raw_path])
+        if throttler is not None:
+            status, headers, out = throttler.throttling_response()
             start_response(status, headers)
             return [out]
         if FAULTS.active():
