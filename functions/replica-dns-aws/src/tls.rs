@@ -25,7 +25,7 @@
 //! The same CA-bundle rule serves verify's ROLE probe ([`CaBundle`]).
 
 use std::path::PathBuf;
-use std::sync::{Arc, LazyLock};
+use std::sync::LazyLock;
 
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
@@ -160,12 +160,13 @@ fn trust_store(extra: Option<&CaBundle>) -> TrustStore {
 /// aws-lc-rs, proxy settings from the environment, the connector settings and sleep of
 /// each client) with [`trust_store`]'s roots, and connectors built on first use.
 pub fn https_client(extra: Option<CaBundle>) -> SharedHttpClient {
-    let extra = Arc::new(extra);
+    // Encoded once; each connector (one per distinct connector settings) takes a copy.
+    let store = trust_store(extra.as_ref());
     let inner = Builder::new().build_with_connector_fn(move |settings, components| {
         // TlsContextBuilder::build cannot fail (aws-smithy-http-client 1.x); should it
         // ever, the default context is the SDK's own behaviour (the system's roots).
         let context = TlsContext::builder()
-            .with_trust_store(trust_store(extra.as_ref().as_ref()))
+            .with_trust_store(store.clone())
             .build()
             .unwrap_or_default();
         let mut connector = ConnectorBuilder::default()

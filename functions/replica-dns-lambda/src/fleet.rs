@@ -402,7 +402,7 @@ impl FleetRun {
         if total <= target {
             return total;
         }
-        let tally_before = json_size(&self.fleet_tally);
+        let tally_before = tally_bytes(&self.fleet_tally);
         let mut kept = Vec::with_capacity(self.fleet_reports.len());
         for report in std::mem::take(&mut self.fleet_reports) {
             if total > target && self.fleet_tally.fold(&report) {
@@ -413,14 +413,23 @@ impl FleetRun {
             }
         }
         self.fleet_reports = kept;
-        // The tally's own bytes (`"fleetTally":{…}` when it first appears).
-        total + json_size(&self.fleet_tally).saturating_sub(tally_before) + 14
+        total + tally_bytes(&self.fleet_tally).saturating_sub(tally_before)
     }
 }
 
 /// Bytes of `value` as JSON, as Step Functions counts a state's data.
-fn json_size(value: &impl Serialize) -> usize {
+pub fn json_size(value: &impl Serialize) -> usize {
     serde_json::to_vec(value).map_or(usize::MAX, |b| b.len())
+}
+
+/// Bytes the tally adds to the fleet state: none while empty (it is not serialized),
+/// else `,"fleetTally":` and its object.
+fn tally_bytes(tally: &FleetTally) -> usize {
+    if tally.is_empty() {
+        0
+    } else {
+        r#","fleetTally":"#.len() + json_size(tally)
+    }
 }
 
 /// A group the pass leaves to the per-group pipeline.

@@ -12,7 +12,7 @@
 use replica_dns_aws::ports::{RecordStore, TopologySource};
 use replica_dns_core::config::Config;
 use replica_dns_lambda::fleet::{
-    FleetNext, FleetRecords, FleetRun, FleetTopology, CARRY_BUDGET_BYTES,
+    json_size, FleetNext, FleetRecords, FleetRun, FleetTopology, CARRY_BUDGET_BYTES,
 };
 use replica_dns_lambda::steps::{plan_run, render_dry_run};
 use replica_dns_lambda::{group_span, GroupRun, HandlerError};
@@ -79,7 +79,7 @@ async fn plan_fleet<T: TopologySource + Sync, R: RecordStore + Sync>(
             render_dry_run(&mut run)?;
             fleet.finish(&id, run.report);
         } else if run.changes_planned {
-            let size = serde_json::to_vec(&run).map_or(usize::MAX, |b| b.len());
+            let size = json_size(&run);
             let per_round = run.tunables.fleet_groups_per_round;
             let over_budget = carried_bytes.saturating_add(size) > room;
             let round_full = fleet.carried.len() >= per_round as usize;

@@ -24,17 +24,22 @@ _ACCESS_KEY = re.compile(r"Credential=([^/,\s]+)/")
 OBSERVER_ACCESS_KEY = "replica-dns-observer"
 
 
-def account_of(headers: dict[str, str], authorization: str | None) -> str:
+def access_key_of(authorization: str | None) -> str:
+    """The access key a request was signed with ("" when unsigned)."""
+    m = _ACCESS_KEY.search(authorization or "")
+    return m.group(1) if m else ""
+
+
+def account_of(headers: dict[str, str], access_key: str) -> str:
     """The account of a request, as moto decides it (MOTO_ACCOUNT_ID, the
     x-moto-account-id header, the account owning the access key, else the default)."""
     if "MOTO_ACCOUNT_ID" in os.environ:
         return os.environ["MOTO_ACCOUNT_ID"]
     if headers.get("x-moto-account-id"):
         return headers["x-moto-account-id"]
-    m = _ACCESS_KEY.search(authorization or "")
     from moto.iam.models import get_account_id_from
 
-    return get_account_id_from(m.group(1) if m else "")
+    return get_account_id_from(access_key)
 
 
 class TokenBuckets:
@@ -77,8 +82,8 @@ class TokenBuckets:
         otherwise); always False while throttling is off."""
         if not self.on():
             return False
-        m = _ACCESS_KEY.search(authorization or "")
-        if m and m.group(1) == OBSERVER_ACCESS_KEY:
+        access_key = access_key_of(authorization)
+        if access_key == OBSERVER_ACCESS_KEY:
             return False
-        account = account_of({"x-moto-account-id": x_moto_account_id or ""}, authorization)
+        account = account_of({"x-moto-account-id": x_moto_account_id or ""}, access_key)
         return not self.take(account)

@@ -204,6 +204,18 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: fl
         time.sleep(interval)
 
 
+def throttle_setting(emu: Emulator, rate_key: str, burst_key: str, default_burst: float):
+    """The body of a per-test throttle fixture (`yield from` it): yields `set_(rate,
+    burst)`, and afterwards turns that throttle off again with its default burst."""
+
+    def set_(rate: float, burst: float) -> None:
+        status, body = emu.control("POST", "/settings", {rate_key: rate, burst_key: burst})
+        assert status == 200, body
+
+    yield set_
+    emu.control("POST", "/settings", {rate_key: 0, burst_key: default_burst})
+
+
 def unique(prefix: str) -> str:
     return f"{prefix}{int(time.time() * 1000) % 10_000_000}{os.getpid() % 100}"
 

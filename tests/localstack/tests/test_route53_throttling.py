@@ -20,7 +20,7 @@ import botocore.retries.standard as standard
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import REGION, Emulator, unique
+from conftest import REGION, Emulator, throttle_setting, unique
 
 NO_RETRY = botocore.config.Config(retries={"total_max_attempts": 1})
 
@@ -35,14 +35,7 @@ def emu(tmp_path_factory, lambda_stub):
 @pytest.fixture
 def throttle(emu):
     """Set rate/burst for one test; throttling is off again afterwards."""
-
-    def set_(rate: float, burst: float) -> None:
-        status, body = emu.control("POST", "/settings", {"route53_requests_per_second": rate,
-                                                         "route53_request_burst": burst})
-        assert status == 200, body
-
-    yield set_
-    emu.control("POST", "/settings", {"route53_requests_per_second": 0, "route53_request_burst": 50})
+    yield from throttle_setting(emu, "route53_requests_per_second", "route53_request_burst", 50)
 
 
 def r53(emu, account: str | None = None):

@@ -20,7 +20,7 @@ import botocore.retries.standard as standard
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import REGION, Emulator, unique
+from conftest import REGION, Emulator, throttle_setting, unique
 
 NO_RETRY = botocore.config.Config(retries={"total_max_attempts": 1})
 ROLE = "arn:aws:iam::123456789012:role/sfn"
@@ -37,14 +37,7 @@ def emu(tmp_path_factory, lambda_stub):
 @pytest.fixture
 def throttle(emu):
     """Set rate/burst for one test; throttling is off again afterwards."""
-
-    def set_(rate: float, burst: float) -> None:
-        status, body = emu.control("POST", "/settings", {"sfn_list_executions_per_second": rate,
-                                                         "sfn_list_executions_burst": burst})
-        assert status == 200, body
-
-    yield set_
-    emu.control("POST", "/settings", {"sfn_list_executions_per_second": 0, "sfn_list_executions_burst": 200})
+    yield from throttle_setting(emu, "sfn_list_executions_per_second", "sfn_list_executions_burst", 200)
 
 
 def sfn(emu, access_key: str = "testing"):
