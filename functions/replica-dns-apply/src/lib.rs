@@ -122,7 +122,11 @@ async fn apply<R: RecordStore>(
             why: change_reasons(&plan),
         });
     }
-    record_metrics(&mut run, &plan, written_by_this_run, metrics::now_ms());
+    let now_ms = metrics::now_ms();
+    if written_by_this_run {
+        run.last_write_ms = Some(now_ms);
+    }
+    record_metrics(&mut run, &plan, written_by_this_run, now_ms);
     Ok(run)
 }
 
@@ -436,6 +440,10 @@ mod tests {
             other.report.applied
         );
         assert!(other.change_ids.is_empty());
+        assert_eq!(
+            other.last_write_ms, None,
+            "another run's write is not this run's"
+        );
         assert!(
             other
                 .report
@@ -459,6 +467,8 @@ mod tests {
         assert_eq!(records.records("Z1").len(), 4);
         assert_eq!(out.report.applied[0].phase, Phase::Final);
         assert_eq!(out.report.applied[0].written_by, WrittenBy::ThisAttempt);
+        // When Route 53 acknowledged it: only an execution started later takes over.
+        assert!(out.last_write_ms.is_some_and(|ms| ms > 0));
         assert!(out.report.applied[0]
             .changes
             .iter()

@@ -59,6 +59,7 @@ async fn newer_execution<E: ExecutionLister>(run: &GroupRun, executions: &E) -> 
         &run.execution_id,
         &run.replication_group_id,
         &members,
+        run.last_write_ms,
         &running,
     )
     .map(|e| e.name.clone())
@@ -365,6 +366,37 @@ mod tests {
         assert_eq!(out.report.superseded_by.as_deref(), Some("orders-002--m2"));
         // Asked before the full snapshot: only the awaited member's status was read.
         assert_eq!(ready.calls(), ["member_status orders-002"]);
+    }
+
+    /// Seen in the AZ-outage e2e (stop 21): this run's plan waited out throttling for
+    /// 30 s and wrote its interim batch after a newer execution, started moments after
+    /// this one, had already planned from older records, written and ended Converged.
+    /// That execution never saw this run's write: handing over to it left both names on
+    /// one replica. Only an execution started after this run's last write takes over.
+    #[tokio::test]
+    async fn an_execution_started_before_this_runs_last_write_does_not_take_over() {
+        let mut run = waiting_run();
+        run.await_deadline_epoch = Some(2000);
+        run.topology = Some(topology("modifying"));
+        run.last_write_ms = Some(30_000);
+        let ready = FakeTopology::with([topology("available")]);
+        for ended in [true, false] {
+            let mut before_our_write = execution("orders-002--m2", 20_000);
+            before_our_write.ended = ended;
+            let listed = FakeExecutions::with([execution("orders--m1", 10), before_our_write]);
+            let out = handle(run.clone(), &config(), &ready, &listed, 1000)
+                .await
+                .unwrap();
+            assert_eq!(out.report.outcome, Outcome::Pending, "ended: {ended}");
+            assert!(!out.nodes_pending);
+            assert!(out.topology.is_some(), "it snapshots and plans again");
+        }
+        let listed = FakeExecutions::with([
+            execution("orders--m1", 10),
+            execution("orders-002--m3", 30_001),
+        ]);
+        let out = handle(run, &config(), &ready, &listed, 1000).await.unwrap();
+        assert_eq!(out.report.superseded_by.as_deref(), Some("orders-002--m3"));
     }
 
     #[tokio::test]

@@ -5,11 +5,22 @@
 //! clusters, CacheNodeReplaceStarted, …) and each notification starts an execution. An
 //! older execution waiting for a replaced node ends as *superseded* when a newer
 //! execution for the same group is running. That keeps the invariant that matters: every
-//! event is handled by an execution whose snapshots are taken after it. The newer
-//! execution started after the older one's events were published, so all its snapshots
-//! (and the plan and verification they lead to) come after them; the older one has
-//! already done what could not wait (its interim plan is applied, no name is on the
-//! primary) and leaves the rest to it.
+//! event, and every record an execution wrote, is seen by an execution whose reads come
+//! after it. The newer execution started after the older one's events were published,
+//! so all its snapshots (and the plan and verification they lead to) come after them;
+//! the older one has already done what could not wait (its interim plan is applied, no
+//! name is on the primary) and leaves the rest to it.
+//!
+//! The records the older one wrote count as much as its events: a newer execution that
+//! read the records before the older one's last write plans, writes and verifies
+//! without it, and handing over to it leaves that write unchecked (seen in the AZ-outage
+//! e2e: a plan that waited out 30 s of throttling wrote an interim batch from its old
+//! snapshot after a newer execution had converged, and both names stayed on one
+//! replica). So a run that has written only hands over to an execution started after
+//! its last write ([`superseded_by`]'s `last_write_ms`, Route 53's acknowledgement as
+//! the Lambda's clock read it). The newer one reads the records two Lambda invocations
+//! after its start (snapshot, then plan), far more than the clocks of Lambda and Step
+//! Functions differ.
 //!
 //! Which executions are for the same group comes from their names: SNS-started
 //! executions are named `<source id>--<MessageId>` ([`crate::event::sns_execution_name`]),
@@ -60,19 +71,20 @@ pub struct ListedExecution {
 
 /// The newest listed execution that takes over from the execution `own_arn` for the
 /// group `group_id` (whose cache clusters are `member_ids`): one that started strictly
-/// later and whose name's source is the group or one of its members, running or already
-/// ended successfully (its snapshots came after our events all the same). `None` when
-/// there is none, or when `own_arn` is not among `running` (nothing is known about our
-/// start).
+/// later, and after `last_write_ms` when the run has written, and whose name's source is
+/// the group or one of its members, running or already ended successfully (its
+/// snapshots came after our events and writes all the same). `None` when there is none,
+/// or when `own_arn` is not among `running` (nothing is known about our start).
 /// Executions that started in the same millisecond supersede neither: both go on, which
 /// costs calls but loses nothing.
 pub fn superseded_by<'r>(
     own_arn: &str,
     group_id: &str,
     member_ids: &[&str],
+    last_write_ms: Option<u64>,
     running: &'r [ListedExecution],
 ) -> Option<&'r ListedExecution> {
-    newer_than(own_arn, running)?
+    newer_than(own_arn, last_write_ms, running)?
         .filter(|e| {
             execution_source(&e.name)
                 .is_some_and(|source| source == group_id || member_ids.contains(&source))
@@ -97,22 +109,32 @@ pub fn source_of_execution(execution_arn: &str) -> Option<&str> {
 /// group to learn its members (one DescribeReplicationGroups). The name only decides
 /// whether to ask; membership itself comes from the group's description, so a cluster
 /// named otherwise costs a missed hand-over (calls), never a wrong one.
-pub fn newer_may_name_a_member(own_arn: &str, group_id: &str, running: &[ListedExecution]) -> bool {
-    newer_than(own_arn, running).is_some_and(|newer| {
+pub fn newer_may_name_a_member(
+    own_arn: &str,
+    group_id: &str,
+    last_write_ms: Option<u64>,
+    running: &[ListedExecution],
+) -> bool {
+    newer_than(own_arn, last_write_ms, running).is_some_and(|newer| {
         newer
             .filter_map(|e| execution_source(&e.name))
             .any(|source| crate::event::member_by_naming_convention(source, group_id))
     })
 }
 
-/// The listed executions that started strictly later than `own_arn`; `None` when it is
-/// not listed (nothing is known about its start).
+/// The listed executions that started strictly later than `own_arn` and than its last
+/// write, if any (their reads may predate it otherwise); `None` when it is not listed
+/// (nothing is known about its start).
 fn newer_than<'r>(
     own_arn: &str,
+    last_write_ms: Option<u64>,
     listed: &'r [ListedExecution],
 ) -> Option<impl Iterator<Item = &'r ListedExecution>> {
     let own = listed.iter().find(|e| e.execution_arn == own_arn)?;
-    Some(listed.iter().filter(move |e| e.started_ms > own.started_ms))
+    let after = last_write_ms
+        .and_then(|ms| i64::try_from(ms).ok())
+        .map_or(own.started_ms, |written| written.max(own.started_ms));
+    Some(listed.iter().filter(move |e| e.started_ms > after))
 }
 
 #[cfg(test)]
@@ -166,7 +188,7 @@ mod tests {
         ];
         for (why, list, expected) in cases {
             assert_eq!(
-                newer_may_name_a_member(OWN, "orders", &list),
+                newer_may_name_a_member(OWN, "orders", None, &list),
                 expected,
                 "{why}"
             );
@@ -230,8 +252,53 @@ mod tests {
             ),
         ];
         for (why, list, expected) in cases {
-            let got = superseded_by(OWN, "orders", &["orders-001", "orders-002"], &list);
+            let got = superseded_by(OWN, "orders", &["orders-001", "orders-002"], None, &list);
             assert_eq!(got.map(|e| e.name.as_str()), expected, "{why}");
+        }
+    }
+
+    /// A run that wrote hands over only to an execution started after its last write:
+    /// one started earlier, running or ended, may have read the records before it.
+    #[test]
+    fn after_a_write_only_an_execution_started_later_takes_over() {
+        let ended = |name: &str, started_ms: i64| ListedExecution {
+            ended: true,
+            ..running(name, started_ms)
+        };
+        let cases: [(&str, Vec<ListedExecution>, Option<&str>); 4] = [
+            (
+                "started before the write, ended",
+                vec![running("orders--m1", 10), ended("orders-002--m2", 20)],
+                None,
+            ),
+            (
+                "started before the write, running",
+                vec![running("orders--m1", 10), running("orders--m2", 20)],
+                None,
+            ),
+            (
+                "started in the write's millisecond",
+                vec![running("orders--m1", 10), running("orders--m2", 25)],
+                None,
+            ),
+            (
+                "started after the write, ended",
+                vec![
+                    running("orders--m1", 10),
+                    running("orders--m2", 20),
+                    ended("orders-002--m3", 26),
+                ],
+                Some("orders-002--m3"),
+            ),
+        ];
+        for (why, list, expected) in cases {
+            let got = superseded_by(OWN, "orders", &["orders-002"], Some(25), &list);
+            assert_eq!(got.map(|e| e.name.as_str()), expected, "{why}");
+            assert_eq!(
+                newer_may_name_a_member(OWN, "orders", Some(25), &list),
+                expected.is_some(),
+                "{why}"
+            );
         }
     }
 }

@@ -182,6 +182,11 @@ pub struct GroupRun {
     /// final one: how long names were routed interim (metric `InterimRoutingSeconds`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interim_since_ms: Option<u64>,
+    /// Unix time in milliseconds when Route 53 last acknowledged a batch this run wrote
+    /// (apply). Only an execution started after it may take the group over (core
+    /// `supersede`): an older one may have read the records before this write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_write_ms: Option<u64>,
     #[serde(default)]
     pub dry_run: bool,
     #[serde(default)]
@@ -245,6 +250,7 @@ impl GroupRun {
             reason: reason.to_string(),
             notified_at: None,
             interim_since_ms: None,
+            last_write_ms: None,
             dry_run,
             tunables,
             counters: Counters::default(),

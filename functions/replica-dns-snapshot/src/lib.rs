@@ -81,10 +81,11 @@ async fn handover<T: TopologySource + Sync, E: ExecutionLister>(
     };
     let mut known = vec![source];
     known.extend(members_of(run.described.as_ref()));
-    if let Some(newer) = superseded_by(own, group, &known, &running) {
+    if let Some(newer) = superseded_by(own, group, &known, run.last_write_ms, &running) {
         return Handover::To(newer.name.clone());
     }
-    if run.described.is_some() || !newer_may_name_a_member(own, group, &running) {
+    if run.described.is_some() || !newer_may_name_a_member(own, group, run.last_write_ms, &running)
+    {
         return Handover::None;
     }
     let described = match topology.describe_members(group).await {
@@ -94,7 +95,13 @@ async fn handover<T: TopologySource + Sync, E: ExecutionLister>(
             return Handover::None;
         }
     };
-    match superseded_by(own, group, &members_of(Some(&described)), &running) {
+    match superseded_by(
+        own,
+        group,
+        &members_of(Some(&described)),
+        run.last_write_ms,
+        &running,
+    ) {
         Some(newer) => Handover::To(newer.name.clone()),
         None => Handover::NoneDescribed(described),
     }
