@@ -305,6 +305,9 @@ async fn az_outage(stack: &Stack, groups: usize, all: &[Vec<Measured>]) -> Resul
         report.throttled(),
         report.list_executions_throttled()
     );
+    if let Some(cpu) = &report.cpu {
+        println!("  this machine over the outage: {cpu}");
+    }
     for g in report.groups.iter().filter(|g| !g.failed.is_empty()) {
         eprintln!("  {}: {:?}", g.group_id, g.failed);
     }

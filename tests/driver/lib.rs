@@ -19,6 +19,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod cpu;
 pub mod dns;
 pub mod host;
 pub mod http;

@@ -17,6 +17,7 @@ use anyhow::{anyhow, Context, Result};
 use aws_sdk_sfn::types::ExecutionStatus;
 use serde_json::json;
 
+use crate::cpu::{CpuSample, CpuUse};
 use crate::{Member, Scenario, Stack};
 
 /// What to break, and how hard Route 53 pushes back.
@@ -59,6 +60,9 @@ pub struct OutageReport {
     /// (`service:Operation`, throttled requests as `service:<Operation>:throttled`),
     /// the driver's own TestFailover calls included.
     pub calls: BTreeMap<String, u64>,
+    /// The CPU the local stack used over the same window (from the first TestFailover
+    /// until idle), when `/proc` and the stack's pids are readable.
+    pub cpu: Option<CpuUse>,
     /// The scenarios, still up, for checks after the outage; tear them down with
     /// [`teardown`].
     pub scenarios: Vec<Arc<Scenario>>,
@@ -151,10 +155,11 @@ pub async fn run(stack: &Stack, outage: &Outage) -> Result<OutageReport> {
             &json!({"route53_requests_per_second": 0.0, "sfn_list_executions_per_second": 0.0}),
         )
         .await?;
-    let (groups, calls) = result?;
+    let (groups, calls, cpu) = result?;
     Ok(OutageReport {
         groups,
         calls,
+        cpu,
         scenarios,
     })
 }
@@ -174,7 +179,7 @@ async fn fail_over_all(
     stack: &Stack,
     outage: &Outage,
     scenarios: &[Arc<Scenario>],
-) -> Result<(Vec<GroupOutcome>, BTreeMap<String, u64>)> {
+) -> Result<(Vec<GroupOutcome>, BTreeMap<String, u64>, Option<CpuUse>)> {
     let mut before = Vec::with_capacity(scenarios.len());
     let mut members = Vec::with_capacity(scenarios.len());
     for s in scenarios {
@@ -188,6 +193,7 @@ async fn fail_over_all(
         members.push(s.members().await?);
     }
     stack.control_post("/calls/reset", &json!({})).await?;
+    let cpu_before = stack.run_dir.as_deref().and_then(CpuSample::take);
     let step = outage.within.div_f64(scenarios.len().max(1) as f64);
     let mut failovers = tokio::task::JoinSet::new();
     for (i, (s, members)) in scenarios.iter().zip(members).enumerate() {
@@ -211,6 +217,12 @@ async fn fail_over_all(
     for s in scenarios {
         s.wait_idle(QUIET, TIMEOUT).await?;
     }
+    let cpu = stack
+        .run_dir
+        .as_deref()
+        .and_then(CpuSample::take)
+        .zip(cpu_before)
+        .map(|(after, before)| before.until(&after));
     let counted = stack.control_get("/calls").await?;
     let calls = counted["calls"]
         .as_object()
@@ -241,7 +253,7 @@ async fn fail_over_all(
             names_on_primary: names_on_primary(s, outage.replicas).await?,
         });
     }
-    Ok((groups, calls))
+    Ok((groups, calls, cpu))
 }
 
 /// TestFailover, then seconds from the group's FailoverComplete notification until no
