@@ -60,8 +60,8 @@ pub struct OutageReport {
     /// (`service:Operation`, throttled requests as `service:<Operation>:throttled`),
     /// the driver's own TestFailover calls included.
     pub calls: BTreeMap<String, u64>,
-    /// The CPU the local stack used over the same window (from the first TestFailover
-    /// until idle), when `/proc` and the stack's pids are readable.
+    /// The CPU the local stack used from the first TestFailover until every group was
+    /// safe (or timed out), when `/proc` and the stack's pids are readable.
     pub cpu: Option<CpuUse>,
     /// The scenarios, still up, for checks after the outage; tear them down with
     /// [`teardown`].
@@ -210,6 +210,14 @@ async fn fail_over_all(
         let (i, t) = joined.context("a failover task")?;
         safe[i] = t?;
     }
+    // The CPU up to the last group's safe moment: what the time to safe waited on (the
+    // idle waits below would dilute it).
+    let cpu = stack
+        .run_dir
+        .as_deref()
+        .and_then(CpuSample::take)
+        .zip(cpu_before)
+        .map(|(after, before)| before.until(&after));
 
     // Calls are read once the pipeline is idle and before the driver's own checks
     // below (which call ElastiCache), so the count is the pipeline's plus the driver's
@@ -217,12 +225,6 @@ async fn fail_over_all(
     for s in scenarios {
         s.wait_idle(QUIET, TIMEOUT).await?;
     }
-    let cpu = stack
-        .run_dir
-        .as_deref()
-        .and_then(CpuSample::take)
-        .zip(cpu_before)
-        .map(|(after, before)| before.until(&after));
     let counted = stack.control_get("/calls").await?;
     let calls = counted["calls"]
         .as_object()
